@@ -1,0 +1,1 @@
+"""The reference central server: implements ../shared/contract.md for tests, demo and training."""

@@ -1,0 +1,7 @@
+"""Test-wide setup. Qt runs offscreen and loads after this file sets the platform."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# No test may touch the developer's real keyring or profile folders.
+os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
