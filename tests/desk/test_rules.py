@@ -1,0 +1,88 @@
+"""The shared who-may and transition rules (desk/rules.py)."""
+
+import pytest
+
+from desk.rules import Actor, allowed_actions, decide, status_after, status_targets
+
+OFFICER = Actor("o1", "st1", ("officer",))
+OTHER = Actor("o2", "st1", ("officer",))
+CHIEF = Actor("c1", "st1", ("officer", "supervisor"))
+FOREIGN_CHIEF = Actor("c2", "st2", ("officer", "supervisor"))
+
+
+def verdict(op, payload=None, *, status="new", assignee="o1", actor=OFFICER, held=False, **kw):
+    return decide(op, payload or {}, status=status, unit_id="st1", assignee_id=assignee,
+                  actor=actor, held_before=held, **kw)
+
+
+def test_claim_only_unclaimed_cases_of_own_unit():
+    assert verdict("claim", assignee=None).verdict == "ok"
+    assert verdict("claim", assignee="o2").code == "already_claimed"
+    assert verdict("claim", assignee=None, actor=Actor("x", "st2", ("officer",))).code == "out_of_scope"
+    assert verdict("claim", assignee=None, status="closed").verdict == "conflict"
+
+
+def test_accept_and_decline_only_by_assignee_of_a_new_case():
+    assert verdict("accept").verdict == "ok"
+    assert verdict("accept", actor=OTHER).code == "not_assignee"
+    assert verdict("decline", status="accepted").code == "invalid_transition"
+
+
+@pytest.mark.parametrize("status,to,ok", [
+    ("accepted", "in_progress", True), ("accepted", "waiting_citizen", True),
+    ("in_progress", "closed", True), ("waiting_citizen", "in_progress", True),
+    ("new", "in_progress", False), ("declined", "in_progress", False),
+    ("in_progress", "accepted", False),
+])
+def test_set_status_follows_the_transition_table(status, to, ok):
+    assert verdict("set_status", {"to": to}, status=status).allowed is ok
+
+
+def test_reopen_is_for_supervisors_of_the_unit_only():
+    assert verdict("set_status", {"to": "in_progress"}, status="closed").code == "forbidden"
+    assert verdict("set_status", {"to": "in_progress"}, status="closed", actor=CHIEF).allowed
+
+
+def test_notes_from_a_former_holder_are_late_not_conflicts():
+    assert verdict("note", actor=OTHER, held=True).verdict == "late"
+    assert verdict("callback", actor=OTHER, held=True).verdict == "late"
+    assert verdict("note", actor=OTHER, held=False).verdict == "rejected"
+    assert verdict("reply", actor=OTHER, held=True).verdict == "conflict"
+
+
+def test_supervisor_only_ops_are_rejected_for_officers():
+    assert verdict("urge", {"body": "x"}).code == "forbidden"
+    assert verdict("reassign", {"to_officer_id": "o2"}).code == "forbidden"
+    assert verdict("urge", {"body": "x"}, actor=CHIEF).allowed
+    assert verdict("urge", {"body": "x"}, actor=FOREIGN_CHIEF).verdict == "conflict"
+
+
+def test_reassign_needs_an_officer_of_the_unit():
+    units = {"o2": "st1", "o9": "st2"}.get
+    assert verdict("reassign", {"to_officer_id": "o2"}, actor=CHIEF, officer_unit=units).allowed
+    assert verdict("reassign", {"to_officer_id": "o9"}, actor=CHIEF, officer_unit=units).code == "unknown_officer"
+
+
+def test_transfer_checks_the_unit():
+    known = {"st2"}.__contains__
+    assert verdict("transfer", {"to_unit_id": "st2"}, unit_exists=known).allowed
+    assert verdict("transfer", {"to_unit_id": "nowhere"}, unit_exists=known).code == "unknown_unit"
+    assert verdict("transfer", {"to_unit_id": "st2"}, status="waiting_citizen", unit_exists=known).verdict == "conflict"
+
+
+def test_status_after_and_targets():
+    assert status_after("accept", {}, "new") == "accepted"
+    assert status_after("transfer", {}, "in_progress") == "new"
+    assert status_after("note", {}, "in_progress") == "in_progress"
+    assert status_targets("closed", supervisor=False) == []
+    assert status_targets("closed", supervisor=True) == ["in_progress"]
+
+
+def test_allowed_actions_for_buttons():
+    assert allowed_actions(status="new", unit_id="st1", assignee_id=None, actor=OFFICER,
+                           held_before=False) >= {"claim", "reveal"}
+    mine = allowed_actions(status="new", unit_id="st1", assignee_id="o1", actor=OFFICER, held_before=False)
+    assert {"accept", "decline", "reply", "note", "transfer"} <= mine and "claim" not in mine
+    assert "reassign" not in mine and "urge" not in mine
+    assert {"reassign", "urge"} <= allowed_actions(status="in_progress", unit_id="st1", assignee_id="o1",
+                                                   actor=CHIEF, held_before=False)
