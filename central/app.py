@@ -1,0 +1,331 @@
+"""The reference central server as a FastAPI app (../shared/contract.md).
+
+Reference-server-only endpoints, all behind the gateway token given at start:
+- POST /api/v1/intake and POST /api/v1/cases/{id}/citizen (the citizen side, contract);
+- POST /api/v1/admin/officers/{username}/password {"password"}: change a password (tests);
+- DELETE /api/v1/devices/{device_id}[?username=]: revoke a lost laptop's device secret and
+  end its sessions (also `desk central --revoke-device ID`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import time
+import traceback
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Callable
+
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from desk import wire
+from desk.worktime import Calendar
+
+from central.errors import PROBLEM_MEDIA_TYPE, ApiError, problem
+from central.service import (
+    Caller, ReferenceIntakeRequest, RevokeResponse, SeedSource, Service, SetPasswordRequest,
+)
+
+access_log = logging.getLogger("central.access")
+error_log = logging.getLogger("central.error")
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": wire.Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": text}
+    for status, text in ((400, "Malformed request"), (401, "No valid token"), (403, "Forbidden"),
+                         (404, "Not found"), (413, "Body over 1 MiB"), (422, "Invalid fields"),
+                         (426, "Client too old"), (429, "Too many requests"))
+}
+
+
+def _problem_response(status: int, code: str, detail: str = "",
+                      headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(problem(status, code, detail), status_code=status,
+                        media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"\d+", text)[:4])
+
+
+class GuardMiddleware:
+    """Outermost: access log without personal data, the client-version gate, and the
+    1 MiB body limit (by Content-Length and by the bytes actually streamed)."""
+
+    def __init__(self, app: Any, *, min_client_version: str, max_body: int) -> None:
+        self.app = app
+        self.min_version = _version_tuple(min_client_version)
+        self.max_body = max_body
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.monotonic()
+        status_holder = {"status": 0}
+        scope.setdefault("state", {})
+
+        async def send_logged(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+            await send(message)
+
+        try:
+            await self._handle(scope, receive, send_logged)
+        finally:
+            # Path without the query string: cursors are harmless, but nothing else
+            # from the request belongs in a log.
+            access_log.info("%s %s %s %.1fms officer=%s", scope["method"], scope["path"],
+                            status_holder["status"], (time.monotonic() - started) * 1000,
+                            scope["state"].get("officer_id", "-"))
+
+    async def _handle(self, scope: dict, receive: Callable, send: Callable) -> None:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        agent = headers.get("user-agent", "")
+        if agent.startswith("desk/") and self.min_version:
+            if _version_tuple(agent[5:].split()[0] if agent[5:] else "") < self.min_version:
+                await _problem_response(426, "client_too_old", "update the desk client")(scope, receive, send)
+                return
+        length = headers.get("content-length")
+        if length is not None:
+            if not length.isdigit():
+                await _problem_response(400, "bad_request", "bad Content-Length")(scope, receive, send)
+                return
+            if int(length) > self.max_body:
+                await _problem_response(413, "payload_too_large", "the body is over 1 MiB")(scope, receive, send)
+                return
+        if scope["method"] in ("GET", "HEAD", "DELETE", "OPTIONS") and length is None \
+                and "chunked" not in headers.get("transfer-encoding", ""):
+            await self.app(scope, receive, send)
+            return
+        # Read the whole body first (it is at most 1 MiB) so an oversized stream is
+        # refused before the app sees any of it.
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                await _problem_response(413, "payload_too_large", "the body is over 1 MiB")(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> dict:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+def _bearer(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+def _etag_matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    bare = etag.strip('"')
+    return any(tag.strip().removeprefix("W/").strip('"') == bare for tag in header.split(","))
+
+
+def create_app(
+    db_path: str | Path,
+    *,
+    gateway_token: str,
+    seed: str | SeedSource = "empty",
+    token_ttl: timedelta = timedelta(hours=12),
+    change_retention: timedelta = timedelta(days=30),
+    closed_retention: timedelta = timedelta(days=30),
+    now: Callable[[], datetime] | None = None,
+    min_client_version: str = "",
+    calendar: Calendar | None = None,
+) -> FastAPI:
+    service = Service(db_path, gateway_token=gateway_token, seed=seed, token_ttl=token_ttl,
+                      change_retention=change_retention, closed_retention=closed_retention,
+                      now=now, calendar=calendar)
+    app = FastAPI(
+        title="Desk case exchange API (reference central server)",
+        version="1",
+        openapi_url=f"{wire.API_PREFIX}/openapi.json",
+        docs_url=f"{wire.API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.service = service
+    app.router.add_event_handler("shutdown", service.close)
+    P = wire.API_PREFIX
+
+    # ------------------------------------------------------------ errors
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return _problem_response(exc.status, exc.code, exc.detail, exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        codes = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}
+        return _problem_response(exc.status_code, codes.get(exc.status_code, "http_error"),
+                                 str(exc.detail) if exc.detail else "", dict(exc.headers or {}))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return _problem_response(400, "malformed_json", "the body is not valid JSON")
+        # Say which fields, never echo their values (they may be personal data).
+        fields = sorted({".".join(str(p) for p in e.get("loc", ())[1:]) or "body" for e in errors})
+        return _problem_response(422, "validation_failed", "invalid fields: " + ", ".join(fields))
+
+    @app.exception_handler(Exception)
+    async def server_bug(request: Request, exc: Exception) -> JSONResponse:
+        error_log.error("unhandled error on %s %s\n%s", request.method, request.url.path,
+                        "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+        return _problem_response(500, "internal_error", "an error on the server")
+
+    # ------------------------------------------------------------ dependencies
+
+    def current(request: Request, authorization: str | None = Header(default=None)) -> Caller:
+        caller = service.authenticate(_bearer(authorization), now=service.now())
+        request.scope.setdefault("state", {})["officer_id"] = caller.id
+        return caller
+
+    def gateway(authorization: str | None = Header(default=None)) -> None:
+        service.check_gateway(_bearer(authorization))
+
+    def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+        return JSONResponse(body, status_code=status, headers=headers)
+
+    # ------------------------------------------------------------ sessions
+
+    @app.post(f"{P}/sessions", status_code=201, response_model=wire.LoginResponse,
+              responses=PROBLEM_RESPONSES, tags=["sessions"])
+    def login(body: wire.LoginRequest, x_device_id: str | None = Header(default=None)) -> Response:
+        device = (x_device_id or "").strip()[:200]
+        return json_response(service.login(body.username, body.password, body.device_name, device,
+                                           now=service.now()), 201)
+
+    @app.delete(f"{P}/sessions/current", status_code=204, responses=PROBLEM_RESPONSES,
+                tags=["sessions"])
+    def logout(caller: Caller = Depends(current), authorization: str | None = Header(default=None)) -> Response:
+        service.logout(_bearer(authorization) or "")
+        return Response(status_code=204)
+
+    # ------------------------------------------------------------ reference data
+
+    @app.get(f"{P}/reference", response_model=wire.Reference, tags=["reference"],
+             responses={**PROBLEM_RESPONSES, 304: {"description": "Not modified"}})
+    def reference(caller: Caller = Depends(current),
+                  if_none_match: str | None = Header(default=None)) -> Response:
+        body = json.dumps(service.reference(caller), ensure_ascii=False, separators=(",", ":"),
+                          sort_keys=True).encode("utf-8")
+        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        if _etag_matches(if_none_match, etag):
+            return Response(status_code=304, headers={"ETag": etag})
+        return Response(body, media_type="application/json", headers={"ETag": etag})
+
+    # ------------------------------------------------------------ pull
+
+    @app.get(f"{P}/changes", response_model=wire.ChangesResponse, responses={
+        **PROBLEM_RESPONSES, 410: {"model": wire.Problem, "content": {PROBLEM_MEDIA_TYPE: {}},
+                                   "description": "Cursor expired"}}, tags=["sync"])
+    def changes(caller: Caller = Depends(current),
+                cursor: str | None = Query(default=None, max_length=100),
+                limit: int = Query(default=wire.DEFAULT_CHANGES_LIMIT, ge=1, le=wire.MAX_CHANGES_LIMIT)) -> Response:
+        return json_response(service.changes(caller, cursor, limit, now=service.now()))
+
+    @app.get(f"{P}/summary", response_model=wire.SummaryResponse, responses=PROBLEM_RESPONSES,
+             tags=["sync"])
+    def summary(caller: Caller = Depends(current)) -> Response:
+        return json_response(service.summary(caller, now=service.now()))
+
+    # ------------------------------------------------------------ push
+
+    @app.post(f"{P}/ops", response_model=wire.OpsResponse, responses=PROBLEM_RESPONSES, tags=["sync"])
+    def ops(body: wire.OpsRequest, caller: Caller = Depends(current)) -> Response:
+        return json_response({"results": service.apply_ops(caller, body.ops, now=service.now())})
+
+    # ------------------------------------------------------------ attachments
+
+    @app.get(f"{P}/attachments/{{attachment_id}}", tags=["attachments"],
+             responses={**PROBLEM_RESPONSES, 200: {"content": {"application/octet-stream": {}},
+                                                   "description": "The bytes"},
+                        304: {"description": "Not modified"}})
+    def attachment(attachment_id: str, caller: Caller = Depends(current),
+                   if_none_match: str | None = Header(default=None)) -> Response:
+        meta, data = service.attachment(caller, attachment_id)
+        etag = f'"{meta["sha256"]}"'
+        if _etag_matches(if_none_match, etag):
+            return Response(status_code=304, headers={"ETag": etag})
+        return Response(data, media_type=meta["content_type"], headers={"ETag": etag})
+
+    # ------------------------------------------------------------ the citizen side
+
+    @app.post(f"{P}/intake", status_code=201, response_model=wire.Case, responses=PROBLEM_RESPONSES,
+              tags=["reference server only"], dependencies=[Depends(gateway)])
+    def intake(body: ReferenceIntakeRequest) -> Response:
+        return json_response(service.intake(body, now=service.now()), 201)
+
+    @app.post(f"{P}/cases/{{case_id}}/citizen", status_code=201, response_model=wire.Case,
+              responses=PROBLEM_RESPONSES, tags=["reference server only"],
+              dependencies=[Depends(gateway)])
+    def citizen(case_id: str, body: wire.CitizenEventRequest) -> Response:
+        return json_response(service.citizen_event(case_id, body, now=service.now()), 201)
+
+    @app.post(f"{P}/admin/officers/{{username}}/password", status_code=204,
+              responses=PROBLEM_RESPONSES, tags=["reference server only"],
+              dependencies=[Depends(gateway)])
+    def set_password(username: str, body: SetPasswordRequest) -> Response:
+        service.set_password(username, body.password)
+        return Response(status_code=204)
+
+    @app.delete(f"{P}/devices/{{device_id}}", response_model=RevokeResponse,
+                responses=PROBLEM_RESPONSES, tags=["reference server only"],
+                dependencies=[Depends(gateway)])
+    def revoke_device(device_id: str, username: str | None = Query(default=None, max_length=200)) -> Response:
+        return json_response(service.revoke_device(device_id, username))
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(title=app.title, version=app.version, routes=app.routes,
+                                   description=__doc__)
+            # FastAPI files a response model under application/json; errors are sent
+            # as application/problem+json, so that is where their schema belongs.
+            for item in document.get("paths", {}).values():
+                for operation in item.values():
+                    for response in operation.get("responses", {}).values():
+                        content = response.get("content", {})
+                        if PROBLEM_MEDIA_TYPE in content and "application/json" in content:
+                            content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+    # Middleware order: the guard wraps everything (so even a 413 is logged), gzip
+    # inside it compresses what the app answers.
+    app.add_middleware(GZipMiddleware, minimum_size=500)
+    app.add_middleware(GuardMiddleware, min_client_version=min_client_version,
+                       max_body=wire.MAX_REQUEST_BYTES)
+    return app

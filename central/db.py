@@ -1,0 +1,198 @@
+"""The reference server's SQLite storage: schema, connections, the one-writer rule.
+
+Readers run beside the writer in WAL mode; writes are serialized by a process lock
+plus BEGIN IMMEDIATE (so a second process on the same file waits instead of failing
+half-way through an op).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS units (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    parent_id TEXT,
+    kind TEXT NOT NULL,
+    ord INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS officers (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    badge_no TEXT NOT NULL,
+    unit_id TEXT NOT NULL,
+    roles TEXT NOT NULL,
+    pw_salt BLOB NOT NULL,
+    pw_hash BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS reference_docs (
+    name TEXT PRIMARY KEY,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY,
+    officer_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    device_name TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    revoked INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS sessions_officer ON sessions(officer_id, device_id);
+CREATE TABLE IF NOT EXISTS devices (
+    officer_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (officer_id, device_id)
+);
+CREATE TABLE IF NOT EXISTS cases (
+    id TEXT PRIMARY KEY,
+    number TEXT NOT NULL UNIQUE,
+    unit_id TEXT NOT NULL,
+    assignee_id TEXT,
+    status TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    last_seq INTEGER NOT NULL,
+    closed_at TEXT,
+    retired INTEGER NOT NULL DEFAULT 0,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cases_seq ON cases(last_seq);
+CREATE INDEX IF NOT EXISTS cases_unit ON cases(unit_id, assignee_id);
+CREATE INDEX IF NOT EXISTS cases_assignee ON cases(assignee_id);
+-- Every case change, with where the case was before and after it, so that a caller
+-- whose scope the case left gets a `remove`.
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    case_id TEXT NOT NULL,
+    old_unit TEXT,
+    old_assignee TEXT,
+    new_unit TEXT,
+    new_assignee TEXT,
+    reason TEXT
+);
+CREATE INDEX IF NOT EXISTS changes_at ON changes(at);
+CREATE TABLE IF NOT EXISTS holders (
+    case_id TEXT NOT NULL,
+    officer_id TEXT NOT NULL,
+    since TEXT NOT NULL,
+    PRIMARY KEY (case_id, officer_id)
+);
+CREATE TABLE IF NOT EXISTS ops (
+    op_id TEXT PRIMARY KEY,
+    officer_id TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    result TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS attachments (
+    id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL,
+    entry_id TEXT,
+    name TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    data BLOB NOT NULL
+);
+"""
+
+
+class Database:
+    """One SQLite file, a connection per thread, one writer at a time."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._local = threading.local()
+        self._write_lock = threading.RLock()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+        # executescript commits on its own, so it runs outside write(); every statement
+        # is IF NOT EXISTS, which makes a concurrent second start harmless.
+        with self._write_lock:
+            self.conn().executescript(SCHEMA)
+
+    def conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            # check_same_thread=False only so close() can run from the stopping thread;
+            # each connection is otherwise used by the thread that made it.
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30,
+                                   check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._local.conn = conn
+            with self._all_lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction; nested calls become savepoints of the outer one."""
+        conn = self.conn()
+        with self._write_lock:
+            if conn.in_transaction:
+                name = f"sp{threading.get_ident()}_{id(conn)}_{_depth(self._local)}"
+                self._local.depth = getattr(self._local, "depth", 0) + 1
+                conn.execute(f"SAVEPOINT {name}")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute(f"ROLLBACK TO {name}")
+                    conn.execute(f"RELEASE {name}")
+                    raise
+                else:
+                    conn.execute(f"RELEASE {name}")
+                finally:
+                    self._local.depth -= 1
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            else:
+                conn.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every query inside sees the same snapshot."""
+        conn = self.conn()
+        if conn.in_transaction:
+            yield conn
+            return
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._all_lock:
+            conns, self._all = self._all, []
+        for conn in conns:
+            try:
+                conn.close()
+            except sqlite3.ProgrammingError:
+                pass  # closed already by its own thread
+        self._local = threading.local()
+
+
+def _depth(local: threading.local) -> int:
+    return getattr(local, "depth", 0)

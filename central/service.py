@@ -1,0 +1,807 @@
+"""The reference server's service layer: sessions, reference data, the change feed,
+the op engine and the citizen side, on top of central.db.
+
+Every function takes the server's `now` explicitly, so the demo seed can replay a
+history through exactly the code that serves POST /ops, and tests can move time.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import threading
+import uuid
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, Protocol
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field, ValidationError
+
+from desk import clocks as sla
+from desk import rules, wire
+from desk.worktime import Calendar
+
+from central.db import Database
+from central.errors import ApiError
+
+log = logging.getLogger("central.service")
+
+ZONE = ZoneInfo("Asia/Shanghai")
+FAILURES_ALLOWED = 5
+FAILURE_WINDOW = timedelta(minutes=1)
+# scrypt cost: strong enough for a reference server, quick enough for tests that log in
+# dozens of times.
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+FINAL = ("closed", "declined")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def db_time(t: datetime) -> str:
+    """A fixed-width UTC form, so stored times compare correctly as text."""
+    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_db_time(s: str) -> datetime:
+    return datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+
+
+def hash_password(password: str, salt: bytes) -> bytes:
+    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R,
+                          p=SCRYPT_P, maxmem=64 * 1024 * 1024, dklen=32)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+# ---------------------------------------------------------------- request extras
+
+
+class IntakeAttachment(BaseModel):
+    name: str = Field(min_length=1, max_length=255)
+    content_type: str = Field(default="application/octet-stream", max_length=200)
+    data_base64: str
+
+
+class ReferenceIntakeRequest(wire.IntakeRequest):
+    """The contract's intake plus, on the reference server only, inline attachments."""
+
+    attachments: list[IntakeAttachment] = Field(default_factory=list)
+
+
+class SetPasswordRequest(BaseModel):
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class RevokeResponse(BaseModel):
+    device_id: str
+    revoked_secrets: int
+    revoked_sessions: int
+
+
+# ---------------------------------------------------------------- seeds
+
+
+class SeedSource(Protocol):
+    """What central.seeds provides (the reference data and the accounts)."""
+
+    def units(self) -> list[wire.Unit]: ...
+    def officers(self) -> list[Any]: ...
+    def service_items(self) -> list[wire.ServiceItem]: ...
+    def templates(self) -> list[wire.Template]: ...
+    def policy(self) -> list[wire.Policy]: ...
+
+
+@dataclass(frozen=True)
+class Caller:
+    id: str
+    username: str
+    name: str
+    badge_no: str
+    unit_id: str
+    roles: tuple[str, ...]
+    device_id: str = ""
+
+    @property
+    def actor(self) -> rules.Actor:
+        return rules.Actor(id=self.id, unit_id=self.unit_id, roles=self.roles)
+
+    @property
+    def is_supervisor(self) -> bool:
+        return "supervisor" in self.roles
+
+    def wire(self) -> wire.Officer:
+        return wire.Officer(id=self.id, username=self.username, name=self.name,
+                            badge_no=self.badge_no, unit_id=self.unit_id,
+                            roles=list(self.roles))
+
+
+def _caller(row: Any, device_id: str = "") -> Caller:
+    return Caller(id=row["id"], username=row["username"], name=row["name"],
+                  badge_no=row["badge_no"], unit_id=row["unit_id"],
+                  roles=tuple(json.loads(row["roles"])), device_id=device_id)
+
+
+def in_scope(caller: Caller, unit_id: str | None, assignee_id: str | None) -> bool:
+    """The contract's scope rule; `retired` (closed past retention) is checked apart."""
+    if unit_id is None:
+        return False
+    if assignee_id is not None and assignee_id == caller.id:
+        return True
+    if unit_id != caller.unit_id:
+        return False
+    return assignee_id is None or caller.is_supervisor
+
+
+def _scope_sql(caller: Caller) -> tuple[str, list[Any]]:
+    if caller.is_supervisor:
+        return "(assignee_id = ? OR unit_id = ?)", [caller.id, caller.unit_id]
+    return "(assignee_id = ? OR (unit_id = ? AND assignee_id IS NULL))", [caller.id, caller.unit_id]
+
+
+# ---------------------------------------------------------------- the service
+
+
+class Service:
+    def __init__(
+        self,
+        db_path: str | Path,
+        *,
+        gateway_token: str,
+        seed: str | SeedSource = "empty",
+        token_ttl: timedelta = timedelta(hours=12),
+        change_retention: timedelta = timedelta(days=30),
+        closed_retention: timedelta = timedelta(days=30),
+        now: Callable[[], datetime] | None = None,
+        calendar: Calendar | None = None,
+    ) -> None:
+        if not gateway_token:
+            raise ValueError("a gateway token is required")
+        self.gateway_token = gateway_token
+        self.token_ttl = token_ttl
+        self.change_retention = change_retention
+        self.closed_retention = closed_retention
+        self.clock = now or utcnow
+        if calendar is None:
+            from central.calendar_seed import build_calendar
+            calendar = build_calendar()
+        self.calendar = calendar
+        self.db = Database(db_path)
+        self._failures: dict[str, deque[datetime]] = defaultdict(deque)
+        self._failures_lock = threading.Lock()
+        self._seed(seed)
+        self._load_reference()
+
+    def now(self) -> datetime:
+        t = self.clock()
+        if t.tzinfo is None:
+            raise ValueError("the server clock must return aware times")
+        return t.astimezone(timezone.utc)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # ------------------------------------------------------------ seeding
+
+    def _meta(self, conn: Any, key: str, default: str | None = None) -> str | None:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row["value"] if row else default
+
+    def _set_meta(self, conn: Any, key: str, value: str) -> None:
+        conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
+                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def _seed(self, seed: str | SeedSource) -> None:
+        with self.db.read() as conn:
+            if self._meta(conn, "seeded") is not None:
+                return  # restarting on an existing database carries on
+        demo = False
+        if isinstance(seed, str):
+            if seed not in ("empty", "demo"):
+                raise ValueError(f"unknown seed {seed!r}")
+            from central import seeds as source
+            demo = seed == "demo"
+        else:
+            source = seed
+        started = self.now()
+        # One transaction for the whole seed: a crash half-way leaves an unseeded
+        # database that the next start seeds again from scratch.
+        with self.db.write() as conn:
+            if self._meta(conn, "seeded") is not None:
+                return
+            self._set_meta(conn, "epoch", secrets.token_hex(6))
+            self._set_meta(conn, "seq", "0")
+            self._set_meta(conn, "floor", "0")
+            for i, unit in enumerate(source.units()):
+                conn.execute("INSERT INTO units(id, name, parent_id, kind, ord) VALUES (?,?,?,?,?)",
+                             (unit.id, unit.name, unit.parent_id, unit.kind, i))
+            for officer in source.officers():
+                salt = secrets.token_bytes(16)
+                conn.execute(
+                    "INSERT INTO officers(id, username, name, badge_no, unit_id, roles, pw_salt,"
+                    " pw_hash) VALUES (?,?,?,?,?,?,?,?)",
+                    (officer.id, officer.username, officer.name, officer.badge_no,
+                     officer.unit_id, json.dumps(list(officer.roles)), salt,
+                     hash_password(officer.password, salt)))
+            for name, items in (("service_items", source.service_items()),
+                                ("templates", source.templates()),
+                                ("policy", source.policy())):
+                conn.execute("INSERT INTO reference_docs(name, body) VALUES (?, ?)",
+                             (name, canonical([item.wire() for item in items])))
+            self._load_reference(conn)
+            if demo:
+                self._seed_demo(source, started)
+            self._set_meta(conn, "seeded", db_time(started))
+
+    def _seed_demo(self, source: Any, now: datetime) -> None:
+        refs: dict[str, str] = {}
+        failures = 0
+        with self.db.read() as conn:
+            callers = {row["username"]: _caller(row) for row in conn.execute("SELECT * FROM officers")}
+        for n, event in enumerate(source.demo_events(now)):
+            kind = type(event).__name__
+            if kind == "Intake":
+                case = self.intake(event.request, now=event.at)
+                refs[event.ref] = case["id"]
+            elif kind == "CitizenEvent":
+                self.citizen_event(refs[event.case_ref], event.request, now=event.at)
+            elif kind == "Action":
+                op = wire.Op(
+                    op_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"desk-demo/{n}")),
+                    seq=n, case_id=refs[event.case_ref], type=event.op_type, base_version=0,
+                    performed_at=event.performed_at or event.at, payload=event.payload)
+                result = self.apply_ops(callers[event.username], [op], now=event.at)[0]
+                if result["outcome"] != "applied":
+                    failures += 1
+                    log.warning("demo seed: %s op %d ended %s (%s)", event.op_type, n,
+                                result["outcome"], (result.get("error") or {}).get("code"))
+            else:
+                raise TypeError(f"unknown demo event {kind}")
+        if failures:
+            log.warning("demo seed: %d ops were not applied", failures)
+
+    # ------------------------------------------------------------ reference data
+
+    def _load_reference(self, conn: Any = None) -> None:
+        if conn is None:
+            with self.db.read() as c:
+                return self._load_reference(c)
+        docs = {row["name"]: json.loads(row["body"])
+                for row in conn.execute("SELECT name, body FROM reference_docs")}
+        self.units = [wire.Unit(id=r["id"], name=r["name"], parent_id=r["parent_id"], kind=r["kind"])
+                      for r in conn.execute("SELECT * FROM units ORDER BY ord")]
+        self.unit_ids = {u.id for u in self.units}
+        self.officer_units = {r["id"]: r["unit_id"] for r in conn.execute("SELECT id, unit_id FROM officers")}
+        self.officer_names = {r["id"]: r["name"] for r in conn.execute("SELECT id, name FROM officers")}
+        self.service_items = docs.get("service_items", [])
+        self.templates = docs.get("templates", [])
+        self.policies = {p["kind"]: wire.Policy.model_validate(p) for p in docs.get("policy", [])}
+        calendar = self.calendar.to_wire().wire()
+        officers = [_caller(r).wire().wire() for r in conn.execute("SELECT * FROM officers ORDER BY id")]
+        everything = {
+            "units": [u.wire() for u in self.units], "officers": officers,
+            "service_items": self.service_items, "templates": self.templates,
+            "policy": docs.get("policy", []), "calendar": calendar,
+        }
+        self.reference_version = hashlib.sha256(canonical(everything).encode()).hexdigest()[:16]
+        self._calendar_wire = calendar
+
+    def reference(self, caller: Caller) -> dict[str, Any]:
+        with self.db.read() as conn:
+            officers = [_caller(r).wire().wire() for r in conn.execute(
+                "SELECT * FROM officers WHERE unit_id = ? ORDER BY id", (caller.unit_id,))]
+        return {
+            "version": self.reference_version,
+            "units": [u.wire() for u in self.units],
+            "officers": officers,
+            "service_items": self.service_items,
+            "templates": self.templates,
+            "policy": [p.wire() for p in self.policies.values()],
+            "calendar": self._calendar_wire,
+        }
+
+    # ------------------------------------------------------------ sessions
+
+    def login(self, username: str, password: str, device_name: str, device_id: str,
+              *, now: datetime) -> dict[str, Any]:
+        if not device_id:
+            raise ApiError(400, "device_id_required", "send X-Device-Id")
+        self._check_throttle(username, now)
+        with self.db.read() as conn:
+            row = conn.execute("SELECT * FROM officers WHERE username = ?", (username,)).fetchone()
+        # Hash even for an unknown username, so timing does not tell which names exist.
+        salt = row["pw_salt"] if row else b"\x00" * 16
+        digest = hash_password(password, salt)
+        if row is None or not hmac.compare_digest(digest, row["pw_hash"]):
+            self._record_failure(username, now)
+            raise ApiError(401, "invalid_credentials", "wrong username or password")
+        caller = _caller(row, device_id)
+        token = secrets.token_urlsafe(32)
+        expires = now + self.token_ttl
+        with self.db.write() as conn:
+            secret_row = conn.execute("SELECT secret FROM devices WHERE officer_id = ? AND device_id = ?",
+                                      (caller.id, device_id)).fetchone()
+            if secret_row is None:
+                secret = base64.b64encode(secrets.token_bytes(32)).decode()
+                conn.execute("INSERT INTO devices(officer_id, device_id, secret, created_at) VALUES (?,?,?,?)",
+                             (caller.id, device_id, secret, db_time(now)))
+            else:
+                secret = secret_row["secret"]
+            conn.execute("INSERT INTO sessions(token_hash, officer_id, device_id, device_name, created_at,"
+                         " expires_at) VALUES (?,?,?,?,?,?)",
+                         (token_hash(token), caller.id, device_id, device_name, db_time(now),
+                          db_time(expires)))
+            # Sessions long expired only tell "expired" from "unknown"; a day is plenty.
+            conn.execute("DELETE FROM sessions WHERE expires_at < ?", (db_time(now - timedelta(days=1)),))
+        with self._failures_lock:
+            self._failures.pop(username, None)
+        return {
+            "token": token, "expires_at": wire.format_time(expires),
+            "server_time": wire.format_time(now), "device_secret": secret,
+            "officer": caller.wire().wire(),
+        }
+
+    def _check_throttle(self, username: str, now: datetime) -> None:
+        with self._failures_lock:
+            times = self._failures.get(username)
+            if not times:
+                return
+            while times and times[0] <= now - FAILURE_WINDOW:
+                times.popleft()
+            if len(times) >= FAILURES_ALLOWED:
+                wait = (times[0] + FAILURE_WINDOW - now).total_seconds()
+                raise ApiError(429, "too_many_attempts", "too many failed logins; wait",
+                               headers={"Retry-After": str(max(1, int(wait + 0.999)))})
+
+    def _record_failure(self, username: str, now: datetime) -> None:
+        with self._failures_lock:
+            self._failures[username].append(now)
+
+    def authenticate(self, token: str | None, *, now: datetime) -> Caller:
+        if not token:
+            raise ApiError(401, "unauthorized", "a bearer token is required",
+                           headers={"WWW-Authenticate": "Bearer"})
+        with self.db.read() as conn:
+            row = conn.execute(
+                "SELECT s.expires_at, s.revoked, s.device_id, o.* FROM sessions s"
+                " JOIN officers o ON o.id = s.officer_id WHERE s.token_hash = ?",
+                (token_hash(token),)).fetchone()
+        if row is None or row["revoked"]:
+            raise ApiError(401, "invalid_token", "unknown token",
+                           headers={"WWW-Authenticate": "Bearer"})
+        if parse_db_time(row["expires_at"]) <= now:
+            raise ApiError(401, "token_expired", "the session expired; log in again",
+                           headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        return _caller(row, row["device_id"])
+
+    def logout(self, token: str) -> None:
+        with self.db.write() as conn:
+            conn.execute("UPDATE sessions SET revoked = 1 WHERE token_hash = ?", (token_hash(token),))
+
+    def check_gateway(self, token: str | None) -> None:
+        if not token or not hmac.compare_digest(token.encode(), self.gateway_token.encode()):
+            raise ApiError(401, "unauthorized", "the gateway token is required",
+                           headers={"WWW-Authenticate": "Bearer"})
+
+    def set_password(self, username: str, password: str) -> None:
+        """Reference server only: lets tests change an officer's password."""
+        salt = secrets.token_bytes(16)
+        digest = hash_password(password, salt)
+        with self.db.write() as conn:
+            cur = conn.execute("UPDATE officers SET pw_salt = ?, pw_hash = ? WHERE username = ?",
+                               (salt, digest, username))
+            if cur.rowcount == 0:
+                raise ApiError(404, "unknown_officer", "no such officer")
+
+    def revoke_device(self, device_id: str, username: str | None = None) -> dict[str, Any]:
+        """Forget the device secret of a lost laptop and end its sessions. Its next login
+        gets a new secret, so the old encrypted cache can no longer be recovered."""
+        with self.db.write() as conn:
+            where, args = "device_id = ?", [device_id]
+            if username is not None:
+                row = conn.execute("SELECT id FROM officers WHERE username = ?", (username,)).fetchone()
+                if row is None:
+                    raise ApiError(404, "unknown_officer", "no such officer")
+                where, args = "device_id = ? AND officer_id = ?", [device_id, row["id"]]
+            secrets_gone = conn.execute(f"DELETE FROM devices WHERE {where}", args).rowcount
+            sessions_gone = conn.execute(
+                f"UPDATE sessions SET revoked = 1 WHERE revoked = 0 AND {where}", args).rowcount
+        return {"device_id": device_id, "revoked_secrets": secrets_gone,
+                "revoked_sessions": sessions_gone}
+
+    # ------------------------------------------------------------ sequence and retention
+
+    def _next_seq(self, conn: Any) -> int:
+        seq = int(self._meta(conn, "seq", "0")) + 1
+        self._set_meta(conn, "seq", str(seq))
+        return seq
+
+    def _log_change(self, conn: Any, seq: int, now: datetime, case_id: str,
+                    old: tuple[str | None, str | None], new: tuple[str | None, str | None],
+                    reason: str | None) -> None:
+        conn.execute("INSERT INTO changes(seq, at, case_id, old_unit, old_assignee, new_unit,"
+                     " new_assignee, reason) VALUES (?,?,?,?,?,?,?,?)",
+                     (seq, db_time(now), case_id, old[0], old[1], new[0], new[1], reason))
+
+    def sweep(self, now: datetime) -> None:
+        """Retire closed cases past retention (a `remove` for everyone who saw them) and
+        forget changes older than the kept change log."""
+        closed_before = db_time(now - self.closed_retention)
+        forget_before = db_time(now - self.change_retention)
+        with self.db.read() as conn:
+            due = conn.execute("SELECT 1 FROM cases WHERE retired = 0 AND closed_at IS NOT NULL"
+                               " AND closed_at <= ? LIMIT 1", (closed_before,)).fetchone()
+            old = conn.execute("SELECT 1 FROM changes WHERE at < ? LIMIT 1", (forget_before,)).fetchone()
+        if not due and not old:
+            return
+        with self.db.write() as conn:
+            for row in conn.execute("SELECT id, unit_id, assignee_id FROM cases WHERE retired = 0 AND"
+                                    " closed_at IS NOT NULL AND closed_at <= ? ORDER BY closed_at",
+                                    (closed_before,)).fetchall():
+                seq = self._next_seq(conn)
+                self._log_change(conn, seq, now, row["id"], (row["unit_id"], row["assignee_id"]),
+                                 (None, None), "retention")
+                conn.execute("UPDATE cases SET retired = 1 WHERE id = ?", (row["id"],))
+            top = conn.execute("SELECT MAX(seq) AS m FROM changes WHERE at < ?",
+                               (forget_before,)).fetchone()["m"]
+            if top is not None:
+                conn.execute("DELETE FROM changes WHERE seq <= ?", (top,))
+                floor = max(int(self._meta(conn, "floor", "0")), top)
+                self._set_meta(conn, "floor", str(floor))
+
+    # ------------------------------------------------------------ the change feed
+
+    def _cursor(self, conn: Any, seq: int) -> str:
+        return f"{self._meta(conn, 'epoch')}.{seq}"
+
+    def _parse_cursor(self, conn: Any, cursor: str | None) -> int:
+        if cursor is None or cursor == "":
+            return 0
+        epoch, dot, seq_text = cursor.partition(".")
+        if not dot or not seq_text.isdigit() or len(seq_text) > 18 or not epoch.isalnum():
+            raise ApiError(400, "invalid_cursor", "the cursor is not one this server gave out")
+        seq = int(seq_text)
+        head = int(self._meta(conn, "seq", "0"))
+        # Another database (reset, restored from an old backup) or a purged log: the
+        # client must start again from the beginning.
+        if epoch != self._meta(conn, "epoch") or seq > head or seq < int(self._meta(conn, "floor", "0")):
+            raise ApiError(410, "cursor_expired", "pull again from the start")
+        return seq
+
+    def changes(self, caller: Caller, cursor: str | None, limit: int, *, now: datetime) -> dict[str, Any]:
+        self.sweep(now)
+        with self.db.read() as conn:
+            after = self._parse_cursor(conn, cursor)
+            head = int(self._meta(conn, "seq", "0"))
+            where, args = _scope_sql(caller)
+            upserts = conn.execute(
+                f"SELECT id, last_seq, doc FROM cases WHERE retired = 0 AND last_seq > ? AND {where}"
+                " ORDER BY last_seq LIMIT ?", [after, *args, limit + 1]).fetchall()
+            latest_remove: dict[str, tuple[int, str]] = {}
+            # A pull from the start holds nothing yet, so it has nothing to remove.
+            removes = [] if cursor in (None, "") else conn.execute(
+                "SELECT * FROM changes WHERE seq > ? AND reason IS NOT NULL ORDER BY seq", (after,))
+            for row in removes:
+                if (in_scope(caller, row["old_unit"], row["old_assignee"])
+                        and not in_scope(caller, row["new_unit"], row["new_assignee"])):
+                    latest_remove[row["case_id"]] = (row["seq"], row["reason"])
+            items: list[tuple[int, dict[str, Any]]] = []
+            if latest_remove:
+                ids = list(latest_remove)
+                now_in = set()
+                for i in range(0, len(ids), 500):
+                    chunk = ids[i:i + 500]
+                    marks = ",".join("?" * len(chunk))
+                    for row in conn.execute(
+                            f"SELECT id FROM cases WHERE id IN ({marks}) AND retired = 0 AND {where}",
+                            [*chunk, *args]):
+                        now_in.add(row["id"])
+                for case_id, (seq, reason) in latest_remove.items():
+                    if case_id not in now_in:
+                        items.append((seq, {"seq": seq, "op": "remove", "case_id": case_id,
+                                            "reason": reason}))
+            for row in upserts:
+                items.append((row["last_seq"], {"seq": row["last_seq"], "op": "upsert",
+                                                "case": json.loads(row["doc"])}))
+            items.sort(key=lambda item: item[0])
+            page = items[:limit]
+            has_more = len(items) > limit
+            next_seq = page[-1][0] if has_more else max(head, after)
+            return {
+                "changes": [change for _, change in page],
+                "next_cursor": self._cursor(conn, next_seq),
+                "has_more": has_more,
+                "server_time": wire.format_time(now),
+                "reference_version": self.reference_version,
+            }
+
+    def summary(self, caller: Caller, *, now: datetime) -> dict[str, Any]:
+        self.sweep(now)
+        with self.db.read() as conn:
+            where, args = _scope_sql(caller)
+            counts = {status: 0 for status in wire.STATUSES}
+            for row in conn.execute(f"SELECT status, COUNT(*) AS n FROM cases WHERE retired = 0"
+                                    f" AND {where} GROUP BY status", args):
+                counts[row["status"]] = row["n"]
+            head = int(self._meta(conn, "seq", "0"))
+            return {"counts": counts, "cursor": self._cursor(conn, head),
+                    "server_time": wire.format_time(now)}
+
+    # ------------------------------------------------------------ cases
+
+    def _load_case(self, conn: Any, case_id: str) -> tuple[Any, wire.Case] | None:
+        row = conn.execute("SELECT * FROM cases WHERE id = ?", (case_id,)).fetchone()
+        if row is None:
+            return None
+        return row, wire.Case.model_validate_json(row["doc"])
+
+    def _save_case(self, conn: Any, case: wire.Case, *, now: datetime, old: tuple[str | None, str | None],
+                   reason: str | None, insert: bool = False) -> dict[str, Any]:
+        seq = self._next_seq(conn)
+        doc = case.wire()
+        text = canonical(doc)
+        closed_at = None
+        if case.status in FINAL:
+            row = None if insert else conn.execute("SELECT closed_at FROM cases WHERE id = ?",
+                                                   (case.id,)).fetchone()
+            closed_at = row["closed_at"] if row and row["closed_at"] else db_time(now)
+        if insert:
+            conn.execute("INSERT INTO cases(id, number, unit_id, assignee_id, status, version, last_seq,"
+                         " closed_at, retired, doc) VALUES (?,?,?,?,?,?,?,?,0,?)",
+                         (case.id, case.number, case.unit_id, case.assignee_id, case.status,
+                          case.version, seq, closed_at, text))
+        else:
+            conn.execute("UPDATE cases SET unit_id = ?, assignee_id = ?, status = ?, version = ?,"
+                         " last_seq = ?, closed_at = ?, retired = 0, doc = ? WHERE id = ?",
+                         (case.unit_id, case.assignee_id, case.status, case.version, seq,
+                          closed_at, text, case.id))
+        new = (case.unit_id, case.assignee_id)
+        self._log_change(conn, seq, now, case.id, old, new, reason if old != new else None)
+        return doc
+
+    def case_doc(self, case_id: str) -> dict[str, Any] | None:
+        with self.db.read() as conn:
+            row = conn.execute("SELECT doc FROM cases WHERE id = ?", (case_id,)).fetchone()
+        return json.loads(row["doc"]) if row else None
+
+    # ------------------------------------------------------------ the op engine
+
+    def apply_ops(self, caller: Caller, ops: Iterable[wire.Op], *, now: datetime) -> list[dict[str, Any]]:
+        results = []
+        stopped_cases: set[str] = set()
+        for op in ops:
+            result = self._apply_one(caller, op, stopped_cases, now)
+            if result["outcome"] in ("conflict", "rejected", "blocked"):
+                stopped_cases.add(op.case_id)
+            results.append(result)
+        return results
+
+    def _apply_one(self, caller: Caller, op: wire.Op, stopped_cases: set[str], now: datetime) -> dict[str, Any]:
+        content_hash = hashlib.sha256(canonical({
+            "officer": caller.id, "type": op.type, "case_id": op.case_id, "payload": op.payload,
+        }).encode()).hexdigest()
+        with self.db.write() as conn:
+            seen = conn.execute("SELECT content_hash, outcome, result FROM ops WHERE op_id = ?",
+                                (op.op_id,)).fetchone()
+            if seen is not None:
+                if seen["content_hash"] != content_hash:
+                    return _result(op, "rejected", error=("op_id_reused",
+                                   "this op_id was used before for another operation"))
+                stored = json.loads(seen["result"])
+                if stored["outcome"] == "applied":
+                    stored["outcome"] = "duplicate"
+                return stored
+            if op.case_id in stopped_cases:
+                return _result(op, "blocked", error=("blocked", "an earlier op on this case did not apply"))
+            result = self._decide_and_apply(conn, caller, op, now)
+            conn.execute("INSERT INTO ops(op_id, officer_id, content_hash, outcome, result, received_at)"
+                         " VALUES (?,?,?,?,?,?)",
+                         (op.op_id, caller.id, content_hash, result["outcome"], canonical(result),
+                          db_time(now)))
+            return result
+
+    def _decide_and_apply(self, conn: Any, caller: Caller, op: wire.Op, now: datetime) -> dict[str, Any]:
+        try:
+            payload = wire.parse_payload(op.type, op.payload)
+        except ValidationError as exc:
+            fields = ", ".join(".".join(str(p) for p in e["loc"]) or op.type for e in exc.errors())
+            return _result(op, "rejected", error=("validation_failed", f"invalid payload: {fields}"))
+        loaded = self._load_case(conn, op.case_id)
+        if loaded is None:
+            return _result(op, "rejected", error=("unknown_case", "no such case"))
+        row, case = loaded
+        held_before = conn.execute("SELECT 1 FROM holders WHERE case_id = ? AND officer_id = ?",
+                                   (case.id, caller.id)).fetchone() is not None
+        values = payload.model_dump(mode="json")
+        decision = rules.decide(
+            op.type, values, status=case.status, unit_id=case.unit_id,
+            assignee_id=case.assignee_id, actor=caller.actor, held_before=held_before,
+            unit_exists=lambda unit_id: unit_id in self.unit_ids,
+            officer_unit=lambda officer_id: self.officer_units.get(officer_id),
+        )
+        if decision.verdict == "conflict":
+            return _result(op, "conflict", case=case.wire(), error=(decision.code, decision.detail))
+        if decision.verdict == "rejected":
+            return _result(op, "rejected", error=(decision.code, decision.detail))
+
+        status_before = case.status
+        status_after = rules.status_after(op.type, values, status_before)
+        old = (case.unit_id, case.assignee_id)
+        reason = None
+        body, data = "", {}
+        if op.type == "claim":
+            case.assignee_id = caller.id
+            self._hold(conn, case.id, caller.id, now)
+            reason = "reassigned"
+        elif op.type == "accept":
+            case.accepted_at = now
+            case.accepted_by = caller.id
+        elif op.type == "decline":
+            body = values["reason"]
+        elif op.type == "reply":
+            body, data = values["body"], {"notify_sms": values["notify_sms"]}
+        elif op.type in ("note", "urge"):
+            body = values["body"]
+        elif op.type == "callback":
+            body = values["body"]
+            data = {k: values[k] for k in ("outcome", "duration_s", "satisfaction")}
+        elif op.type == "set_status":
+            body, data = values["reason"], {"from": status_before, "to": status_after}
+        elif op.type == "transfer":
+            body = values["reason"]
+            data = {"from_unit_id": case.unit_id, "to_unit_id": values["to_unit_id"]}
+            case.unit_id = values["to_unit_id"]
+            case.assignee_id = None
+            reason = "transferred"
+        elif op.type == "reassign":
+            body = values["reason"]
+            data = {"from_officer_id": case.assignee_id, "to_officer_id": values["to_officer_id"]}
+            case.assignee_id = values["to_officer_id"]
+            self._hold(conn, case.id, values["to_officer_id"], now)
+            reason = "reassigned"
+        elif op.type == "reveal":
+            data = {"field": values["field"]}
+        case.status = status_after
+        case.clocks = sla.apply_op(
+            case.clocks, op_type=op.type, payload=values, status_before=status_before,
+            status_after=status_after, at=now, performed_at=op.performed_at,
+            cal=self.calendar, policy=self.policies.get(case.kind))
+        entry_type = "status" if op.type == "set_status" else op.type
+        case.entries.append(wire.Entry(
+            id=f"{case.id}-e{len(case.entries) + 1}", type=entry_type, author_id=caller.id,
+            author_name=caller.name, unit_id=caller.unit_id, body=body, data=data,
+            performed_at=op.performed_at, received_at=now, op_id=op.op_id,
+            late=decision.verdict == "late"))
+        case.version += 1
+        doc = self._save_case(conn, case, now=now, old=old, reason=reason)
+        return _result(op, "applied", case=doc)
+
+    def _hold(self, conn: Any, case_id: str, officer_id: str, now: datetime) -> None:
+        conn.execute("INSERT OR IGNORE INTO holders(case_id, officer_id, since) VALUES (?,?,?)",
+                     (case_id, officer_id, db_time(now)))
+
+    # ------------------------------------------------------------ the citizen side
+
+    def _route(self, request: wire.IntakeRequest) -> str:
+        if request.unit_id is not None:
+            if request.unit_id not in self.unit_ids:
+                raise ApiError(422, "unknown_unit", "no such unit")
+            return request.unit_id
+        try:
+            from central.seeds import DEFAULT_UNIT_BY_CATEGORY
+        except ImportError:
+            DEFAULT_UNIT_BY_CATEGORY = {}
+        unit_id = DEFAULT_UNIT_BY_CATEGORY.get(request.category)
+        if unit_id in self.unit_ids:
+            return unit_id
+        stations = [u.id for u in self.units if u.kind == "station"]
+        if not stations:
+            raise ApiError(422, "unknown_unit", "no unit to route this case to")
+        return stations[0]
+
+    def intake(self, request: wire.IntakeRequest, *, now: datetime) -> dict[str, Any]:
+        unit_id = self._route(request)
+        received_at = request.received_at or now
+        files = []
+        for att in getattr(request, "attachments", []) or []:
+            try:
+                data = base64.b64decode(att.data_base64, validate=True)
+            except ValueError as exc:
+                raise ApiError(422, "validation_failed", "an attachment is not valid base64") from exc
+            files.append((att, data))
+        day = received_at.astimezone(ZONE).strftime("%Y%m%d")
+        with self.db.write() as conn:
+            key = f"number:{day}"
+            n = int(self._meta(conn, key, "0")) + 1
+            if n > 999_999:
+                raise ApiError(503, "numbers_exhausted", "no case numbers left for the day",
+                               headers={"Retry-After": "3600"})
+            self._set_meta(conn, key, str(n))
+            number = f"SX{day}{n:06d}"
+            case = wire.Case(
+                id=number, number=number, kind=request.kind, service_item_id=request.service_item_id,
+                category=request.category, channel=request.channel, title=request.title,
+                body=request.body, citizen=request.citizen, unit_id=unit_id, assignee_id=None,
+                status="new", version=1, received_at=received_at,
+                clocks=sla.start_clocks(self.policies.get(request.kind), received_at, self.calendar),
+            )
+            for i, (att, data) in enumerate(files, start=1):
+                digest = hashlib.sha256(data).hexdigest()
+                att_id = f"{number}-a{i}"
+                conn.execute("INSERT INTO attachments(id, case_id, entry_id, name, content_type, size,"
+                             " sha256, data) VALUES (?,?,?,?,?,?,?,?)",
+                             (att_id, number, None, att.name, att.content_type, len(data), digest, data))
+                case.attachments.append(wire.Attachment(
+                    id=att_id, name=att.name, content_type=att.content_type, size=len(data),
+                    sha256=digest))
+            return self._save_case(conn, case, now=now, old=(None, None), reason=None, insert=True)
+
+    def citizen_event(self, case_id: str, request: wire.CitizenEventRequest, *, now: datetime) -> dict[str, Any]:
+        if request.type == "message" and not request.body.strip():
+            raise ApiError(422, "validation_failed", "a message needs a body")
+        if request.type == "rating" and request.score is None:
+            raise ApiError(422, "validation_failed", "a rating needs a score from 1 to 5")
+        with self.db.write() as conn:
+            loaded = self._load_case(conn, case_id)
+            if loaded is None:
+                raise ApiError(404, "not_found", "no such case")
+            _, case = loaded
+            old = (case.unit_id, case.assignee_id)
+            n = len(case.entries)
+            if request.type == "message":
+                case.entries.append(wire.Entry(
+                    id=f"{case.id}-e{n + 1}", type="citizen_message", author_name="",
+                    body=request.body, performed_at=now, received_at=now))
+                if case.status == "waiting_citizen":
+                    case.status = "in_progress"
+                    case.clocks = sla.resume_for_citizen_message(
+                        case.clocks, at=now, cal=self.calendar, policy=self.policies.get(case.kind))
+                    case.entries.append(wire.Entry(
+                        id=f"{case.id}-e{n + 2}", type="status", body="",
+                        data={"from": "waiting_citizen", "to": "in_progress", "by": "citizen"},
+                        performed_at=now, received_at=now))
+            else:
+                case.rating = wire.Rating(score=request.score, comment=request.body, rated_at=now)
+                case.entries.append(wire.Entry(
+                    id=f"{case.id}-e{n + 1}", type="rating", body=request.body,
+                    data={"score": request.score}, performed_at=now, received_at=now))
+            case.version += 1
+            return self._save_case(conn, case, now=now, old=old, reason=None)
+
+    # ------------------------------------------------------------ attachments
+
+    def attachment(self, caller: Caller, attachment_id: str) -> tuple[dict[str, Any], bytes]:
+        with self.db.read() as conn:
+            row = conn.execute("SELECT a.*, c.unit_id AS c_unit, c.assignee_id AS c_assignee,"
+                               " c.retired AS c_retired FROM attachments a JOIN cases c ON c.id = a.case_id"
+                               " WHERE a.id = ?", (attachment_id,)).fetchone()
+            held = row is not None and conn.execute(
+                "SELECT 1 FROM holders WHERE case_id = ? AND officer_id = ?",
+                (row["case_id"], caller.id)).fetchone() is not None
+        # Someone who may not see the case learns nothing, not even that it exists.
+        if row is None or not (held or in_scope(caller, row["c_unit"], row["c_assignee"])):
+            raise ApiError(404, "not_found", "no such attachment")
+        meta = {k: row[k] for k in ("id", "name", "content_type", "size", "sha256")}
+        return meta, bytes(row["data"])
+
+
+def _result(op: wire.Op, outcome: str, *, case: dict[str, Any] | None = None,
+            error: tuple[str, str] | None = None) -> dict[str, Any]:
+    return {
+        "op_id": op.op_id, "outcome": outcome, "case": case,
+        "error": {"code": error[0], "detail": error[1]} if error else None,
+    }

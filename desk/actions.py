@@ -1,0 +1,223 @@
+"""Officer actions: one typed function per thing an officer can do to a case.
+
+Each checks the local view with the shared rules (desk.rules.decide), validates the
+payload with the wire models, and queues one op: the outbox row and the overlay are
+written in one transaction (Store.enqueue), so an action works offline and shows at once.
+The UI calls these; it never writes SQL.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime, timezone
+from typing import Any, Callable, Mapping
+
+from pydantic import ValidationError
+
+from desk import rules
+from desk.store import Store
+from desk.wire import Op, parse_payload
+
+log = logging.getLogger(__name__)
+
+_TEXT_FIELDS = ("body", "reason")
+
+
+class ActionRefused(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+def held_before(case: Mapping[str, Any], officer_id: str) -> bool:
+    """Did the officer hold this case at some time (claimed it, or had it assigned)?"""
+    for entry in case.get("entries", []):
+        data = entry.get("data") or {}
+        if entry.get("type") == "claim" and entry.get("author_id") == officer_id:
+            return True
+        if entry.get("type") == "reassign" and officer_id in (
+            data.get("to_officer_id"), data.get("to"), data.get("assignee_id")
+        ):
+            return True
+    return False
+
+
+def _validation_message(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err.get("loc", ())) or "payload"
+        parts.append(f"{where}: {err.get('msg', 'invalid')}")
+    return "; ".join(parts)
+
+
+class Actions:
+    def __init__(self, store: Store, actor: rules.Actor, *,
+                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                 name: str | None = None) -> None:
+        self.store = store
+        self.actor = actor
+        self.now = now
+        self._name = name
+        self.listeners: list[Callable[[], None]] = []
+
+    # ------------------------------------------------------------ plumbing
+
+    def _author(self) -> dict[str, Any]:
+        name = self._name
+        if name is None:
+            ref = self.store.reference()
+            officer = next((o for o in (ref.officers if ref else []) if o.id == self.actor.id), None)
+            name = officer.name if officer else ""
+        return {"id": self.actor.id, "name": name, "unit_id": self.actor.unit_id}
+
+    def _lookups(self) -> tuple[Callable[[str], bool], Callable[[str], str | None]]:
+        ref = self.store.reference()
+        if ref is None:
+            # Without reference data the server will judge units and officers.
+            return (lambda unit_id: True), (lambda officer_id: None)
+        units = {u.id for u in ref.units}
+        officers = {o.id: o.unit_id for o in ref.officers}
+        return (lambda unit_id: unit_id in units), officers.get
+
+    def _case(self, case_id: str) -> dict[str, Any]:
+        case = self.store.case(case_id)
+        if case is None:
+            raise ActionRefused("unknown_case", "the case is not in the local cache")
+        return case
+
+    def _check(self, case: Mapping[str, Any], op_type: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            clean = parse_payload(op_type, dict(payload)).model_dump(mode="json")
+        except ValidationError as exc:
+            raise ActionRefused("validation_failed", _validation_message(exc)) from exc
+        unit_exists, officer_unit = self._lookups()
+        if op_type == "reassign" and self.store.reference() is None:
+            officer_unit = lambda officer_id: case["unit_id"]  # noqa: E731 - the server decides
+        decision = rules.decide(
+            op_type, clean, status=case["status"], unit_id=case["unit_id"],
+            assignee_id=case.get("assignee_id"), actor=self.actor,
+            held_before=held_before(case, self.actor.id),
+            unit_exists=unit_exists, officer_unit=officer_unit,
+        )
+        if not decision.allowed:
+            raise ActionRefused(decision.code, decision.detail)
+        return clean
+
+    def _new_op(self, case: Mapping[str, Any], op_type: str, payload: dict[str, Any]) -> Op:
+        base = self.store.synced_version(case["id"])
+        return Op(
+            op_id=str(uuid.uuid4()), seq=self.store.next_seq(), case_id=case["id"], type=op_type,
+            base_version=base if base is not None else int(case["version"]),
+            performed_at=self.now(), payload=payload,
+        )
+
+    def _notify(self) -> None:
+        for listener in list(self.listeners):
+            try:
+                listener()
+            except Exception:  # a failing listener must not undo a queued action
+                log.exception("action listener failed")
+
+    def _act(self, case_id: str, op_type: str, payload: Mapping[str, Any]) -> str:
+        case = self._case(case_id)
+        clean = self._check(case, op_type, payload)
+        op = self._new_op(case, op_type, clean)
+        self.store.enqueue(op, author=self._author())
+        log.info("queued %s op %s", op_type, op.op_id)
+        self._notify()
+        return op.op_id
+
+    def allowed(self, case_id: str) -> set[str]:
+        """The op types the officer could start on this case now (for enabling buttons)."""
+        case = self.store.case(case_id)
+        if case is None:
+            return set()
+        return rules.allowed_actions(
+            status=case["status"], unit_id=case["unit_id"], assignee_id=case.get("assignee_id"),
+            actor=self.actor, held_before=held_before(case, self.actor.id),
+        )
+
+    # ------------------------------------------------------------ the actions
+
+    def claim(self, case_id: str) -> str:
+        return self._act(case_id, "claim", {})
+
+    def accept(self, case_id: str) -> str:
+        return self._act(case_id, "accept", {})
+
+    def decline(self, case_id: str, reason: str) -> str:
+        return self._act(case_id, "decline", {"reason": reason})
+
+    def reply(self, case_id: str, body: str, notify_sms: bool = False) -> str:
+        return self._act(case_id, "reply", {"body": body, "notify_sms": notify_sms})
+
+    def note(self, case_id: str, body: str) -> str:
+        return self._act(case_id, "note", {"body": body})
+
+    def callback(self, case_id: str, outcome: str, body: str, duration_s: int = 0,
+                 satisfaction: str | None = None) -> str:
+        return self._act(case_id, "callback", {"outcome": outcome, "body": body,
+                                               "duration_s": duration_s, "satisfaction": satisfaction})
+
+    def set_status(self, case_id: str, to: str, reason: str = "") -> str:
+        return self._act(case_id, "set_status", {"to": to, "reason": reason})
+
+    def transfer(self, case_id: str, to_unit_id: str, reason: str) -> str:
+        return self._act(case_id, "transfer", {"to_unit_id": to_unit_id, "reason": reason})
+
+    def reassign(self, case_id: str, to_officer_id: str, reason: str) -> str:
+        return self._act(case_id, "reassign", {"to_officer_id": to_officer_id, "reason": reason})
+
+    def urge(self, case_id: str, body: str) -> str:
+        return self._act(case_id, "urge", {"body": body})
+
+    def reveal(self, case_id: str, field: str) -> str:
+        return self._act(case_id, "reveal", {"field": field})
+
+    # ------------------------------------------------------------ conflicts
+
+    def _conflict(self, op_id: str):
+        item = self.store.conflict(op_id)
+        if item is None:
+            raise ActionRefused("unknown_conflict", "no such conflict")
+        if item.resolution is not None:
+            raise ActionRefused("already_resolved", f"this conflict was resolved already ({item.resolution})")
+        return item
+
+    def retry_conflict(self, op_id: str) -> str | None:
+        """Send the op again, as a new op on the case as it is now. None when the case is
+        already where the op wanted it (e.g. the officer holds it already)."""
+        item = self._conflict(op_id)
+        case = self._case(item.case_id)
+        try:
+            clean = self._check(case, item.type, item.payload)
+        except ActionRefused as exc:
+            if item.type == "claim" and case.get("assignee_id") == self.actor.id:
+                self.store.resolve_conflict(op_id, "retry", new_op=None)
+                self._notify()
+                return None
+            raise
+        op = self._new_op(case, item.type, clean)
+        self.store.resolve_conflict(op_id, "retry", new_op=op, author=self._author())
+        self._notify()
+        return op.op_id
+
+    def note_from_conflict(self, op_id: str) -> str:
+        """Keep what the officer wrote as an internal note on the case."""
+        item = self._conflict(op_id)
+        text = next((str(item.payload[f]) for f in _TEXT_FIELDS if item.payload.get(f)), "")
+        if not text.strip():
+            raise ActionRefused("no_text", "this operation has no text to keep as a note")
+        case = self._case(item.case_id)
+        clean = self._check(case, "note", {"body": text})
+        op = self._new_op(case, "note", clean)
+        self.store.resolve_conflict(op_id, "note", new_op=op, author=self._author())
+        self._notify()
+        return op.op_id
+
+    def discard_conflict(self, op_id: str) -> None:
+        self._conflict(op_id)
+        self.store.resolve_conflict(op_id, "discard", new_op=None)
+        self._notify()

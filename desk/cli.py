@@ -1,0 +1,635 @@
+"""The `desk` command line: the same core as the desktop app, for scripts and for a
+terminal on a station workstation.
+
+Personal data is masked in every output unless the officer asks `show --reveal`, which
+records a reveal op per field, as the app does. Text that came from citizens is shown
+with terminal control characters removed, so a crafted message cannot repaint the
+screen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import getpass
+import json
+import logging
+import os
+import re
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Sequence
+
+import desk
+from desk.actions import ActionRefused
+from desk.api import ApiError, AuthError, TransportError
+from desk.masking import mask_citizen, mask_name
+from desk.profile import Profile, ProfileError, TokenVault, WrongPassword
+from desk.store import StoreError
+from desk.wire import format_time
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_REFUSED = 3
+
+QUEUE_NAMES = ("mine", "due-soon", "overdue", "unclaimed", "waiting", "closed", "station")
+CALLBACK_OUTCOMES = ("reached", "no_answer", "busy", "wrong_number", "refused")
+SATISFACTION = ("satisfied", "neutral", "dissatisfied")
+CITIZEN_FIELDS = ("name", "phone", "id_number")
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_FAILED):
+        super().__init__(message)
+        self.code = code
+
+
+def clean(text: Any) -> str:
+    """Text safe to print on a terminal (no escapes, no bidi tricks)."""
+    return _CONTROL.sub("", str(text if text is not None else ""))
+
+
+def one_line(text: Any, width: int = 60) -> str:
+    flat = " ".join(clean(text).split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+# ---------------------------------------------------------------- argument parsing
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="desk", description="Desk (警务工作台): the officer's case desk")
+    parser.add_argument("--profile", metavar="DIR", help="profile folder (default: the last one used)")
+    parser.add_argument("--password-stdin", action="store_true",
+                        help="read the password from the first line of stdin")
+    parser.add_argument("--version", action="version", version=f"desk {desk.__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    central = sub.add_parser("central", help="run the reference central server", add_help=False)
+    central.add_argument("args", nargs=argparse.REMAINDER)
+    sub.add_parser("demo", help="run a demo server with a citizen simulator")
+
+    p = sub.add_parser("login", help="log in and open (or create) the local cache")
+    p.add_argument("--server", required=True, metavar="URL")
+    p.add_argument("--username", required=True, metavar="NAME")
+    p.add_argument("--ca-bundle", metavar="PEM")
+
+    p = sub.add_parser("logout", help="end the session")
+    p.add_argument("--wipe", action="store_true", help="also delete the local cache and unsent work")
+
+    p = sub.add_parser("sync", help="send queued work and fetch changes")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("queue", help="list a queue")
+    p.add_argument("name", nargs="?", default="mine", choices=QUEUE_NAMES)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("search", help="search the local cache")
+    p.add_argument("text")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("show", help="show a case (id or number)")
+    p.add_argument("case")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--reveal", action="store_true", help="show full personal data (recorded)")
+
+    for name in ("claim", "accept"):
+        sub.add_parser(name).add_argument("case")
+    p = sub.add_parser("decline")
+    p.add_argument("case")
+    p.add_argument("--reason", required=True)
+    p = sub.add_parser("reply")
+    p.add_argument("case")
+    p.add_argument("--body", required=True)
+    p.add_argument("--sms", action="store_true")
+    p = sub.add_parser("note")
+    p.add_argument("case")
+    p.add_argument("--body", required=True)
+    p = sub.add_parser("callback")
+    p.add_argument("case")
+    p.add_argument("--outcome", required=True, choices=CALLBACK_OUTCOMES)
+    p.add_argument("--duration", type=int, default=0, metavar="SECONDS")
+    p.add_argument("--body", required=True)
+    p.add_argument("--satisfaction", choices=SATISFACTION)
+    p = sub.add_parser("status")
+    p.add_argument("case")
+    p.add_argument("new_status", metavar="NEW_STATUS")
+    p.add_argument("--reason", default="")
+    p = sub.add_parser("transfer")
+    p.add_argument("case")
+    p.add_argument("--to-unit", required=True, metavar="UNIT")
+    p.add_argument("--reason", required=True)
+    p = sub.add_parser("reassign")
+    p.add_argument("case")
+    p.add_argument("--to-officer", required=True, metavar="USERNAME")
+    p.add_argument("--reason", required=True)
+    p = sub.add_parser("urge")
+    p.add_argument("case")
+    p.add_argument("--body", required=True)
+
+    sub.add_parser("outbox").add_argument("--json", action="store_true")
+    sub.add_parser("conflicts").add_argument("--json", action="store_true")
+    p = sub.add_parser("resolve")
+    p.add_argument("op_id", metavar="OP_ID")
+    p.add_argument("choice", choices=("retry", "note", "discard"))
+    return parser
+
+
+# ---------------------------------------------------------------- plumbing
+
+
+class Context:
+    def __init__(self, args: argparse.Namespace, out, err, stdin):
+        self.args = args
+        self.out = out
+        self.err = err
+        self.stdin = stdin
+        self._password: str | None = None
+        self.session = None
+
+    def password(self) -> str:
+        if self._password is None:
+            if self.args.password_stdin:
+                line = self.stdin.readline()
+                if not line:
+                    raise CliError("no password on stdin", EXIT_USAGE)
+                self._password = line.rstrip("\r\n")
+            else:
+                self._password = getpass.getpass("Password: ")
+        return self._password
+
+    def profile_path(self) -> Path:
+        from desk.session import last_profile
+
+        if self.args.profile:
+            return Path(self.args.profile)
+        path = last_profile()
+        if path is None:
+            raise CliError("no profile yet: run `desk login --server URL --username NAME` first", EXIT_USAGE)
+        return path
+
+    def open(self):
+        """Open the cache with the officer's password (no network)."""
+        from desk.session import open_offline
+
+        if self.session is None:
+            self.session = open_offline(self.profile_path(), self.password())
+        return self.session
+
+    def online_client(self, *, fresh: bool = False):
+        """A client with a valid token: the stored one, or a new login with the
+        password already given (no keyring, or the token expired)."""
+        from desk.session import connect
+
+        session = self.open()
+        if fresh or session.client is None or not session.client.token:
+            connect(session, self.password())
+        return session.client
+
+    def now(self) -> datetime:
+        """The server's time as best we know it: deadlines are judged on it."""
+        offset = 0.0
+        if self.session is not None:
+            offset = self.session.store.get_state().clock_offset_s or 0.0
+        return datetime.now(timezone.utc) + timedelta(seconds=offset)
+
+    def actions(self):
+        from desk.actions import Actions
+
+        session = self.open()
+        return Actions(session.store, session.actor, now=lambda: datetime.now(timezone.utc))
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+
+    def print(self, *parts: Any) -> None:
+        print(*parts, file=self.out)
+
+    def json(self, data: Any) -> None:
+        json.dump(data, self.out, ensure_ascii=False, indent=2, default=_json_default)
+        self.out.write("\n")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return format_time(value)
+    if dataclasses.is_dataclass(value):
+        return dataclasses.asdict(value)
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def _zone():
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo("Asia/Shanghai")
+    except ZoneInfoNotFoundError:
+        return timezone(timedelta(hours=8), "CST")
+
+
+def _parse_time(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def local_time(value: Any) -> str:
+    if not value:
+        return "-"
+    value = _parse_time(value)
+    return value.astimezone(_zone()).strftime("%Y-%m-%d %H:%M")
+
+
+def _masked_case(case: dict, revealed: bool) -> dict:
+    out = dict(case)
+    if not revealed:
+        out["citizen"] = mask_citizen(case.get("citizen") or {})
+    return out
+
+
+def _resolve_case(ctx: Context, ref: str) -> dict:
+    case = ctx.open().store.case(ref)
+    if case is None:
+        raise CliError(f"no case {clean(ref)} in the local cache (run `desk sync`?)", EXIT_USAGE)
+    return case
+
+
+def _names(ctx: Context) -> tuple[dict[str, str], dict[str, str]]:
+    ref = ctx.open().store.reference()
+    if ref is None:
+        return {}, {}
+    return ({u.id: u.name for u in ref.units}, {o.id: o.name for o in ref.officers})
+
+
+# ---------------------------------------------------------------- commands
+
+
+def cmd_central(ctx: Context) -> int:
+    from central import server
+
+    parser = argparse.ArgumentParser(prog="desk central")
+    server.add_arguments(parser)
+    result = server.run(parser.parse_args(ctx.args.args))
+    return int(result or 0)
+
+
+def cmd_demo(ctx: Context) -> int:
+    from desk.demo import run_demo
+
+    return run_demo(out=ctx.out)
+
+
+def cmd_login(ctx: Context) -> int:
+    from desk.session import login
+
+    a = ctx.args
+    session = login(a.server, a.username, ctx.password(), profile_dir=a.profile, ca_bundle=a.ca_bundle)
+    ctx.session = session
+    officer = session.officer
+    ctx.print(f"logged in as {clean(officer.username)} ({clean(officer.name)}); profile {session.profile.path}")
+    if not session.vault.available:
+        ctx.print("note: no OS keyring here; the session is kept in memory and each command logs in again")
+    return EXIT_OK
+
+
+def cmd_logout(ctx: Context) -> int:
+    from desk.api import CentralClient
+    from desk.session import forget_last_profile
+
+    profile = Profile(ctx.profile_path())
+    cfg = profile.config
+    if cfg is None:
+        raise CliError(f"no profile at {profile.path}", EXIT_USAGE)
+    vault = TokenVault()
+    token = vault.get(cfg.server_url, cfg.username)
+    if token:
+        client = CentralClient(cfg.server_url, device_id=cfg.device_id, ca_bundle=cfg.ca_bundle, token=token)
+        try:
+            client.logout()
+        except ApiError as exc:
+            ctx.print(f"note: the server was not told ({exc})")
+        finally:
+            client.close()
+    vault.delete(cfg.server_url, cfg.username)
+    if ctx.args.wipe:
+        profile.wipe()
+        forget_last_profile(profile.path)
+        ctx.print("logged out; the local cache was deleted")
+    else:
+        ctx.print("logged out")
+    return EXIT_OK
+
+
+def cmd_sync(ctx: Context) -> int:
+    from desk.sync import SyncEngine
+
+    session = ctx.open()
+    try:
+        client = ctx.online_client()
+    except AuthError as exc:
+        raise CliError(f"sync failed: {exc}") from exc
+    except TransportError as exc:
+        raise CliError(f"sync failed: {exc}") from exc
+    engine = SyncEngine(session.store, client, session.actor)
+    report = engine.run_cycle()
+    if report.login_needed:
+        # The stored token expired: we have the password, so log in again once.
+        try:
+            engine.client = ctx.online_client(fresh=True)
+        except ApiError as exc:
+            raise CliError(f"sync failed: {exc}") from exc
+        report = engine.run_cycle()
+    if ctx.args.json:
+        ctx.json(dataclasses.asdict(report))
+    else:
+        ctx.print(("synced: " if report.finished else "sync stopped: ") + report.summary_line())
+        for warning in report.warnings:
+            print(f"warning: {warning}", file=ctx.err)
+        outbox = session.store.outbox_count()
+        conflicts = len(session.store.conflicts())
+        if outbox or conflicts:
+            ctx.print(f"outbox {outbox}, conflicts {conflicts}")
+    if not report.finished:
+        print(f"sync failed: {report.error}", file=ctx.err)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _print_rows(ctx: Context, ids: Sequence[str]) -> None:
+    store = ctx.open().store
+    if ctx.args.json:
+        ctx.json([_masked_case(store.case(i), False) for i in ids if store.case(i) is not None])
+        return
+    rows = store.rows(list(ids))
+    now = ctx.now()
+    if not rows:
+        ctx.print("no cases")
+        return
+    for row in rows:
+        due = local_time(row.get("next_due_at")) if row.get("next_due_at") else "-"
+        marks = ""
+        if row.get("pending_ops"):
+            marks += f" [{row['pending_ops']} pending]"
+        if row.get("conflicts"):
+            marks += " [conflict]"
+        if row.get("provisional"):
+            due += " (provisional)"
+        if row.get("next_due_at") and _parse_time(row["next_due_at"]) < now:
+            marks += " [overdue]"
+        ctx.print(f"{row['number']}  {row['status']:<15} due {due:<16}  "
+                  f"{mask_name(clean(row.get('citizen_name') or '')):<4}  {one_line(row.get('title'), 40)}{marks}")
+    ctx.print(f"{len(rows)} case(s)")
+
+
+def cmd_queue(ctx: Context) -> int:
+    from desk.queues import queue_ids
+
+    session = ctx.open()
+    ids = queue_ids(session.store, ctx.args.name, session.actor, ctx.now())
+    _print_rows(ctx, ids)
+    return EXIT_OK
+
+
+def cmd_search(ctx: Context) -> int:
+    from desk.queues import search_ids
+
+    ids = search_ids(ctx.open().store, ctx.args.text)
+    _print_rows(ctx, ids)
+    return EXIT_OK
+
+
+def cmd_show(ctx: Context) -> int:
+    case = _resolve_case(ctx, ctx.args.case)
+    if ctx.args.reveal:
+        actions = ctx.actions()
+        citizen = case.get("citizen") or {}
+        for name in CITIZEN_FIELDS:
+            if citizen.get(name):
+                actions.reveal(case["id"], name)
+        case = _resolve_case(ctx, case["id"])
+    shown = _masked_case(case, ctx.args.reveal)
+    if ctx.args.json:
+        ctx.json(shown)
+        return EXIT_OK
+    units, officers = _names(ctx)
+    c = shown.get("citizen") or {}
+    assignee = case.get("assignee_id")
+    ctx.print(f"{case['number']}  {case['kind']}  {case['status']}  (version {case.get('version')})")
+    ctx.print(f"title:    {one_line(case.get('title'), 200)}")
+    ctx.print(f"citizen:  {clean(c.get('name'))}  {clean(c.get('phone'))}  {clean(c.get('id_number'))}")
+    ctx.print(f"unit:     {clean(units.get(case.get('unit_id'), case.get('unit_id')))}")
+    ctx.print(f"assignee: {clean(officers.get(assignee, assignee)) if assignee else 'unclaimed'}")
+    ctx.print(f"received: {local_time(case.get('received_at'))}  channel: {clean(case.get('channel'))}")
+    for clock in case.get("clocks") or []:
+        state = "stopped" if clock.get("stopped_at") else ("paused" if clock.get("paused") else "running")
+        if clock.get("pending"):
+            state += ", pending delivery"
+        extra = " (provisional)" if clock.get("provisional") else ""
+        ctx.print(f"clock:    {clock['clock']} due {local_time(clock.get('due_at'))}{extra} [{state}]")
+    if case.get("pending_ops") or case.get("conflicts"):
+        ctx.print(f"local:    {case.get('pending_ops', 0)} pending, {case.get('conflicts', 0)} conflict(s)")
+    ctx.print("")
+    for line in clean(case.get("body")).splitlines() or [""]:
+        ctx.print(f"  {line}")
+    ctx.print("")
+    for entry in case.get("entries") or []:
+        mark = ""
+        if entry.get("local_state"):
+            mark = f" [{entry['local_state']}]"
+        if entry.get("late"):
+            mark += " [late]"
+        who = clean(entry.get("author_name") or officers.get(entry.get("author_id"), "") or "")
+        body = one_line(entry.get("body"), 100)
+        data = entry.get("data") or {}
+        if not body and data.get("to"):
+            body = f"-> {data['to']}"
+        elif not body and data.get("field"):
+            body = f"revealed {data['field']}"
+        ctx.print(f"{local_time(entry.get('performed_at'))}  {entry['type']:<15} {who}: {body}{mark}")
+    return EXIT_OK
+
+
+def _queued(ctx: Context, what: str, case: dict) -> int:
+    count = ctx.open().store.outbox_count()
+    ctx.print(f"queued: {what} on {case['number']} (outbox: {count})")
+    return EXIT_OK
+
+
+def _act(ctx: Context, what: str, method: str, *args: Any, **kwargs: Any) -> int:
+    case = _resolve_case(ctx, ctx.args.case)
+    getattr(ctx.actions(), method)(case["id"], *args, **kwargs)
+    return _queued(ctx, what, case)
+
+
+def cmd_transfer(ctx: Context) -> int:
+    ref = ctx.open().store.reference()
+    target = ctx.args.to_unit
+    if ref is not None:
+        by_name = {u.name: u.id for u in ref.units}
+        ids = {u.id for u in ref.units}
+        if target not in ids and target in by_name:
+            target = by_name[target]
+    return _act(ctx, "transfer", "transfer", target, ctx.args.reason)
+
+
+def cmd_reassign(ctx: Context) -> int:
+    ref = ctx.open().store.reference()
+    wanted = ctx.args.to_officer
+    officer_id = None
+    if ref is not None:
+        for officer in ref.officers:
+            if officer.username == wanted or officer.id == wanted:
+                officer_id = officer.id
+    if officer_id is None:
+        raise CliError(f"no officer {clean(wanted)} in your unit", EXIT_USAGE)
+    return _act(ctx, "reassign", "reassign", officer_id, ctx.args.reason)
+
+
+def _ops_json(items) -> list[dict]:
+    return [{"op_id": i.op_id, "case_id": i.case_id, "type": i.type, "state": i.state,
+             "error": i.error} for i in items]
+
+
+def cmd_outbox(ctx: Context) -> int:
+    items = ctx.open().store.outbox()
+    if ctx.args.json:
+        ctx.json(_ops_json(items))
+        return EXIT_OK
+    for i in items:
+        err = f"  ({one_line(i.error, 60)})" if i.error else ""
+        ctx.print(f"{i.op_id[:8]}  {clean(i.case_number or i.case_id)}  {i.type:<10} {i.state}{err}")
+    ctx.print(f"{len(items)} queued")
+    return EXIT_OK
+
+
+def _error_text(error: Any) -> str:
+    if isinstance(error, dict):
+        code = error.get("code", "")
+        detail = error.get("detail", "")
+        return f"{code}: {detail}" if detail else str(code)
+    return str(error or "")
+
+
+def cmd_conflicts(ctx: Context) -> int:
+    items = ctx.open().store.conflicts()
+    if ctx.args.json:
+        ctx.json(_ops_json(items))
+        return EXIT_OK
+    for i in items:
+        ctx.print(f"{i.op_id[:8]}  {clean(i.case_number or i.case_id)}  {i.type:<10} {i.state}: "
+                  f"{one_line(_error_text(i.error), 80)}")
+    ctx.print(f"{len(items)} conflict(s)" + ("; resolve with `desk resolve OP_ID retry|note|discard`" if items else ""))
+    return EXIT_OK
+
+
+def cmd_resolve(ctx: Context) -> int:
+    store = ctx.open().store
+    wanted = ctx.args.op_id.lower()
+    matches = [c for c in store.conflicts() if c.op_id.lower().startswith(wanted)]
+    if not matches:
+        raise CliError(f"no open conflict {clean(ctx.args.op_id)}", EXIT_USAGE)
+    if len(matches) > 1:
+        raise CliError(f"{clean(ctx.args.op_id)} matches {len(matches)} conflicts; give more of the id", EXIT_USAGE)
+    op_id = matches[0].op_id
+    actions = ctx.actions()
+    if ctx.args.choice == "retry":
+        new = actions.retry_conflict(op_id)
+        ctx.print(f"retry queued as {new[:8]}" if new else "nothing to retry; conflict closed")
+    elif ctx.args.choice == "note":
+        new = actions.note_from_conflict(op_id)
+        ctx.print(f"kept as a note ({new[:8]})")
+    else:
+        actions.discard_conflict(op_id)
+        ctx.print("discarded")
+    ctx.print(f"outbox: {store.outbox_count()}")
+    return EXIT_OK
+
+
+COMMANDS = {
+    "central": cmd_central,
+    "demo": cmd_demo,
+    "login": cmd_login,
+    "logout": cmd_logout,
+    "sync": cmd_sync,
+    "queue": cmd_queue,
+    "search": cmd_search,
+    "show": cmd_show,
+    "claim": lambda ctx: _act(ctx, "claim", "claim"),
+    "accept": lambda ctx: _act(ctx, "accept", "accept"),
+    "decline": lambda ctx: _act(ctx, "decline", "decline", ctx.args.reason),
+    "reply": lambda ctx: _act(ctx, "reply", "reply", ctx.args.body, notify_sms=ctx.args.sms),
+    "note": lambda ctx: _act(ctx, "note", "note", ctx.args.body),
+    "callback": lambda ctx: _act(ctx, "callback", "callback", ctx.args.outcome, ctx.args.body,
+                                 duration_s=ctx.args.duration, satisfaction=ctx.args.satisfaction),
+    "status": lambda ctx: _act(ctx, f"status {ctx.args.new_status}", "set_status",
+                               ctx.args.new_status, reason=ctx.args.reason),
+    "transfer": cmd_transfer,
+    "reassign": cmd_reassign,
+    "urge": lambda ctx: _act(ctx, "urge", "urge", ctx.args.body),
+    "outbox": cmd_outbox,
+    "conflicts": cmd_conflicts,
+    "resolve": cmd_resolve,
+}
+
+
+def main(argv: Sequence[str] | None = None, *, out=None, err=None, stdin=None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = build_parser()
+    # `central` takes the server's own options; argparse's REMAINDER cannot start with
+    # an option inside a subcommand, so unknown arguments are handed over here.
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "central":
+        args.args = list(rest) + list(args.args)
+    elif rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    ctx = Context(args, out, err, stdin or sys.stdin)
+    if not logging.getLogger().handlers:
+        # Warnings the officer must see are printed by the commands themselves; the
+        # library's log lines would only repeat them on every run.
+        logging.basicConfig(level=logging.ERROR, format="desk: %(message)s")
+    try:
+        return COMMANDS[args.command](ctx)
+    except BrokenPipeError:
+        # `desk queue | head`: the reader went away; that is not an error.
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return EXIT_OK
+    except CliError as exc:
+        print(f"desk: {exc}", file=err)
+        return exc.code
+    except WrongPassword as exc:
+        print(f"desk: {exc}", file=err)
+        return EXIT_USAGE
+    except ActionRefused as exc:
+        print(f"desk: refused: {exc.message}", file=err)
+        return EXIT_REFUSED
+    except AuthError as exc:
+        print(f"desk: {exc}", file=err)
+        return EXIT_FAILED
+    except ApiError as exc:
+        print(f"desk: {exc}", file=err)
+        return EXIT_FAILED
+    except (ProfileError, StoreError) as exc:
+        print(f"desk: {exc}", file=err)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("desk: interrupted", file=err)
+        return 130
+    finally:
+        ctx.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,303 @@
+"""Officer profiles: one folder per officer and server, holding the encrypted cache and
+profile.json (the wrapped database key and who the profile belongs to, never case data,
+never a token). The session token lives in the OS keyring (TokenVault) or in memory.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import threading
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+import platformdirs
+
+from desk import keys
+from desk.store import Store
+
+log = logging.getLogger(__name__)
+
+CONFIG_FILE = "profile.json"
+DB_FILE = "cache.db"
+CONFIG_DIR_ENV = "DESK_CONFIG_DIR"
+DATA_DIR_ENV = "DESK_DATA_DIR"
+
+
+class WrongPassword(Exception):
+    def __init__(self, message: str = "wrong password for this profile") -> None:
+        super().__init__(message)
+
+
+class ProfileError(Exception):
+    pass
+
+
+def profiles_root() -> Path:
+    override = os.environ.get(DATA_DIR_ENV)
+    base = Path(override) if override else Path(platformdirs.user_data_dir("desk", appauthor=False))
+    return base / "profiles"
+
+
+def _config_dir() -> Path:
+    override = os.environ.get(CONFIG_DIR_ENV)
+    return Path(override) if override else Path(platformdirs.user_config_dir("desk", appauthor=False))
+
+
+def install_device_id() -> str:
+    """A uuid made once per install; the server ties the device secret to it."""
+    folder = _config_dir()
+    path = folder / "device-id"
+    try:
+        text = path.read_text("ascii").strip()
+        return str(uuid.UUID(text))
+    except (OSError, ValueError):
+        pass
+    folder.mkdir(parents=True, exist_ok=True)
+    device_id = str(uuid.uuid4())
+    _write_private(path, device_id + "\n")
+    return device_id
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def profile_dir(server_url: str, username: str, root: Path | None = None) -> Path:
+    parts = urlsplit(server_url if "//" in server_url else "//" + server_url)
+    host = parts.hostname or "local"
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    # Folder names must be valid on Windows too, so ':' and friends become '_'.
+    name = f"{_UNSAFE.sub('_', username)}@{_UNSAFE.sub('_', host)}_{port}"
+    return (root if root is not None else profiles_root()) / name
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write through a temporary file and rename, so a crash never leaves half a file."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+@dataclass
+class ProfileConfig:
+    server_url: str
+    username: str
+    officer: dict
+    ca_bundle: str | None
+    device_id: str
+    wrapped: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "ProfileConfig":
+        return cls(
+            server_url=str(data["server_url"]), username=str(data["username"]),
+            officer=dict(data.get("officer") or {}), ca_bundle=data.get("ca_bundle"),
+            device_id=str(data.get("device_id") or ""), wrapped=dict(data.get("wrapped") or {}),
+        )
+
+
+def _officer_dict(officer: Any) -> dict:
+    if officer is None:
+        return {}
+    if hasattr(officer, "model_dump"):
+        return officer.model_dump(mode="json")
+    return dict(officer)
+
+
+class Profile:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.db_path = self.path / DB_FILE
+        self.config_path = self.path / CONFIG_FILE
+        self._config: ProfileConfig | None = None
+
+    def exists(self) -> bool:
+        return self.config_path.is_file()
+
+    @property
+    def config(self) -> ProfileConfig | None:
+        if self._config is None and self.exists():
+            try:
+                self._config = ProfileConfig.from_dict(json.loads(self.config_path.read_text("utf-8")))
+            except (OSError, ValueError, KeyError) as exc:
+                raise ProfileError(f"the profile file {self.config_path} is damaged: {exc}") from exc
+        return self._config
+
+    def _aad(self, cfg: ProfileConfig) -> bytes:
+        return f"desk profile {cfg.username}@{cfg.server_url}".encode("utf-8")
+
+    def _save(self, cfg: ProfileConfig) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        _write_private(self.config_path, json.dumps(asdict(cfg), ensure_ascii=False, indent=2))
+        self._config = cfg
+
+    def _require(self) -> ProfileConfig:
+        cfg = self.config
+        if cfg is None:
+            raise ProfileError(f"no profile at {self.path}")
+        return cfg
+
+    def create(self, *, password: str, device_secret: str, server_url: str, username: str,
+               officer: Any, ca_bundle: str | None, device_id: str,
+               scrypt_params: Mapping[str, int] | None = None) -> Store:
+        if self.exists():
+            raise ProfileError(f"a profile exists already at {self.path}; wipe it first")
+        self.path.mkdir(parents=True, exist_ok=True)
+        try:
+            os.chmod(self.path, 0o700)
+        except OSError:
+            pass
+        # A cache left without its profile.json can never be opened again: start clean.
+        for leftover in self._db_files():
+            leftover.unlink(missing_ok=True)
+        cfg = ProfileConfig(server_url=server_url, username=username, officer=_officer_dict(officer),
+                            ca_bundle=ca_bundle, device_id=device_id)
+        key = keys.new_key()
+        aad = self._aad(cfg)
+        cfg.wrapped = {
+            "password": keys.wrap_with_password(key, password, aad, scrypt_params),
+            "device": keys.wrap(key, keys.device_kek(device_secret), aad),
+        }
+        store = Store.open(self.db_path, key)
+        self._save(cfg)
+        return store
+
+    def _key_from_password(self, cfg: ProfileConfig, password: str) -> bytes:
+        try:
+            return keys.unwrap_with_password(cfg.wrapped["password"], password, self._aad(cfg))
+        except (keys.WrongKey, KeyError) as exc:
+            raise WrongPassword() from exc
+
+    def _key_from_device(self, cfg: ProfileConfig, device_secret: str) -> bytes:
+        try:
+            return keys.unwrap(cfg.wrapped["device"], keys.device_kek(device_secret), self._aad(cfg))
+        except (keys.WrongKey, KeyError) as exc:
+            raise WrongPassword("neither the password nor the device secret opens this profile") from exc
+
+    def unlock(self, password: str) -> Store:
+        cfg = self._require()
+        return Store.open(self.db_path, self._key_from_password(cfg, password))
+
+    def unlock_with_device_secret(self, device_secret: str, new_password: str) -> Store:
+        cfg = self._require()
+        key = self._key_from_device(cfg, device_secret)
+        params = cfg.wrapped.get("password", {}).get("params")
+        cfg.wrapped["password"] = keys.wrap_with_password(key, new_password, self._aad(cfg), params)
+        self._save(cfg)
+        return Store.open(self.db_path, key)
+
+    def update_after_login(self, *, password: str, device_secret: str, officer: Any) -> None:
+        cfg = self._require()
+        try:
+            key = self._key_from_password(cfg, password)
+        except WrongPassword:
+            key = self._key_from_device(cfg, device_secret)
+            params = cfg.wrapped.get("password", {}).get("params")
+            cfg.wrapped["password"] = keys.wrap_with_password(key, password, self._aad(cfg), params)
+        cfg.wrapped["device"] = keys.wrap(key, keys.device_kek(device_secret), self._aad(cfg))
+        cfg.officer = _officer_dict(officer)
+        self._save(cfg)
+
+    def _db_files(self) -> list[Path]:
+        return [self.db_path, self.db_path.with_name(DB_FILE + "-wal"),
+                self.db_path.with_name(DB_FILE + "-shm"), self.db_path.with_name(DB_FILE + "-journal")]
+
+    def wipe(self) -> None:
+        self._config = None
+        if self.path.exists():
+            shutil.rmtree(self.path)
+
+
+def _keyring_usable() -> bool:
+    try:
+        import keyring
+        from keyring.backends import fail, null
+    except ImportError:
+        return False
+    try:
+        backend = keyring.get_keyring()
+    except Exception:  # keyring can raise anything while probing backends
+        return False
+    if isinstance(backend, (fail.Keyring, null.Keyring)):
+        return False
+    backends = getattr(backend, "backends", None)
+    if backends is not None and not [b for b in backends if not isinstance(b, (fail.Keyring, null.Keyring))]:
+        return False
+    return True
+
+
+class TokenVault:
+    """Session tokens in the OS keyring; with no usable keyring, in memory only (the
+    officer then logs in again after a restart), never in a file."""
+
+    def __init__(self, service: str = "desk") -> None:
+        self.service = service
+        self.available = _keyring_usable()
+        self._memory: dict[str, str] = {}
+        self._warned = False
+        self._lock = threading.Lock()
+        if not self.available:
+            self._warn()
+
+    def _warn(self) -> None:
+        if not self._warned:
+            self._warned = True
+            log.warning("no usable OS keyring: session tokens are kept in memory only")
+
+    @staticmethod
+    def _name(server_url: str, username: str) -> str:
+        return f"{username}@{server_url}"
+
+    def get(self, server_url: str, username: str) -> str | None:
+        name = self._name(server_url, username)
+        with self._lock:
+            if name in self._memory or not self.available:
+                return self._memory.get(name)
+        import keyring
+        from keyring.errors import KeyringError
+        try:
+            return keyring.get_password(self.service, name)
+        except KeyringError:
+            self._fall_back()
+            return None
+
+    def set(self, server_url: str, username: str, token: str) -> None:
+        name = self._name(server_url, username)
+        if self.available:
+            import keyring
+            from keyring.errors import KeyringError
+            try:
+                keyring.set_password(self.service, name, token)
+                return
+            except KeyringError:
+                self._fall_back()
+        with self._lock:
+            self._memory[name] = token
+
+    def delete(self, server_url: str, username: str) -> None:
+        name = self._name(server_url, username)
+        with self._lock:
+            self._memory.pop(name, None)
+        if self.available:
+            import keyring
+            from keyring.errors import KeyringError, PasswordDeleteError
+            try:
+                keyring.delete_password(self.service, name)
+            except PasswordDeleteError:
+                pass
+            except KeyringError:
+                self._fall_back()
+
+    def _fall_back(self) -> None:
+        self.available = False
+        self._warn()

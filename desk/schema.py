@@ -1,0 +1,173 @@
+"""The cache's schema as numbered migrations.
+
+`PRAGMA user_version` holds the number of the last migration applied. Each migration is a
+function of the open connection, run in its own transaction together with the version
+bump, so a crash leaves the database at one version or the next, never between. Never
+edit a released migration: add the next one (each is tested on a database of the
+version before it).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+
+def _m1_core(conn) -> None:
+    for statement in _M1:
+        conn.execute(statement)
+
+
+_M1 = [
+    # Server snapshots exactly as last received. `gone` marks a case that left our scope
+    # while local work on it was still unsent: it stays until that work is settled.
+    """CREATE TABLE synced_cases (
+        id TEXT PRIMARY KEY,
+        number TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        unit_id TEXT,
+        assignee_id TEXT,
+        data TEXT NOT NULL,
+        seen_gen INTEGER NOT NULL DEFAULT 0,
+        gone INTEGER NOT NULL DEFAULT 0
+    )""",
+    "CREATE INDEX synced_cases_number ON synced_cases(number)",
+    "CREATE INDEX synced_cases_scope ON synced_cases(unit_id, assignee_id, status)",
+    # The local view: the snapshot with pending ops laid over, plus sortable columns.
+    """CREATE TABLE local_cases (
+        rid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        number TEXT NOT NULL,
+        kind TEXT,
+        category TEXT,
+        service_item_id TEXT,
+        channel TEXT,
+        title TEXT,
+        citizen_name TEXT,
+        citizen_phone TEXT,
+        received_at TEXT,
+        status TEXT,
+        assignee_id TEXT,
+        unit_id TEXT,
+        next_due_at TEXT,
+        next_clock TEXT,
+        provisional INTEGER NOT NULL DEFAULT 0,
+        pending_ops INTEGER NOT NULL DEFAULT 0,
+        conflicts INTEGER NOT NULL DEFAULT 0,
+        closed_at TEXT,
+        data TEXT NOT NULL
+    )""",
+    "CREATE INDEX local_cases_number ON local_cases(number)",
+    "CREATE INDEX local_cases_due ON local_cases(status, next_due_at)",
+    "CREATE INDEX local_cases_unit ON local_cases(unit_id, status, next_due_at)",
+    "CREATE INDEX local_cases_assignee ON local_cases(assignee_id, status, next_due_at)",
+    """CREATE TABLE outbox (
+        op_id TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL,
+        case_id TEXT NOT NULL,
+        case_number TEXT,
+        type TEXT NOT NULL,
+        base_version INTEGER NOT NULL,
+        performed_at TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        author TEXT,
+        state TEXT NOT NULL DEFAULT 'queued',
+        error TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_attempt_at TEXT,
+        created_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX outbox_case ON outbox(case_id, seq)",
+    "CREATE INDEX outbox_seq ON outbox(seq)",
+    # Ops the server refused, with its snapshot and reason; rows stay after resolution
+    # as the history of what the officer chose.
+    """CREATE TABLE conflicts (
+        op_id TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL,
+        case_id TEXT NOT NULL,
+        case_number TEXT,
+        type TEXT NOT NULL,
+        base_version INTEGER NOT NULL,
+        performed_at TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        author TEXT,
+        state TEXT NOT NULL,
+        error_code TEXT,
+        error_detail TEXT,
+        server_case TEXT,
+        created_at TEXT NOT NULL,
+        resolution TEXT,
+        resolved_at TEXT,
+        new_op_id TEXT
+    )""",
+    "CREATE INDEX conflicts_case ON conflicts(case_id, resolution)",
+    """CREATE TABLE sync_state (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        cursor TEXT,
+        last_success TEXT,
+        last_error TEXT,
+        clock_offset_s REAL,
+        reference_version TEXT,
+        reference_etag TEXT,
+        full_resync INTEGER NOT NULL DEFAULT 0,
+        resync_gen INTEGER NOT NULL DEFAULT 0,
+        device_seq INTEGER NOT NULL DEFAULT 0
+    )""",
+    "INSERT INTO sync_state (id) VALUES (1)",
+    """CREATE TABLE reference (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        version TEXT,
+        etag TEXT,
+        calendar_hash TEXT,
+        data TEXT NOT NULL
+    )""",
+]
+
+
+def _m2_search(conn) -> None:
+    # Trigram tokens let Chinese text be found by any substring of three characters or
+    # more, with no word segmentation.
+    # Search results join back to the view through this covering index: a case row is
+    # large (its JSON), and reading one page per hit costs more than the match itself.
+    conn.execute("CREATE INDEX local_cases_search ON local_cases(rid, next_due_at, received_at, id)")
+    conn.execute(
+        "CREATE VIRTUAL TABLE case_fts USING fts5("
+        "number, title, body, citizen, entries, tokenize='trigram')"
+    )
+    conn.execute(
+        """INSERT INTO case_fts (rowid, number, title, body, citizen, entries)
+           SELECT rid, number, coalesce(title, ''), coalesce(json_extract(data, '$.body'), ''),
+                  concat_ws(' ', json_extract(data, '$.citizen.name'),
+                            json_extract(data, '$.citizen.phone'),
+                            json_extract(data, '$.citizen.id_number')),
+                  coalesce((SELECT group_concat(json_extract(e.value, '$.body'), char(10))
+                            FROM json_each(local_cases.data, '$.entries') AS e), '')
+           FROM local_cases"""
+    )
+
+
+MIGRATIONS: list[Callable] = [_m1_core, _m2_search]
+LATEST = len(MIGRATIONS)
+
+
+def version(conn) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn, target: int | None = None) -> int:
+    """Bring the database to `target` (default: the latest). Returns the version reached."""
+    target = LATEST if target is None else target
+    current = version(conn)
+    if current > LATEST:
+        raise RuntimeError(f"the cache was written by a newer Desk (schema {current} > {LATEST})")
+    while current < target:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            MIGRATIONS[current](conn)
+            current += 1
+            conn.execute(f"PRAGMA user_version = {current}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    return current

@@ -1,0 +1,613 @@
+"""The encrypted local cache (SQLCipher through sqlite-utils).
+
+Everything an officer may read offline lives here and nowhere else: server snapshots,
+the local view (snapshots with unsent work laid over), the outbox, conflicts, sync state
+and reference data. The file is encrypted with a raw 256-bit key (desk.keys unwraps it);
+temporary tables and sort spills stay in memory so no plaintext reaches a temp file.
+
+One writer at a time: every write is one `BEGIN IMMEDIATE` transaction under a lock,
+because the sync thread and the UI thread share the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping, Sequence
+
+import sqlcipher3
+import sqlite_utils
+
+from desk import overlay, schema
+from desk.overlay import LocalOp, sort_time
+from desk.wire import Op, OpResult, Reference, RemoveChange, UpsertChange, format_time
+from desk.worktime import Calendar
+
+CLOSED_RETENTION = timedelta(days=30)
+_CHUNK = 500
+
+
+class StoreError(Exception):
+    pass
+
+
+@dataclass
+class SyncState:
+    cursor: str | None = None
+    last_success: datetime | None = None
+    last_error: str | None = None
+    clock_offset_s: float | None = None
+    reference_version: str | None = None
+    reference_etag: str | None = None
+    full_resync: bool = False
+
+
+@dataclass
+class OutboxItem:
+    op_id: str
+    case_id: str
+    case_number: str | None
+    type: str
+    state: str
+    error: str | None
+    performed_at: datetime
+    payload: dict
+    seq: int
+    base_version: int = 0
+    attempts: int = 0
+    last_attempt_at: datetime | None = None
+
+
+@dataclass
+class ConflictItem:
+    op_id: str
+    case_id: str
+    case_number: str | None
+    type: str
+    state: str
+    error: dict
+    payload: dict
+    server_case: dict | None
+    resolution: str | None
+    resolved_at: datetime | None
+    seq: int = 0
+    performed_at: datetime | None = None
+    base_version: int = 0
+    new_op_id: str | None = None
+
+
+def _now() -> str:
+    return format_time(datetime.now(timezone.utc))
+
+
+def _time(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+_STATE_FIELDS = {
+    "cursor", "last_success", "last_error", "clock_offset_s", "reference_version",
+    "reference_etag", "full_resync",
+}
+_ROW_COLUMNS = (
+    "id", "number", "kind", "category", "service_item_id", "title", "citizen_name",
+    "citizen_phone", "received_at", "status", "assignee_id", "unit_id", "next_due_at",
+    "next_clock", "provisional", "pending_ops", "conflicts",
+)
+
+
+class Store:
+    def __init__(self, conn, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        self.db = sqlite_utils.Database(conn)
+        self._lock = threading.RLock()
+        self._calendar: Calendar | None = None
+        self._policies: list = []
+        self._load_reference_cache()
+
+    # ------------------------------------------------------------ opening
+
+    @classmethod
+    def open(cls, path: Path, key: bytes) -> "Store":
+        path = Path(path)
+        if len(key) != 32:
+            raise StoreError("the cache key must be 32 bytes")
+        try:
+            conn = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
+        except sqlcipher3.Error as exc:
+            raise StoreError(f"cannot open the cache {path}: {exc}") from exc
+        try:
+            conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+            # Sort spills and temporary indexes would otherwise land in plain temp files.
+            conn.execute("PRAGMA temp_store = MEMORY")
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlcipher3.DatabaseError as exc:
+            conn.close()
+            raise StoreError(
+                f"the cache {path.name} cannot be opened: the key is wrong or the file is damaged"
+            ) from exc
+        try:
+            conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA busy_timeout = 10000")
+            # Every page read from disk is decrypted and checked; a cache that holds the
+            # indexes of a 100,000-case queue keeps searches and sorts off that path.
+            conn.execute("PRAGMA cache_size = -65536")
+            schema.migrate(conn)
+        except sqlcipher3.DatabaseError as exc:
+            conn.close()
+            raise StoreError(f"the cache {path.name} is damaged: {exc}") from exc
+        except RuntimeError as exc:
+            conn.close()
+            raise StoreError(str(exc)) from exc
+        return cls(conn, path)
+
+    def close(self) -> None:
+        with self._lock:
+            self.conn.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[Any]:
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    def _read(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
+        with self._lock:
+            return self.conn.execute(sql, tuple(params)).fetchall()
+
+    # ------------------------------------------------------------ sync state
+
+    def get_state(self) -> SyncState:
+        row = self._read(
+            "SELECT cursor, last_success, last_error, clock_offset_s, reference_version, "
+            "reference_etag, full_resync FROM sync_state WHERE id = 1"
+        )[0]
+        return SyncState(
+            cursor=row[0], last_success=_time(row[1]), last_error=row[2], clock_offset_s=row[3],
+            reference_version=row[4], reference_etag=row[5], full_resync=bool(row[6]),
+        )
+
+    def set_state(self, **fields: Any) -> None:
+        unknown = set(fields) - _STATE_FIELDS
+        if unknown:
+            raise TypeError(f"unknown sync state fields: {sorted(unknown)}")
+        if not fields:
+            return
+        values = []
+        for name, value in fields.items():
+            if isinstance(value, datetime):
+                value = format_time(value)
+            elif isinstance(value, bool):
+                value = int(value)
+            values.append(value)
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        with self._write() as conn:
+            conn.execute(f"UPDATE sync_state SET {assignments} WHERE id = 1", values)
+
+    def next_seq(self) -> int:
+        """The next op seq of this device (counts up, never reused)."""
+        with self._write() as conn:
+            conn.execute("UPDATE sync_state SET device_seq = device_seq + 1 WHERE id = 1")
+            return int(conn.execute("SELECT device_seq FROM sync_state WHERE id = 1").fetchone()[0])
+
+    # ------------------------------------------------------------ reference data
+
+    def _load_reference_cache(self) -> None:
+        ref = self.reference()
+        if ref is not None:
+            self._calendar = Calendar.from_wire(ref.calendar)
+            self._policies = list(ref.policy)
+
+    def save_reference(self, ref: Reference, etag: str | None) -> None:
+        cal_hash = hashlib.sha256(_dumps(ref.calendar.model_dump(mode="json")).encode()).hexdigest()
+        with self._write() as conn:
+            old = conn.execute("SELECT calendar_hash FROM reference WHERE id = 1").fetchone()
+            conn.execute(
+                "INSERT INTO reference (id, version, etag, calendar_hash, data) VALUES (1, ?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET version = excluded.version, etag = excluded.etag, "
+                "calendar_hash = excluded.calendar_hash, data = excluded.data",
+                (ref.version, etag, cal_hash, _dumps(ref.wire())),
+            )
+            conn.execute("UPDATE sync_state SET reference_version = ?, reference_etag = ? WHERE id = 1",
+                         (ref.version, etag))
+            self._calendar = Calendar.from_wire(ref.calendar)
+            self._policies = list(ref.policy)
+            if old is None or old[0] != cal_hash:
+                # Only the overlay's own clock arithmetic depends on the calendar: server
+                # snapshots carry their due times already.
+                for (case_id,) in conn.execute("SELECT DISTINCT case_id FROM outbox").fetchall():
+                    self._rebuild(conn, case_id)
+
+    def reference(self) -> Reference | None:
+        rows = self._read("SELECT data FROM reference WHERE id = 1")
+        if not rows:
+            return None
+        return Reference.model_validate_json(rows[0][0])
+
+    def calendar(self) -> Calendar | None:
+        return self._calendar
+
+    def calendar_or_default(self) -> Calendar:
+        return self._calendar or overlay.default_calendar()
+
+    # ------------------------------------------------------------ the view
+
+    def _local_ops(self, conn, case_id: str) -> tuple[list[LocalOp], list[LocalOp]]:
+        def load(rows) -> list[LocalOp]:
+            return [
+                LocalOp(op_id=r[0], type=r[1], payload=json.loads(r[2]), performed_at=_time(r[3]),
+                        seq=r[4], author=json.loads(r[5]) if r[5] else {})
+                for r in rows
+            ]
+        pending = load(conn.execute(
+            "SELECT op_id, type, payload, performed_at, seq, author FROM outbox "
+            "WHERE case_id = ? ORDER BY seq", (case_id,)).fetchall())
+        conflicted = load(conn.execute(
+            "SELECT op_id, type, payload, performed_at, seq, author FROM conflicts "
+            "WHERE case_id = ? AND resolution IS NULL ORDER BY seq", (case_id,)).fetchall())
+        return pending, conflicted
+
+    def _delete_view(self, conn, case_id: str) -> None:
+        row = conn.execute("SELECT rid FROM local_cases WHERE id = ?", (case_id,)).fetchone()
+        if row is not None:
+            conn.execute("DELETE FROM case_fts WHERE rowid = ?", (row[0],))
+            conn.execute("DELETE FROM local_cases WHERE rid = ?", (row[0],))
+
+    def _rebuild(self, conn, case_id: str) -> None:
+        """Recompute one case's local view from its snapshot and its unsent work."""
+        snap = conn.execute("SELECT data, gone FROM synced_cases WHERE id = ?", (case_id,)).fetchone()
+        pending, conflicted = self._local_ops(conn, case_id)
+        if snap is None:
+            self._delete_view(conn, case_id)
+            return
+        if snap[1] and not pending and not conflicted:
+            # Left our scope earlier and the work that kept it here is settled now.
+            conn.execute("DELETE FROM synced_cases WHERE id = ?", (case_id,))
+            self._delete_view(conn, case_id)
+            return
+        case = overlay.build_view(json.loads(snap[0]), pending, conflicted,
+                                  calendar=self._calendar, policies=self._policies, owned=True)
+        nearest = overlay.nearest_running(case)
+        citizen = case.get("citizen") or {}
+        row = (
+            case["id"], case["number"], case.get("kind"), case.get("category"),
+            case.get("service_item_id"), case.get("channel"), case.get("title"),
+            citizen.get("name"), citizen.get("phone"), sort_time(case.get("received_at")),
+            case.get("status"), case.get("assignee_id"), case.get("unit_id"),
+            sort_time(nearest["due_at"]) if nearest else None,
+            nearest["clock"] if nearest else None,
+            int(bool(nearest and nearest.get("provisional"))),
+            len(pending), len(conflicted), overlay.closed_at(case), _dumps(case),
+        )
+        rid = conn.execute(
+            """INSERT INTO local_cases (id, number, kind, category, service_item_id, channel, title,
+                   citizen_name, citizen_phone, received_at, status, assignee_id, unit_id,
+                   next_due_at, next_clock, provisional, pending_ops, conflicts, closed_at, data)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT(id) DO UPDATE SET number = excluded.number, kind = excluded.kind,
+                   category = excluded.category, service_item_id = excluded.service_item_id,
+                   channel = excluded.channel, title = excluded.title,
+                   citizen_name = excluded.citizen_name, citizen_phone = excluded.citizen_phone,
+                   received_at = excluded.received_at, status = excluded.status,
+                   assignee_id = excluded.assignee_id, unit_id = excluded.unit_id,
+                   next_due_at = excluded.next_due_at, next_clock = excluded.next_clock,
+                   provisional = excluded.provisional, pending_ops = excluded.pending_ops,
+                   conflicts = excluded.conflicts, closed_at = excluded.closed_at,
+                   data = excluded.data
+               RETURNING rid""",
+            row,
+        ).fetchone()[0]
+        entries_text = "\n".join(str(e.get("body") or "") for e in case.get("entries", []))
+        conn.execute("DELETE FROM case_fts WHERE rowid = ?", (rid,))
+        conn.execute(
+            "INSERT INTO case_fts (rowid, number, title, body, citizen, entries) VALUES (?, ?, ?, ?, ?, ?)",
+            (rid, case["number"], case.get("title") or "", case.get("body") or "",
+             " ".join(str(citizen.get(k) or "") for k in ("name", "phone", "id_number")),
+             entries_text),
+        )
+
+    def rebuild_all(self) -> None:
+        with self._write() as conn:
+            for (case_id,) in conn.execute("SELECT id FROM synced_cases").fetchall():
+                self._rebuild(conn, case_id)
+
+    # ------------------------------------------------------------ pull
+
+    def _put_snapshot(self, conn, case: Mapping[str, Any], generation: int | None = None,
+                      *, in_scope: bool = True) -> bool:
+        """Keep the newer of the stored and the given snapshot; True when stored.
+
+        Only the change feed says a case is in scope; a push result may carry a case
+        that has left it (a conflict with `out_of_scope`), which must not revive it."""
+        old = conn.execute("SELECT version FROM synced_cases WHERE id = ?", (case["id"],)).fetchone()
+        if generation is not None:
+            conn.execute("UPDATE synced_cases SET seen_gen = ? WHERE id = ?", (generation, case["id"]))
+        if old is not None and old[0] > case["version"]:
+            return False
+        conn.execute(
+            """INSERT INTO synced_cases (id, number, version, status, unit_id, assignee_id, data, seen_gen, gone)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)
+               ON CONFLICT(id) DO UPDATE SET number = excluded.number, version = excluded.version,
+                   status = excluded.status, unit_id = excluded.unit_id,
+                   assignee_id = excluded.assignee_id, data = excluded.data,
+                   seen_gen = max(synced_cases.seen_gen, excluded.seen_gen),
+                   gone = CASE WHEN ? THEN 0 ELSE synced_cases.gone END""",
+            (case["id"], case["number"], case["version"], case["status"], case.get("unit_id"),
+             case.get("assignee_id"), _dumps(case), generation or 0, int(in_scope)),
+        )
+        return True
+
+    def _has_local_work(self, conn, case_id: str) -> bool:
+        return conn.execute(
+            "SELECT EXISTS(SELECT 1 FROM outbox WHERE case_id = ?) OR "
+            "EXISTS(SELECT 1 FROM conflicts WHERE case_id = ? AND resolution IS NULL)",
+            (case_id, case_id)).fetchone()[0] == 1
+
+    def apply_changes(self, changes: Sequence[UpsertChange | RemoveChange], next_cursor: str, *,
+                      full_resync_generation: int | None = None) -> None:
+        with self._write() as conn:
+            touched: list[str] = []
+            for change in changes:
+                if change.op == "upsert":
+                    case = change.case.model_dump(mode="json")
+                    self._put_snapshot(conn, case, full_resync_generation)
+                    touched.append(case["id"])
+                else:
+                    if self._has_local_work(conn, change.case_id):
+                        conn.execute("UPDATE synced_cases SET gone = 1 WHERE id = ?", (change.case_id,))
+                    else:
+                        conn.execute("DELETE FROM synced_cases WHERE id = ?", (change.case_id,))
+                    touched.append(change.case_id)
+            for case_id in dict.fromkeys(touched):
+                self._rebuild(conn, case_id)
+            conn.execute("UPDATE sync_state SET cursor = ? WHERE id = 1", (next_cursor,))
+
+    def begin_full_resync(self) -> int:
+        with self._write() as conn:
+            conn.execute("UPDATE sync_state SET cursor = NULL, full_resync = 1, "
+                         "resync_gen = resync_gen + 1 WHERE id = 1")
+            return int(conn.execute("SELECT resync_gen FROM sync_state WHERE id = 1").fetchone()[0])
+
+    def finish_full_resync(self, generation: int) -> None:
+        with self._write() as conn:
+            stale = [r[0] for r in conn.execute(
+                "SELECT id FROM synced_cases WHERE seen_gen < ?", (generation,)).fetchall()]
+            for case_id in stale:
+                if self._has_local_work(conn, case_id):
+                    conn.execute("UPDATE synced_cases SET gone = 1 WHERE id = ?", (case_id,))
+                else:
+                    conn.execute("DELETE FROM synced_cases WHERE id = ?", (case_id,))
+                self._rebuild(conn, case_id)
+            conn.execute("UPDATE sync_state SET full_resync = 0 WHERE id = 1")
+
+    # ------------------------------------------------------------ push
+
+    def enqueue(self, op: Op, *, author: Mapping[str, Any] | None = None) -> None:
+        """Queue an op and lay it over the view, in one transaction."""
+        with self._write() as conn:
+            row = conn.execute("SELECT number FROM local_cases WHERE id = ?", (op.case_id,)).fetchone()
+            conn.execute(
+                "INSERT INTO outbox (op_id, seq, case_id, case_number, type, base_version, "
+                "performed_at, payload, author, state, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
+                (op.op_id, op.seq, op.case_id, row[0] if row else None, op.type, op.base_version,
+                 format_time(op.performed_at), _dumps(op.payload),
+                 _dumps(dict(author)) if author else None, _now()),
+            )
+            self._rebuild(conn, op.case_id)
+
+    def next_batch(self, limit: int = 100) -> list[Op]:
+        rows = self._read(
+            """SELECT op_id, seq, case_id, type, base_version, performed_at, payload FROM outbox o
+               WHERE NOT EXISTS (SELECT 1 FROM conflicts c
+                                 WHERE c.case_id = o.case_id AND c.resolution IS NULL)
+               ORDER BY seq LIMIT ?""", (limit,))
+        return [Op(op_id=r[0], seq=r[1], case_id=r[2], type=r[3], base_version=r[4],
+                   performed_at=_time(r[5]), payload=json.loads(r[6])) for r in rows]
+
+    def record_results(self, ops: Sequence[Op], results: Sequence[OpResult]) -> None:
+        by_id = {r.op_id: r for r in results}
+        with self._write() as conn:
+            touched: list[str] = []
+            for op in ops:
+                result = by_id.get(op.op_id)
+                if result is None:
+                    continue
+                touched.append(op.case_id)
+                if result.case is not None and result.outcome != "blocked":
+                    self._put_snapshot(conn, result.case.model_dump(mode="json"), in_scope=False)
+                if result.outcome in ("applied", "duplicate"):
+                    conn.execute("DELETE FROM outbox WHERE op_id = ?", (op.op_id,))
+                elif result.outcome in ("conflict", "rejected"):
+                    error = result.error
+                    conn.execute(
+                        """INSERT OR REPLACE INTO conflicts (op_id, seq, case_id, case_number, type,
+                               base_version, performed_at, payload, author, state, error_code,
+                               error_detail, server_case, created_at)
+                           SELECT op_id, seq, case_id, case_number, type, base_version, performed_at,
+                                  payload, author, ?, ?, ?, ?, ? FROM outbox WHERE op_id = ?""",
+                        (result.outcome, error.code if error else "", error.detail if error else "",
+                         _dumps(result.case.model_dump(mode="json")) if result.case else None,
+                         _now(), op.op_id),
+                    )
+                    conn.execute("DELETE FROM outbox WHERE op_id = ?", (op.op_id,))
+                elif result.outcome == "blocked":
+                    conn.execute("UPDATE outbox SET state = 'blocked', error = ? WHERE op_id = ?",
+                                 ("waiting behind an earlier operation on this case", op.op_id))
+            for case_id in dict.fromkeys(touched):
+                self._rebuild(conn, case_id)
+
+    def mark_attempt(self, op_ids: Sequence[str], error: str | None) -> None:
+        with self._write() as conn:
+            now = _now()
+            conn.executemany(
+                "UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ?, error = ? WHERE op_id = ?",
+                [(now, error, op_id) for op_id in op_ids],
+            )
+
+    def outbox(self) -> list[OutboxItem]:
+        rows = self._read(
+            "SELECT op_id, case_id, case_number, type, state, error, performed_at, payload, seq, "
+            "base_version, attempts, last_attempt_at FROM outbox ORDER BY seq")
+        return [OutboxItem(op_id=r[0], case_id=r[1], case_number=r[2], type=r[3], state=r[4],
+                           error=r[5], performed_at=_time(r[6]), payload=json.loads(r[7]), seq=r[8],
+                           base_version=r[9], attempts=r[10], last_attempt_at=_time(r[11]))
+                for r in rows]
+
+    def outbox_count(self) -> int:
+        return int(self._read("SELECT count(*) FROM outbox")[0][0])
+
+    def conflicts(self, include_resolved: bool = False) -> list[ConflictItem]:
+        where = "" if include_resolved else "WHERE resolution IS NULL"
+        rows = self._read(
+            f"SELECT op_id, case_id, case_number, type, state, error_code, error_detail, payload, "
+            f"server_case, resolution, resolved_at, seq, performed_at, base_version, new_op_id "
+            f"FROM conflicts {where} ORDER BY seq")
+        return [ConflictItem(op_id=r[0], case_id=r[1], case_number=r[2], type=r[3], state=r[4],
+                             error={"code": r[5] or "", "detail": r[6] or ""},
+                             payload=json.loads(r[7]),
+                             server_case=json.loads(r[8]) if r[8] else None, resolution=r[9],
+                             resolved_at=_time(r[10]), seq=r[11], performed_at=_time(r[12]),
+                             base_version=r[13], new_op_id=r[14])
+                for r in rows]
+
+    def conflict(self, op_id: str) -> ConflictItem | None:
+        return next((c for c in self.conflicts(include_resolved=True) if c.op_id == op_id), None)
+
+    def resolve_conflict(self, op_id: str, choice: str, *, new_op: Op | None,
+                         author: Mapping[str, Any] | None = None) -> None:
+        with self._write() as conn:
+            row = conn.execute("SELECT case_id, resolution FROM conflicts WHERE op_id = ?",
+                               (op_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"no conflict for op {op_id}")
+            if row[1] is not None:
+                raise StoreError(f"the conflict of op {op_id} was resolved already ({row[1]})")
+            case_id = row[0]
+            conn.execute("UPDATE conflicts SET resolution = ?, resolved_at = ?, new_op_id = ? "
+                         "WHERE op_id = ?", (choice, _now(), new_op.op_id if new_op else None, op_id))
+            if new_op is not None:
+                number = conn.execute("SELECT number FROM local_cases WHERE id = ?",
+                                      (new_op.case_id,)).fetchone()
+                conn.execute(
+                    "INSERT INTO outbox (op_id, seq, case_id, case_number, type, base_version, "
+                    "performed_at, payload, author, state, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
+                    (new_op.op_id, new_op.seq, new_op.case_id, number[0] if number else None,
+                     new_op.type, new_op.base_version, format_time(new_op.performed_at),
+                     _dumps(new_op.payload), _dumps(dict(author)) if author else None, _now()),
+                )
+            # Ops that waited behind this one may go again once nothing blocks the case.
+            if not conn.execute("SELECT EXISTS(SELECT 1 FROM conflicts WHERE case_id = ? AND "
+                                "resolution IS NULL)", (case_id,)).fetchone()[0]:
+                conn.execute("UPDATE outbox SET state = 'queued', error = NULL "
+                             "WHERE case_id = ? AND state = 'blocked'", (case_id,))
+            self._rebuild(conn, case_id)
+            if new_op is not None and new_op.case_id != case_id:
+                self._rebuild(conn, new_op.case_id)
+
+    # ------------------------------------------------------------ reads
+
+    def case(self, id_or_number: str) -> dict | None:
+        rows = self._read("SELECT data, pending_ops, conflicts FROM local_cases WHERE id = ? "
+                          "UNION ALL SELECT data, pending_ops, conflicts FROM local_cases "
+                          "WHERE number = ? LIMIT 1", (id_or_number, id_or_number))
+        if not rows:
+            return None
+        case = json.loads(rows[0][0])
+        case["pending_ops"] = rows[0][1]
+        case["conflicts"] = rows[0][2]
+        return case
+
+    def synced_case(self, case_id: str) -> dict | None:
+        rows = self._read("SELECT data FROM synced_cases WHERE id = ?", (case_id,))
+        return json.loads(rows[0][0]) if rows else None
+
+    def synced_version(self, case_id: str) -> int | None:
+        rows = self._read("SELECT version FROM synced_cases WHERE id = ?", (case_id,))
+        return int(rows[0][0]) if rows else None
+
+    def case_ids(self, where_sql: str, params: Iterable[Any], order_sql: str) -> list[str]:
+        sql = f"SELECT id FROM local_cases WHERE {where_sql} ORDER BY {order_sql}"
+        return [r[0] for r in self._read(sql, params)]
+
+    def count(self, where_sql: str, params: Iterable[Any]) -> int:
+        return int(self._read(f"SELECT count(*) FROM local_cases WHERE {where_sql}", params)[0][0])
+
+    def rows(self, ids: Sequence[str]) -> list[dict]:
+        found: dict[str, dict] = {}
+        cols = ", ".join(_ROW_COLUMNS)
+        for start in range(0, len(ids), _CHUNK):
+            chunk = list(ids[start:start + _CHUNK])
+            marks = ", ".join("?" * len(chunk))
+            for r in self._read(f"SELECT {cols} FROM local_cases WHERE id IN ({marks})", chunk):
+                row = dict(zip(_ROW_COLUMNS, r))
+                row["provisional"] = bool(row["provisional"])
+                found[row["id"]] = row
+        return [found[i] for i in ids if i in found]
+
+    def search(self, text: str, limit: int = 500) -> list[str]:
+        """Case ids whose number, title, body, citizen or entries hold every word of
+        `text`, nearest due first. Words of three characters or more use the trigram
+        index; shorter ones are matched with LIKE."""
+        words = text.split()
+        if not words:
+            return []
+        long_words = [w for w in words if len(w) >= 3]
+        short_words = [w for w in words if len(w) < 3]
+        where: list[str] = []
+        params: list[Any] = []
+        if long_words:
+            where.append("case_fts MATCH ?")
+            params.append(" AND ".join('"' + w.replace('"', '""') + '"' for w in long_words))
+        for word in short_words:
+            pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            where.append("(" + " OR ".join(
+                f"f.{col} LIKE ? ESCAPE '\\'" for col in ("number", "title", "body", "citizen", "entries")
+            ) + ")")
+            params.extend([pattern] * 5)
+        params.append(limit)
+        # Matching first, then the join through a covering index: letting the planner
+        # interleave the FTS cursor with the join is several times slower.
+        sql = (f"WITH m AS MATERIALIZED (SELECT f.rowid AS rid FROM case_fts AS f "
+               f"WHERE {' AND '.join(where)}) "
+               f"SELECT l.id FROM m JOIN local_cases AS l ON l.rid = m.rid "
+               f"ORDER BY l.next_due_at IS NULL, l.next_due_at, l.received_at DESC LIMIT ?")
+        return [r[0] for r in self._read(sql, params)]
+
+    def status_counts(self, actor) -> dict[str, int]:
+        """Counts per status of the synced cases in the actor's scope (the server's rule:
+        a supervisor sees the unit, an officer their own and the unit's unclaimed)."""
+        if actor.is_supervisor:
+            scope, params = "unit_id = ?", [actor.unit_id]
+        else:
+            scope = "(assignee_id = ? OR (assignee_id IS NULL AND unit_id = ?))"
+            params = [actor.id, actor.unit_id]
+        rows = self._read(f"SELECT status, count(*) FROM synced_cases WHERE gone = 0 AND {scope} "
+                          f"GROUP BY status", params)
+        return {status: int(n) for status, n in rows}
+
+    def integrity_ok(self) -> bool:
+        try:
+            rows = self._read("PRAGMA integrity_check")
+            cipher = self._read("PRAGMA cipher_integrity_check")
+        except sqlcipher3.DatabaseError:
+            return False
+        return [r[0] for r in rows] == ["ok"] and not cipher

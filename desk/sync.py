@@ -1,0 +1,437 @@
+"""The sync engine: push the outbox, pull the change feed, keep the cache honest.
+
+A cycle is one long job with an abort flag and a progress callback and no knowledge of
+Qt (the desktop app runs it on a worker; the CLI runs it inline). Everything it writes
+goes through the Store in whole transactions: a page of changes is committed together
+with the cursor that follows it, and push results together with the outbox rows they
+settle, so a crash at any point leaves a state from which the next cycle simply resumes
+(the server deduplicates resent op_ids).
+
+The local clock is only ever measured against the server's, never used to order work.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable
+
+from desk.api import ApiError, AuthError, BadResponse, CursorExpired, ServerRefused, TransportError
+from desk.rules import Actor
+from desk.wire import MAX_CHANGES_LIMIT, MAX_OPS_PER_PUSH, STATUSES
+
+log = logging.getLogger(__name__)
+
+CLOCK_SKEW_WARN_S = 5 * 60
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    applied: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    blocked: int = 0
+    pulled: int = 0
+    removed: int = 0
+    push_requests: int = 0
+    pull_requests: int = 0
+    full_resync: bool = False
+    warnings: list[str] = field(default_factory=list)
+    clock_offset_s: float | None = None
+    finished: bool = False
+    error: str | None = None
+    # "transport" | "auth" | "refused" | "bad_response" | "aborted" | None
+    error_kind: str | None = None
+    retry_after: float | None = None
+
+    @property
+    def login_needed(self) -> bool:
+        return self.error_kind == "auth"
+
+    def summary_line(self) -> str:
+        parts = [f"pushed {self.pushed}", f"pulled {self.pulled}"]
+        if self.removed:
+            parts.append(f"removed {self.removed}")
+        if self.duplicates:
+            parts.append(f"{self.duplicates} already delivered")
+        if self.conflicts:
+            parts.append(f"{self.conflicts} conflict(s)")
+        if self.rejected:
+            parts.append(f"{self.rejected} rejected")
+        if self.full_resync:
+            parts.append("full resync")
+        return ", ".join(parts)
+
+
+def _error_kind(exc: ApiError) -> str:
+    if isinstance(exc, AuthError):
+        return "auth"
+    if isinstance(exc, TransportError):
+        return "transport"
+    if isinstance(exc, ServerRefused):
+        return "refused"
+    return "bad_response"
+
+
+class SyncAborted(Exception):
+    pass
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        store,
+        client,
+        actor: Actor,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        batch_size: int = 100,
+        page_size: int = MAX_CHANGES_LIMIT,
+    ):
+        self.store = store
+        self.client = client
+        self.actor = actor
+        self.clock = clock
+        self.batch_size = max(1, min(batch_size, MAX_OPS_PER_PUSH))
+        self.page_size = max(1, min(page_size, MAX_CHANGES_LIMIT))
+        self._checked_summary = False
+        # One cycle at a time: the loop thread and a "sync now" button may both ask.
+        self._cycle_lock = threading.Lock()
+
+    # ------------------------------------------------------------ the job
+
+    def run_cycle(
+        self,
+        abort: Callable[[], bool] = lambda: False,
+        progress: Callable[[float, str], None] = lambda f, m: None,
+    ) -> SyncReport:
+        report = SyncReport()
+        if self.client is None or not getattr(self.client, "token", "x"):
+            report.error = "not logged in: log in to sync"
+            report.error_kind = "auth"
+            return report
+        with self._cycle_lock:
+            try:
+                progress(0.0, "sending queued work")
+                self._push(report, abort, progress)
+                progress(0.3, "fetching changes")
+                self._pull(report, abort, progress)
+                self._check_summary(report)
+            except SyncAborted:
+                report.error = "sync stopped"
+                report.error_kind = "aborted"
+                return report
+            except ApiError as exc:
+                report.error = str(exc)
+                report.error_kind = _error_kind(exc)
+                report.retry_after = getattr(exc, "retry_after", None)
+                log.warning("sync cycle failed: %s", report.error)
+                self.store.set_state(last_error=report.error)
+                return report
+            report.finished = True
+            progress(1.0, "up to date")
+            return report
+
+    # ------------------------------------------------------------ push
+
+    def _push(self, report: SyncReport, abort, progress) -> None:
+        total = max(1, self.store.outbox_count())
+        last_ids: list[str] | None = None
+        while True:
+            if abort():
+                raise SyncAborted()
+            batch = self.store.next_batch(self.batch_size)
+            if not batch:
+                return
+            ids = [op.op_id for op in batch]
+            if ids == last_ids:
+                # Nothing moved last time (every op blocked): wait for the next cycle
+                # rather than spin against the server.
+                return
+            last_ids = ids
+            try:
+                answer = self.client.push(batch)
+            except ApiError as exc:
+                self.store.mark_attempt(ids, str(exc))
+                raise
+            finally:
+                report.push_requests += 1
+            self.store.record_results(batch, answer.results)
+            for result in answer.results:
+                outcome = result.outcome
+                if outcome == "applied":
+                    report.applied += 1
+                    report.pushed += 1
+                elif outcome == "duplicate":
+                    report.duplicates += 1
+                    report.pushed += 1
+                elif outcome == "conflict":
+                    report.conflicts += 1
+                elif outcome == "rejected":
+                    report.rejected += 1
+                else:
+                    report.blocked += 1
+            done = report.pushed + report.conflicts + report.rejected
+            progress(min(0.3, 0.3 * done / total), f"sent {done} of {total}")
+
+    # ------------------------------------------------------------ pull
+
+    def _pull(self, report: SyncReport, abort, progress) -> None:
+        state = self.store.get_state()
+        cursor = state.cursor
+        generation: int | None = None
+        if state.full_resync:
+            # A full resync was interrupted: we do not know which cases it had seen, so
+            # start it again (the cases it keeps are the ones it sees).
+            generation = self.store.begin_full_resync()
+            cursor = None
+            report.full_resync = True
+        reference_checked = False
+        pages = 0
+        while True:
+            if abort():
+                raise SyncAborted()
+            before = self.clock()
+            try:
+                page = self.client.changes(cursor, self.page_size)
+            except CursorExpired:
+                if generation is not None:
+                    raise
+                log.info("change cursor expired; pulling everything again")
+                report.warnings.append("the server no longer had our place in the change feed; fetched everything again")
+                generation = self.store.begin_full_resync()
+                cursor = None
+                report.full_resync = True
+                continue
+            finally:
+                report.pull_requests += 1
+            after = self.clock()
+            self._measure_clock(report, page.server_time, before, after)
+            if not reference_checked:
+                # Before the first page so the calendar is there when clocks are derived.
+                self._refresh_reference(page.reference_version)
+                reference_checked = True
+            self.store.apply_changes(
+                list(page.changes), page.next_cursor, full_resync_generation=generation
+            )
+            pages += 1
+            for change in page.changes:
+                if change.op == "upsert":
+                    report.pulled += 1
+                else:
+                    report.removed += 1
+            self.store.set_state(last_success=page.server_time, last_error=None)
+            if not page.has_more:
+                break
+            if page.next_cursor == cursor and not page.changes:
+                raise BadResponse("GET /changes: has_more without the cursor moving")
+            cursor = page.next_cursor
+            progress(min(0.95, 0.3 + 0.05 * pages), f"fetched {report.pulled} case(s)")
+        if generation is not None:
+            self.store.finish_full_resync(generation)
+
+    def _measure_clock(self, report: SyncReport, server_time: datetime, before: datetime, after: datetime) -> None:
+        local = before + (after - before) / 2
+        offset = (server_time - local).total_seconds()
+        report.clock_offset_s = offset
+        self.store.set_state(clock_offset_s=offset)
+        if abs(offset) > CLOCK_SKEW_WARN_S and not any("clock" in w for w in report.warnings):
+            hours = abs(offset) / 3600
+            direction = "behind" if offset > 0 else "ahead of"
+            msg = f"this computer's clock is {hours:.1f} h {direction} the server's; deadlines use the server's time"
+            report.warnings.append(msg)
+            log.warning("clock offset against the server: %.0f s", offset)
+
+    def _refresh_reference(self, version: str) -> None:
+        state = self.store.get_state()
+        cached = self.store.reference()
+        if cached is not None and state.reference_version == version:
+            return
+        etag = state.reference_etag if cached is not None else None
+        ref, new_etag = self.client.reference(etag)
+        if ref is not None:
+            self.store.save_reference(ref, new_etag)
+            self.store.set_state(reference_version=version, reference_etag=new_etag)
+        else:
+            self.store.set_state(reference_version=version)
+
+    # ------------------------------------------------------------ check
+
+    def _check_summary(self, report: SyncReport) -> None:
+        # Only when something moved (or once per engine): a quiet sync stays at one
+        # round trip.
+        moved = report.pushed or report.pulled or report.removed or report.full_resync
+        if self._checked_summary and not moved:
+            return
+        try:
+            summary = self.client.summary()
+        except ServerRefused as exc:
+            if exc.status == 404:
+                # /summary is an extra of the reference server; others need not have it.
+                self._checked_summary = True
+                return
+            report.warnings.append(f"the cache could not be checked: {exc}")
+            return
+        except (TransportError, BadResponse) as exc:
+            # The work is done and committed; a failed check must not undo "finished".
+            report.warnings.append(f"the cache could not be checked: {exc}")
+            return
+        self._checked_summary = True
+        cursor = self.store.get_state().cursor
+        if summary.cursor != cursor:
+            # The feed moved on since our last page; the next cycle will compare.
+            return
+        local = self.store.status_counts(self.actor)
+        mismatched = [
+            s for s in STATUSES if int(local.get(s, 0)) != int(summary.counts.get(s, 0))
+        ]
+        if mismatched:
+            detail = ", ".join(
+                f"{s} {local.get(s, 0)}/{summary.counts.get(s, 0)}" for s in mismatched
+            )
+            msg = f"the local cache does not match the server (local/server: {detail}); a full resync may help"
+            report.warnings.append(msg)
+            log.warning("cache check: %s", detail)
+
+
+class SyncLoop(threading.Thread):
+    """Runs sync cycles in the background: every `interval` seconds, at once after
+    local work (`poke`), and at once on reconnect. Transport failures are retried with
+    exponential backoff and jitter, honouring Retry-After; a 401 pauses the loop until
+    `resume_after_login()`. Plain thread, no Qt: the app adapts the callbacks."""
+
+    def __init__(
+        self,
+        engine: SyncEngine,
+        *,
+        interval: float = 60.0,
+        backoff_base: float = 1.0,
+        backoff_max: float = 300.0,
+        on_state: Callable[[str], None] = lambda state: None,
+        on_report: Callable[[SyncReport], None] = lambda report: None,
+        rng: random.Random | None = None,
+    ):
+        super().__init__(name="desk-sync", daemon=True)
+        self.engine = engine
+        self.interval = interval
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.on_state = on_state
+        self.on_report = on_report
+        self.rng = rng or random.Random()
+        self._wake = threading.Event()
+        self._stop_event = threading.Event()
+        self._paused = False
+        self._failures = 0
+        self._reconnect = False
+        self._lock = threading.Lock()
+        self.state = "idle"
+        self.last_report: SyncReport | None = None
+        self.cycles = 0
+
+    # ------------------------------------------------------------ control
+
+    def poke(self) -> None:
+        """Local work was queued: sync soon (at once unless backing off)."""
+        self._wake.set()
+
+    def reconnect(self) -> None:
+        """The network came back: retry at once, forgetting the backoff."""
+        with self._lock:
+            self._reconnect = True
+            self._failures = 0
+        self._wake.set()
+
+    def resume_after_login(self, client=None) -> None:
+        if client is not None:
+            self.engine.client = client
+        with self._lock:
+            self._paused = False
+            self._failures = 0
+            self._reconnect = True
+        self._wake.set()
+
+    def stop(self, timeout: float | None = 10.0) -> None:
+        self._stop_event.set()
+        self._wake.set()
+        if self.is_alive() and threading.current_thread() is not self:
+            self.join(timeout)
+
+    # ------------------------------------------------------------ the loop
+
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            try:
+                self.on_state(state)
+            except Exception:  # a UI callback must not kill the sync thread
+                log.exception("sync state callback failed")
+
+    def _backoff(self, retry_after: float | None) -> float:
+        exp = min(self.backoff_max, self.backoff_base * (2 ** max(0, self._failures - 1)))
+        delay = exp * (0.5 + 0.5 * self.rng.random())
+        if retry_after is not None:
+            delay = max(delay, retry_after)
+        return delay
+
+    def _wait(self, seconds: float, *, interruptible: bool) -> None:
+        if not interruptible:
+            # Backing off: a poke (local work) must not cut a Retry-After short; only
+            # stop, reconnect or a fresh login do.
+            end = time.monotonic() + seconds
+            while not self._stop_event.is_set():
+                left = end - time.monotonic()
+                if left <= 0:
+                    return
+                self._wake.wait(left)
+                self._wake.clear()
+                with self._lock:
+                    if self._reconnect:
+                        return
+            return
+        self._wake.wait(seconds)
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            with self._lock:
+                paused = self._paused
+            if paused:
+                self._wake.wait()
+                self._wake.clear()
+                continue
+            self._wake.clear()
+            with self._lock:
+                self._reconnect = False
+            self._set_state("syncing")
+            try:
+                report = self.engine.run_cycle(abort=self._stop_event.is_set)
+            except Exception as exc:  # never let the thread die silently
+                log.exception("sync cycle crashed")
+                report = SyncReport(error=f"sync failed: {type(exc).__name__}", error_kind="crash")
+            self.cycles += 1
+            self.last_report = report
+            try:
+                self.on_report(report)
+            except Exception:
+                log.exception("sync report callback failed")
+            if self._stop_event.is_set():
+                break
+            if report.finished:
+                self._failures = 0
+                self._set_state("idle")
+                self._wait(self.interval, interruptible=True)
+            elif report.login_needed:
+                with self._lock:
+                    self._paused = True
+                self._set_state("login_needed")
+            else:
+                self._failures += 1
+                self._set_state("offline" if report.error_kind == "transport" else "error")
+                self._wait(self._backoff(report.retry_after), interruptible=False)
+        self._set_state("stopped")

@@ -1,0 +1,1136 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>App</name>
+    <message>
+        <source>Desk</source>
+        <translation>警务工作台</translation>
+    </message>
+</context>
+<context>
+    <name>CallbackDialog</name>
+    <message>
+        <source>Record a callback</source>
+        <translation>记录回访</translation>
+    </message>
+    <message>
+        <source>&amp;Outcome:</source>
+        <translation>结果(&amp;O)：</translation>
+    </message>
+    <message>
+        <source>min</source>
+        <translation>分钟</translation>
+    </message>
+    <message>
+        <source>&amp;Duration:</source>
+        <translation>时长(&amp;D)：</translation>
+    </message>
+    <message>
+        <source>Not asked</source>
+        <translation>未询问</translation>
+    </message>
+    <message>
+        <source>S&amp;atisfaction:</source>
+        <translation>满意度(&amp;A)：</translation>
+    </message>
+    <message>
+        <source>What was said:</source>
+        <translation>回访内容：</translation>
+    </message>
+    <message>
+        <source>Please write what was said.</source>
+        <translation>请填写回访内容。</translation>
+    </message>
+</context>
+<context>
+    <name>CasePane</name>
+    <message>
+        <source>Select a case in the list.</source>
+        <translation>请在列表中选择一个案件。</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Service</source>
+        <translation>事项</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <translation>单位</translation>
+    </message>
+    <message>
+        <source>Assignee</source>
+        <translation>责任人</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <source>Citizen:</source>
+        <translation>群众：</translation>
+    </message>
+    <message>
+        <source>S&amp;how</source>
+        <translation>显示(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Show the citizen's full contact details (recorded)</source>
+        <translation>显示群众完整联系信息（将被记录）</translation>
+    </message>
+    <message>
+        <source>What to write</source>
+        <translation>撰写类型</translation>
+    </message>
+    <message>
+        <source>Reply template</source>
+        <translation>答复模板</translation>
+    </message>
+    <message>
+        <source>SMS &amp;notice</source>
+        <translation>短信提示(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Text to send</source>
+        <translation>发送内容</translation>
+    </message>
+    <message>
+        <source>Write here. Ctrl+Enter sends.</source>
+        <translation>在此填写，Ctrl+Enter 发送。</translation>
+    </message>
+    <message>
+        <source>&amp;Send</source>
+        <translation>发送(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Send (Ctrl+Enter)</source>
+        <translation>发送（Ctrl+Enter）</translation>
+    </message>
+    <message numerus="yes">
+        <source>(%n change(s) not sent)</source>
+        <translation><numerusform>（%n 项操作未发送）</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>(%n conflict(s))</source>
+        <translation><numerusform>（%n 项冲突）</numerusform></translation>
+    </message>
+    <message>
+        <source>Unclaimed</source>
+        <translation>待领取</translation>
+    </message>
+    <message>
+        <source>Accepted by %1 (%2) at %3</source>
+        <translation>受理人：%1（%2），受理时间：%3</translation>
+    </message>
+    <message>
+        <source>Not accepted yet. Responsible unit: %1; received %2</source>
+        <translation>尚未受理。责任单位：%1；收到时间：%2</translation>
+    </message>
+    <message>
+        <source>(provisional)</source>
+        <translation>（暂定）</translation>
+    </message>
+    <message>
+        <source>(stopped by work not sent yet)</source>
+        <translation>（由未发送的操作停止）</translation>
+    </message>
+    <message>
+        <source>(none given)</source>
+        <translation>（未提供）</translation>
+    </message>
+    <message>
+        <source>Citizen's request</source>
+        <translation>群众诉求</translation>
+    </message>
+    <message>
+        <source>Insert a template…</source>
+        <translation>插入模板…</translation>
+    </message>
+    <message>
+        <source>Write something first.</source>
+        <translation>请先填写内容。</translation>
+    </message>
+</context>
+<context>
+    <name>Clock</name>
+    <message>
+        <source>Accept by</source>
+        <translation>受理时限</translation>
+    </message>
+    <message>
+        <source>Reply by</source>
+        <translation>答复时限</translation>
+    </message>
+    <message>
+        <source>Close by</source>
+        <translation>办结时限</translation>
+    </message>
+</context>
+<context>
+    <name>ConflictsView</name>
+    <message>
+        <source>Your action:</source>
+        <translation>您的操作：</translation>
+    </message>
+    <message>
+        <source>The case now:</source>
+        <translation>案件当前情况：</translation>
+    </message>
+    <message>
+        <source>&amp;Retry on the current case</source>
+        <translation>按当前案件重试(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Turn into a &amp;note</source>
+        <translation>转为内部备注(&amp;N)</translation>
+    </message>
+    <message>
+        <source>&amp;Discard</source>
+        <translation>放弃(&amp;D)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n action(s) could not be applied.</source>
+        <translation><numerusform>%n 项操作未能执行。</numerusform></translation>
+    </message>
+    <message>
+        <source>No conflicts.</source>
+        <translation>没有冲突。</translation>
+    </message>
+    <message>
+        <source>Refused: %1</source>
+        <translation>被拒绝：%1</translation>
+    </message>
+</context>
+<context>
+    <name>Entry</name>
+    <message>
+        <source>Citizen message</source>
+        <translation>群众留言</translation>
+    </message>
+    <message>
+        <source>Reply</source>
+        <translation>答复</translation>
+    </message>
+    <message>
+        <source>Internal note</source>
+        <translation>内部备注</translation>
+    </message>
+    <message>
+        <source>Callback</source>
+        <translation>回访</translation>
+    </message>
+    <message>
+        <source>Status change</source>
+        <translation>状态变更</translation>
+    </message>
+    <message>
+        <source>Claimed</source>
+        <translation>领取</translation>
+    </message>
+    <message>
+        <source>Accepted</source>
+        <translation>已受理</translation>
+    </message>
+    <message>
+        <source>Declined</source>
+        <translation>不予受理</translation>
+    </message>
+    <message>
+        <source>Transferred</source>
+        <translation>转办</translation>
+    </message>
+    <message>
+        <source>Reassigned</source>
+        <translation>改派</translation>
+    </message>
+    <message>
+        <source>Urged</source>
+        <translation>督办</translation>
+    </message>
+    <message>
+        <source>Rating</source>
+        <translation>评价</translation>
+    </message>
+    <message>
+        <source>Personal data viewed</source>
+        <translation>查看个人信息</translation>
+    </message>
+</context>
+<context>
+    <name>EntryWidget</name>
+    <message>
+        <source>not sent yet</source>
+        <translation>尚未发送</translation>
+    </message>
+    <message>
+        <source>conflict: not applied</source>
+        <translation>冲突：未执行</translation>
+    </message>
+    <message>
+        <source>recorded late</source>
+        <translation>补记</translation>
+    </message>
+    <message>
+        <source>%1 · %2 · done %3 · received %4</source>
+        <translation>%1 · %2 · 办理 %3 · 平台收到 %4</translation>
+    </message>
+    <message>
+        <source>citizen</source>
+        <translation>群众</translation>
+    </message>
+    <message>
+        <source>not yet</source>
+        <translation>尚未</translation>
+    </message>
+</context>
+<context>
+    <name>Field</name>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>ID number</source>
+        <translation>身份证号</translation>
+    </message>
+</context>
+<context>
+    <name>Holiday</name>
+    <message>
+        <source>New Year's Day</source>
+        <translation>元旦</translation>
+    </message>
+    <message>
+        <source>Spring Festival</source>
+        <translation>春节</translation>
+    </message>
+    <message>
+        <source>Qingming Festival</source>
+        <translation>清明节</translation>
+    </message>
+    <message>
+        <source>Labour Day</source>
+        <translation>劳动节</translation>
+    </message>
+    <message>
+        <source>Dragon Boat Festival</source>
+        <translation>端午节</translation>
+    </message>
+    <message>
+        <source>Mid-Autumn Festival</source>
+        <translation>中秋节</translation>
+    </message>
+    <message>
+        <source>Victory Day (70th anniversary)</source>
+        <translation>抗战胜利纪念日</translation>
+    </message>
+    <message>
+        <source>National Day</source>
+        <translation>国庆节</translation>
+    </message>
+</context>
+<context>
+    <name>Kind</name>
+    <message>
+        <source>Application</source>
+        <translation>业务申办</translation>
+    </message>
+    <message>
+        <source>Consultation</source>
+        <translation>业务咨询</translation>
+    </message>
+    <message>
+        <source>Tip</source>
+        <translation>线索举报</translation>
+    </message>
+    <message>
+        <source>Appeal</source>
+        <translation>民生诉求</translation>
+    </message>
+    <message>
+        <source>Director's mailbox</source>
+        <translation>厅长信箱</translation>
+    </message>
+    <message>
+        <source>Petition</source>
+        <translation>网上信访</translation>
+    </message>
+</context>
+<context>
+    <name>LockScreen</name>
+    <message>
+        <source>Desk is locked</source>
+        <translation>工作台已锁定</translation>
+    </message>
+    <message>
+        <source>Enter the password of %1 to continue. Sync goes on meanwhile.</source>
+        <translation>请输入 %1 的密码以继续。同步仍在进行。</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>&amp;Unlock</source>
+        <translation>解锁(&amp;U)</translation>
+    </message>
+    <message>
+        <source>Wrong password.</source>
+        <translation>密码错误。</translation>
+    </message>
+    <message>
+        <source>Cannot check the password: %1</source>
+        <translation>无法验证密码：%1</translation>
+    </message>
+</context>
+<context>
+    <name>LoginDialog</name>
+    <message>
+        <source>Desk — log in</source>
+        <translation>警务工作台 — 登录</translation>
+    </message>
+    <message>
+        <source>Police service desk</source>
+        <translation>警务工作台</translation>
+    </message>
+    <message>
+        <source>&amp;Server:</source>
+        <translation>服务器(&amp;S)：</translation>
+    </message>
+    <message>
+        <source>&amp;User name:</source>
+        <translation>用户名(&amp;U)：</translation>
+    </message>
+    <message>
+        <source>&amp;Password:</source>
+        <translation>密码(&amp;P)：</translation>
+    </message>
+    <message>
+        <source>&amp;Log in</source>
+        <translation>登录(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Please fill in the server, your user name and password.</source>
+        <translation>请填写服务器、用户名和密码。</translation>
+    </message>
+    <message>
+        <source>Logging in to the server…</source>
+        <translation>正在登录服务器…</translation>
+    </message>
+    <message>
+        <source>Wrong user name or password.</source>
+        <translation>用户名或密码错误。</translation>
+    </message>
+    <message>
+        <source>The server cannot be reached, and this password does not open the cache on this computer.</source>
+        <translation>无法连接服务器，且此密码无法打开本机缓存。</translation>
+    </message>
+    <message>
+        <source>The server cannot be reached, and you have no cache on this computer yet. Log in once while connected.</source>
+        <translation>无法连接服务器，且本机尚无缓存。请在联网时先登录一次。</translation>
+    </message>
+    <message>
+        <source>Too many attempts. Wait a minute and try again.</source>
+        <translation>尝试次数过多，请一分钟后再试。</translation>
+    </message>
+    <message>
+        <source>Your local cache cannot be opened: %1</source>
+        <translation>无法打开本地缓存：%1</translation>
+    </message>
+    <message>
+        <source>Login failed: %1</source>
+        <translation>登录失败：%1</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Desk — %1 (%2)</source>
+        <translation>警务工作台 — %1（%2）</translation>
+    </message>
+    <message>
+        <source>Queues</source>
+        <translation>队列</translation>
+    </message>
+    <message>
+        <source>Search number, title, text, citizen… (Ctrl+F)</source>
+        <translation>搜索编号、标题、内容、群众…（Ctrl+F）</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>搜索</translation>
+    </message>
+    <message>
+        <source>Outbox</source>
+        <translation>待发送</translation>
+    </message>
+    <message>
+        <source>Conflicts</source>
+        <translation>冲突</translation>
+    </message>
+    <message>
+        <source>&amp;Desk</source>
+        <translation>工作台(&amp;D)</translation>
+    </message>
+    <message>
+        <source>&amp;Sync now</source>
+        <translation>立即同步(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Lock</source>
+        <translation>锁定(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Lock &amp;after…</source>
+        <translation>自动锁定时间(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Log &amp;out…</source>
+        <translation>退出登录(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>Find</source>
+        <translation>查找</translation>
+    </message>
+    <message>
+        <source>Sync now</source>
+        <translation>立即同步</translation>
+    </message>
+    <message>
+        <source>Desk</source>
+        <translation>警务工作台</translation>
+    </message>
+    <message>
+        <source>Cannot read the local cache: %1</source>
+        <translation>无法读取本地缓存：%1</translation>
+    </message>
+    <message>
+        <source>New assignment</source>
+        <translation>新分派</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n case(s) newly assigned to you.</source>
+        <translation><numerusform>有 %n 个案件新分派给您。</numerusform></translation>
+    </message>
+    <message>
+        <source>Due soon</source>
+        <translation>即将超期</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n case(s) are now due within 4 working hours.</source>
+        <translation><numerusform>%n 个案件将在 4 个工作小时内到期。</numerusform></translation>
+    </message>
+    <message>
+        <source>Conflict</source>
+        <translation>冲突</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n action(s) could not be applied. See Conflicts.</source>
+        <translation><numerusform>%n 项操作未能执行，请查看“冲突”。</numerusform></translation>
+    </message>
+    <message>
+        <source>The case is no longer available to you.</source>
+        <translation>您已无法查看该案件。</translation>
+    </message>
+    <message>
+        <source>Status: %1</source>
+        <translation>状态：%1</translation>
+    </message>
+    <message>
+        <source>Unit: %1</source>
+        <translation>单位：%1</translation>
+    </message>
+    <message>
+        <source>Assignee: %1</source>
+        <translation>责任人：%1</translation>
+    </message>
+    <message>
+        <source>Unclaimed</source>
+        <translation>待领取</translation>
+    </message>
+    <message>
+        <source>Decline to accept</source>
+        <translation>不予受理</translation>
+    </message>
+    <message>
+        <source>Reason for the citizen:</source>
+        <translation>给群众的理由：</translation>
+    </message>
+    <message>
+        <source>Syncing…</source>
+        <translation>正在同步…</translation>
+    </message>
+    <message>
+        <source>Log in again</source>
+        <translation>请重新登录</translation>
+    </message>
+    <message>
+        <source>Your session has expired. Unsent work is kept.</source>
+        <translation>会话已过期，未发送的工作已保留。</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <source>Session expired: log in again (your work is kept)</source>
+        <translation>会话已过期：请重新登录（工作已保留）</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>正在连接…</translation>
+    </message>
+    <message>
+        <source>Sync error; retrying</source>
+        <translation>同步出错，正在重试</translation>
+    </message>
+    <message>
+        <source>Offline: working from the local cache</source>
+        <translation>离线：正在使用本地缓存</translation>
+    </message>
+    <message>
+        <source>Last sync: %1</source>
+        <translation>上次同步：%1</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>从未</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n not sent</source>
+        <translation><numerusform>%n 项未发送</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>This computer's clock is off by %n minute(s)</source>
+        <translation><numerusform>本机时钟偏差 %n 分钟</numerusform></translation>
+    </message>
+    <message>
+        <source>Lock after</source>
+        <translation>自动锁定</translation>
+    </message>
+    <message>
+        <source>Lock the window after this many idle minutes (0: never):</source>
+        <translation>空闲多少分钟后锁定窗口（0 表示从不）：</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>The language changes the next time Desk starts.</source>
+        <translation>语言将在下次启动时生效。</translation>
+    </message>
+    <message>
+        <source>Log out</source>
+        <translation>退出登录</translation>
+    </message>
+    <message>
+        <source>Log out of Desk?</source>
+        <translation>退出警务工作台？</translation>
+    </message>
+    <message>
+        <source>You can also delete the local cache from this computer.</source>
+        <translation>您也可以从本机删除本地缓存。</translation>
+    </message>
+    <message>
+        <source>Log out, keep the cache</source>
+        <translation>退出并保留缓存</translation>
+    </message>
+    <message>
+        <source>Log out and delete the cache</source>
+        <translation>退出并删除缓存</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n action(s) have not reached the server and will be lost. Delete anyway?</source>
+        <translation><numerusform>有 %n 项操作尚未送达服务器，删除后将丢失。仍要删除吗？</numerusform></translation>
+    </message>
+    <message>
+        <source>Really delete the unsent work? This cannot be undone.</source>
+        <translation>确定删除未发送的工作吗？此操作无法撤销。</translation>
+    </message>
+    <message>
+        <source>Unsent work</source>
+        <translation>未发送的工作</translation>
+    </message>
+</context>
+<context>
+    <name>Op</name>
+    <message>
+        <source>Claim</source>
+        <translation>领取</translation>
+    </message>
+    <message>
+        <source>Accept</source>
+        <translation>受理</translation>
+    </message>
+    <message>
+        <source>Decline</source>
+        <translation>不予受理</translation>
+    </message>
+    <message>
+        <source>Reply</source>
+        <translation>答复</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>内部备注</translation>
+    </message>
+    <message>
+        <source>Callback</source>
+        <translation>回访</translation>
+    </message>
+    <message>
+        <source>Change status</source>
+        <translation>变更状态</translation>
+    </message>
+    <message>
+        <source>Transfer</source>
+        <translation>转办</translation>
+    </message>
+    <message>
+        <source>Reassign</source>
+        <translation>改派</translation>
+    </message>
+    <message>
+        <source>Urge</source>
+        <translation>督办</translation>
+    </message>
+    <message>
+        <source>Reveal</source>
+        <translation>查看个人信息</translation>
+    </message>
+</context>
+<context>
+    <name>OutboxModel</name>
+    <message>
+        <source>Case</source>
+        <translation>案件</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Done at</source>
+        <translation>办理时间</translation>
+    </message>
+    <message>
+        <source>Text</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <source>Last error</source>
+        <translation>最近错误</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>原因</translation>
+    </message>
+</context>
+<context>
+    <name>OutboxState</name>
+    <message>
+        <source>Waiting to send</source>
+        <translation>等待发送</translation>
+    </message>
+    <message>
+        <source>Blocked</source>
+        <translation>受阻</translation>
+    </message>
+    <message>
+        <source>Conflict</source>
+        <translation>冲突</translation>
+    </message>
+    <message>
+        <source>Rejected</source>
+        <translation>已拒绝</translation>
+    </message>
+</context>
+<context>
+    <name>OutboxView</name>
+    <message numerus="yes">
+        <source>%n action(s) waiting to be sent.</source>
+        <translation><numerusform>%n 项操作等待发送。</numerusform></translation>
+    </message>
+    <message>
+        <source>Everything has been sent.</source>
+        <translation>全部已发送。</translation>
+    </message>
+</context>
+<context>
+    <name>Outcome</name>
+    <message>
+        <source>Reached</source>
+        <translation>已接通</translation>
+    </message>
+    <message>
+        <source>No answer</source>
+        <translation>无人接听</translation>
+    </message>
+    <message>
+        <source>Busy</source>
+        <translation>占线</translation>
+    </message>
+    <message>
+        <source>Wrong number</source>
+        <translation>号码错误</translation>
+    </message>
+    <message>
+        <source>Refused</source>
+        <translation>拒绝</translation>
+    </message>
+</context>
+<context>
+    <name>Queue</name>
+    <message>
+        <source>My cases</source>
+        <translation>我的案件</translation>
+    </message>
+    <message>
+        <source>Due soon</source>
+        <translation>即将超期</translation>
+    </message>
+    <message>
+        <source>Overdue</source>
+        <translation>超期</translation>
+    </message>
+    <message>
+        <source>Unclaimed</source>
+        <translation>待领取</translation>
+    </message>
+    <message>
+        <source>Waiting for citizen</source>
+        <translation>待补充材料</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>已办结</translation>
+    </message>
+    <message>
+        <source>Whole station</source>
+        <translation>全所案件</translation>
+    </message>
+    <message>
+        <source>Search results</source>
+        <translation>搜索结果</translation>
+    </message>
+</context>
+<context>
+    <name>QueueModel</name>
+    <message>
+        <source>Number</source>
+        <translation>编号</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Service</source>
+        <translation>事项</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Citizen</source>
+        <translation>群众</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>收到时间</translation>
+    </message>
+    <message>
+        <source>Time left</source>
+        <translation>剩余时限</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Assignee</source>
+        <translation>责任人</translation>
+    </message>
+    <message>
+        <source>Sync</source>
+        <translation>同步</translation>
+    </message>
+    <message>
+        <source>(provisional)</source>
+        <translation>（暂定）</translation>
+    </message>
+    <message>
+        <source>Unclaimed</source>
+        <translation>待领取</translation>
+    </message>
+    <message>
+        <source>Conflict</source>
+        <translation>冲突</translation>
+    </message>
+    <message>
+        <source>Not sent</source>
+        <translation>未发送</translation>
+    </message>
+</context>
+<context>
+    <name>ReasonDialog</name>
+    <message>
+        <source>Please write the reason.</source>
+        <translation>请填写理由。</translation>
+    </message>
+</context>
+<context>
+    <name>ReassignDialog</name>
+    <message>
+        <source>Reassign to another officer</source>
+        <translation>改派给其他民警</translation>
+    </message>
+    <message>
+        <source>&amp;Officer:</source>
+        <translation>民警(&amp;O)：</translation>
+    </message>
+    <message>
+        <source>Reason:</source>
+        <translation>理由：</translation>
+    </message>
+    <message>
+        <source>No other officer in this unit.</source>
+        <translation>本单位没有其他民警。</translation>
+    </message>
+    <message>
+        <source>Please write the reason.</source>
+        <translation>请填写理由。</translation>
+    </message>
+</context>
+<context>
+    <name>Satisfaction</name>
+    <message>
+        <source>Satisfied</source>
+        <translation>满意</translation>
+    </message>
+    <message>
+        <source>Neutral</source>
+        <translation>一般</translation>
+    </message>
+    <message>
+        <source>Dissatisfied</source>
+        <translation>不满意</translation>
+    </message>
+</context>
+<context>
+    <name>Status</name>
+    <message>
+        <source>New</source>
+        <translation>待受理</translation>
+    </message>
+    <message>
+        <source>Accepted</source>
+        <translation>已受理</translation>
+    </message>
+    <message>
+        <source>In progress</source>
+        <translation>办理中</translation>
+    </message>
+    <message>
+        <source>Waiting for citizen</source>
+        <translation>待补充材料</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>已办结</translation>
+    </message>
+    <message>
+        <source>Declined</source>
+        <translation>不予受理</translation>
+    </message>
+</context>
+<context>
+    <name>StatusDialog</name>
+    <message>
+        <source>Change status</source>
+        <translation>变更状态</translation>
+    </message>
+    <message>
+        <source>&amp;New status:</source>
+        <translation>新状态(&amp;N)：</translation>
+    </message>
+    <message>
+        <source>&amp;Reason:</source>
+        <translation>理由(&amp;R)：</translation>
+    </message>
+    <message>
+        <source>No status change is possible.</source>
+        <translation>无法变更状态。</translation>
+    </message>
+</context>
+<context>
+    <name>Text</name>
+    <message numerus="yes">
+        <source>%n minute(s)</source>
+        <translation><numerusform>%n 分钟</numerusform></translation>
+    </message>
+    <message>
+        <source>Now: %1</source>
+        <translation>现为：%1</translation>
+    </message>
+    <message>
+        <source>To: %1</source>
+        <translation>转至：%1</translation>
+    </message>
+    <message>
+        <source>Score: %1 / 5</source>
+        <translation>评分：%1 / 5</translation>
+    </message>
+    <message>
+        <source>SMS notice sent</source>
+        <translation>已发送短信提示</translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
+        <source>Met</source>
+        <translation>按时完成</translation>
+    </message>
+    <message>
+        <source>Late, done offline on time</source>
+        <translation>离线按时办理，送达较晚</translation>
+    </message>
+    <message>
+        <source>Met late</source>
+        <translation>超期完成</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n working day(s)</source>
+        <translation><numerusform>%n 个工作日</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n day(s)</source>
+        <translation><numerusform>%n 天</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n hour(s)</source>
+        <translation><numerusform>%n 小时</numerusform></translation>
+    </message>
+    <message>
+        <source>%1 overdue</source>
+        <translation>超期 %1</translation>
+    </message>
+    <message>
+        <source>%1 left</source>
+        <translation>剩余 %1</translation>
+    </message>
+    <message>
+        <source>Started %1; the limit is %2.</source>
+        <translation>%1 开始计时，时限 %2。</translation>
+    </message>
+    <message>
+        <source>holiday (%1)</source>
+        <translation>节假日（%1）</translation>
+    </message>
+    <message>
+        <source>holiday</source>
+        <translation>节假日</translation>
+    </message>
+    <message>
+        <source>weekend</source>
+        <translation>周末</translation>
+    </message>
+    <message>
+        <source>%1 to %2</source>
+        <translation>%1 至 %2</translation>
+    </message>
+    <message>
+        <source>Not counted: %1, %2.</source>
+        <translation>不计入：%1，%2。</translation>
+    </message>
+    <message>
+        <source>Counted: %1, an adjusted working day</source>
+        <translation>计入：%1，调休上班</translation>
+    </message>
+    <message>
+        <source>.</source>
+        <translation>。</translation>
+    </message>
+    <message>
+        <source>Paused while waiting for the citizen: %1 to %2.</source>
+        <translation>等待群众补充材料期间暂停：%1 至 %2。</translation>
+    </message>
+    <message>
+        <source>Paused while waiting for the citizen since %1.</source>
+        <translation>自 %1 起等待群众补充材料，暂停计时。</translation>
+    </message>
+    <message>
+        <source>%1's holiday schedule is not published yet: weekends only, provisional.</source>
+        <translation>%1 年节假日安排尚未公布：暂按周末计算，期限为暂定。</translation>
+    </message>
+    <message>
+        <source>Stopped %1 (received by the platform).</source>
+        <translation>%1 停止计时（平台收到时间）。</translation>
+    </message>
+    <message>
+        <source>Done by the officer %1.</source>
+        <translation>民警办理时间 %1。</translation>
+    </message>
+    <message>
+        <source>Due %1.</source>
+        <translation>截止 %1。</translation>
+    </message>
+</context>
+<context>
+    <name>TransferDialog</name>
+    <message>
+        <source>Transfer to another unit</source>
+        <translation>转办至其他单位</translation>
+    </message>
+    <message>
+        <source>Units</source>
+        <translation>单位</translation>
+    </message>
+    <message>
+        <source>(current)</source>
+        <translation>（当前）</translation>
+    </message>
+    <message>
+        <source>&amp;Unit:</source>
+        <translation>单位(&amp;U)：</translation>
+    </message>
+    <message>
+        <source>Reason:</source>
+        <translation>理由：</translation>
+    </message>
+    <message>
+        <source>Please choose the unit.</source>
+        <translation>请选择单位。</translation>
+    </message>
+    <message>
+        <source>Please write the reason.</source>
+        <translation>请填写理由。</translation>
+    </message>
+</context>
+</TS>

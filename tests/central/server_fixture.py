@@ -1,0 +1,127 @@
+"""Start the real reference server on a free loopback port, in this process.
+
+Other test packages import it:
+
+    from tests.central.server_fixture import start_server, ManualClock
+    server = start_server(tmp_path, seed="demo")        # or seed="empty", or a seed object
+    server.url            # "http://127.0.0.1:PORT" (the API is under server.url + "/api/v1")
+    server.gateway_token  # for POST /intake, /cases/{id}/citizen, the admin calls
+    server.restart()      # stop and start again on the same database and port
+    server.stop()
+
+Options go to central.app.create_app (token_ttl, change_retention, closed_retention, now,
+min_client_version, calendar). Pass now=ManualClock(...) to move the server's time.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from central.app import create_app
+
+GATEWAY_TOKEN = "test-gateway-token"
+START_TIMEOUT = 30.0
+
+
+class ManualClock:
+    """A server clock that tests move by hand; thread-safe."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = start or datetime.now(timezone.utc)
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def set(self, when: datetime) -> None:
+        with self._lock:
+            self._now = when
+
+    def advance(self, delta: timedelta) -> datetime:
+        with self._lock:
+            self._now += delta
+            return self._now
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class RunningServer:
+    db_path: Path
+    seed: Any
+    options: dict[str, Any]
+    gateway_token: str = GATEWAY_TOKEN
+    port: int = field(default_factory=_free_port)
+    app: Any = None
+    _server: uvicorn.Server | None = None
+    _thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api(self) -> str:
+        return f"{self.url}/api/v1"
+
+    @property
+    def service(self) -> Any:
+        return self.app.state.service
+
+    def start(self) -> RunningServer:
+        self.app = create_app(self.db_path, gateway_token=self.gateway_token, seed=self.seed,
+                              **self.options)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", self.port))
+        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="on",
+                                timeout_graceful_shutdown=5)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
+                                        name=f"central-{self.port}", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + START_TIMEOUT
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError("the central server failed to start")
+            if time.monotonic() > deadline:
+                raise TimeoutError("the central server did not start in time")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            if self._thread.is_alive():
+                raise RuntimeError("the central server did not stop")
+        self._server = None
+        self._thread = None
+
+    def restart(self) -> RunningServer:
+        self.stop()
+        return self.start()
+
+
+def start_server(tmp_path: Path, seed: Any = "empty", **options: Any) -> RunningServer:
+    """A started server on a fresh database under tmp_path (or on `db_path=` if given)."""
+    db_path = Path(options.pop("db_path", Path(tmp_path) / "central.sqlite"))
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    gateway_token = options.pop("gateway_token", GATEWAY_TOKEN)
+    server = RunningServer(db_path=db_path, seed=seed, options=options, gateway_token=gateway_token)
+    return server.start()

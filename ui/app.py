@@ -1,0 +1,169 @@
+"""Start Desk: translations, the look, the login (or offline unlock), the main window.
+
+`desk`, `desk gui` and `desk demo` call main(); the demo passes the account to log
+straight in with.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from PySide6.QtCore import QCoreApplication, QObject, Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from desk import session as desk_session
+from desk.profile import Profile
+from ui import i18n, machine_config, settings as desk_settings
+from ui.context import DeskContext
+from ui.login.dialog import LoginDialog, login_error_text
+from ui.main_window import MainWindow
+from ui.resources import icon, style_sheet
+from ui.sync_bridge import SyncBridge
+from ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+
+class DeskApp(QObject):
+    """Owns the runner, the session and the window of the officer logged in."""
+
+    def __init__(self, *, sync_interval: float = 60.0, parent=None):
+        super().__init__(parent)
+        self.runner = TaskRunner(self)
+        self.sync_interval = sync_interval
+        self.session = None
+        self.context = None
+        self.bridge = None
+        self.window: MainWindow | None = None
+        self.login_dialog: LoginDialog | None = None
+
+    def login_defaults(self) -> dict:
+        """Server and user name for the login dialog: machine config, then last profile."""
+        defaults = {"server_url": "", "username": "", "ca_bundle": None, "server_locked": False,
+                    "message": ""}
+        try:
+            config = machine_config.load()
+        except machine_config.MachineConfigError as exc:
+            defaults["message"] = str(exc)
+            config = machine_config.MachineConfig()
+        last = desk_session.last_profile()
+        if last is not None:
+            cfg = Profile(last).config
+            if cfg is not None:
+                defaults.update(server_url=cfg.server_url, username=cfg.username, ca_bundle=cfg.ca_bundle)
+        if config.server_url:
+            if defaults["server_url"] != config.server_url:
+                defaults["username"] = ""
+            defaults.update(server_url=config.server_url, server_locked=True)
+            if config.ca_bundle:
+                defaults["ca_bundle"] = config.ca_bundle
+        return defaults
+
+    def show_login(self, message: str = "") -> LoginDialog:
+        defaults = self.login_defaults()
+        if message:
+            defaults["message"] = message
+        dialog = LoginDialog(self.runner, **defaults)
+        dialog.sig_logged_in.connect(lambda s: self.open_session(s, offline=dialog.offline))
+        dialog.rejected.connect(self._login_cancelled)
+        self.login_dialog = dialog
+        dialog.show()
+        return dialog
+
+    def _login_cancelled(self) -> None:
+        if self.window is None:
+            QCoreApplication.instance().quit()
+
+    def login_directly(self, server_url: str, username: str, password: str, ca_bundle=None) -> None:
+        def work():
+            return desk_session.login(server_url, username, password, ca_bundle=ca_bundle)
+
+        self.runner.run(work, lambda s: self.open_session(s, offline=False),
+                        lambda e: self.show_login(login_error_text(e)))
+
+    def open_session(self, session, *, offline: bool) -> MainWindow:
+        self.session = session
+        self.context = DeskContext(session, self.runner, self)
+        self.bridge = SyncBridge(session, interval=self.sync_interval, parent=self)
+        self.window = MainWindow(self.context, self.bridge, offline=offline or session.client is None)
+        self.window.sig_logout_requested.connect(self.logout)
+        self.window.show()
+        self.bridge.start()
+        self.window.refresh()
+        return self.window
+
+    def logout(self, wipe: bool) -> None:
+        session = self.session
+        self.close_session()
+        if session is not None:
+            desk_session.logout(session, wipe=wipe)
+        self.show_login()
+
+    def close_session(self) -> None:
+        """Stop sync and close the window; the session's store stays for logout()."""
+        if self.window is not None:
+            # Closed first so signals still queued from the sync thread find it closed.
+            self.window.close()
+            self.window.deleteLater()
+        if self.bridge is not None:
+            self.bridge.stop()
+        self.runner.wait(10000)
+        self.window, self.bridge, self.context = None, None, None
+
+    def shutdown(self) -> None:
+        session = self.session
+        self.close_session()
+        if session is not None:
+            session.close()
+            self.session = None
+
+
+def setup_application(argv: list[str], language: str) -> tuple[QApplication, i18n.Translations]:
+    app = QApplication.instance() or QApplication(argv)
+    app.setApplicationName("Desk")
+    app.setOrganizationName("Desk")
+    app.setWindowIcon(icon("app"))
+    translations = i18n.Translations()
+    translations.install(language)
+    app.setStyleSheet(style_sheet())
+    return app, translations
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="desk gui", description="The officer's desk.")
+    parser.add_argument("--lang", choices=i18n.LANGUAGES, help="interface language (default: zh_CN)")
+    parser.add_argument("--server", help="server URL (overrides the machine config)")
+    parser.add_argument("--sync-interval", type=float, default=60.0, help="seconds between syncs")
+    args, _unknown = parser.parse_known_args(argv)
+    return args
+
+
+def main(argv: list[str] | None = None, *, demo: dict | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse_args(argv)
+    language = args.lang or desk_settings.language(i18n.DEFAULT_LANGUAGE)
+    if args.lang:
+        desk_settings.settings().setValue("ui/language", args.lang)
+    app, _translations = setup_application([sys.argv[0], *argv], language)
+    desk_app = DeskApp(sync_interval=args.sync_interval)
+    if demo:
+        desk_app.login_directly(demo["server_url"], demo["username"], demo["password"])
+    else:
+        dialog = desk_app.show_login()
+        if args.server:
+            dialog.server_edit.setText(args.server)
+    app.aboutToQuit.connect(desk_app.shutdown)
+    try:
+        return app.exec()
+    except KeyboardInterrupt:
+        return 130
+
+
+def fatal(message: str) -> None:
+    QMessageBox.critical(None, QCoreApplication.translate("App", "Desk"), message)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

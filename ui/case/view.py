@@ -1,0 +1,524 @@
+"""The case pane: header and accountability, clocks explained, the masked citizen with
+a Show button, the case body and the timeline, the action bar and the composer.
+
+Every piece of citizen text is shown as plain text (QLabel with Qt.PlainText, read-only
+QPlainTextEdit): a body holding <img src=x> shows those characters literally.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QPlainTextEdit,
+    QPushButton, QScrollArea, QSplitter, QToolButton, QVBoxLayout, QWidget,
+)
+
+from desk.actions import held_before as actions_held_before
+from desk.clocks import explain_clock
+from desk.masking import mask_citizen
+from desk.rules import allowed_actions
+from desk.wire import Clock
+from ui import text
+from ui.clockfmt import DUE_SOON_STATE, OK, OVERDUE, PAUSED, utcnow
+from ui.resources import icon
+
+CLOCK_OBJECT_NAMES = {OVERDUE: "clockOverdue", DUE_SOON_STATE: "clockDueSoon", OK: "clockOk",
+                      PAUSED: "clockPaused"}
+
+# Action buttons in the bar, in order: (op type, icon, shortcut).
+ACTION_BUTTONS = (
+    ("claim", "claim", "Ctrl+Shift+L"),
+    ("accept", "accept", "Ctrl+Shift+A"),
+    ("decline", "decline", "Ctrl+Shift+D"),
+    ("callback", "callback", "Ctrl+Shift+B"),
+    ("set_status", "status", "Ctrl+Shift+S"),
+    ("transfer", "transfer", "Ctrl+Shift+T"),
+    ("reassign", "reassign", "Ctrl+Shift+G"),
+)
+
+COMPOSE_MODES = ("reply", "note", "urge")
+
+
+def plain_label(value: str = "", *, object_name: str | None = None, wrap: bool = True) -> QLabel:
+    label = QLabel()
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setWordWrap(wrap)
+    label.setText(value)
+    if object_name:
+        label.setObjectName(object_name)
+    return label
+
+
+def held_before(case: dict, actor_id: str) -> bool:
+    """The officer holds or held this case (enables late notes and callbacks)."""
+    return case.get("assignee_id") == actor_id or actions_held_before(case, actor_id)
+
+
+class EntryWidget(QFrame):
+    """One timeline entry. Its look says what it is: citizen, late, pending, conflicting."""
+
+    def __init__(self, entry: dict, context, parent=None):
+        super().__init__(parent)
+        state = entry.get("local_state")
+        if state == "conflict":
+            self.setObjectName("entryConflict")
+        elif state == "pending":
+            self.setObjectName("entryPending")
+        elif entry.get("late"):
+            self.setObjectName("entryLate")
+        elif entry.get("type") == "citizen_message":
+            self.setObjectName("entryCitizen")
+        else:
+            self.setObjectName("entry")
+        self.entry = entry
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(2)
+        zone = context.formatter.zone
+        head = text.label("Entry", entry.get("type"))
+        marks = []
+        if state == "pending":
+            marks.append(self.tr("not sent yet"))
+        elif state == "conflict":
+            marks.append(self.tr("conflict: not applied"))
+        if entry.get("late"):
+            marks.append(self.tr("recorded late"))
+        if marks:
+            head += "  [" + ", ".join(marks) + "]"
+        self.title = plain_label(head)
+        self.title.setStyleSheet("font-weight: 600;")
+        layout.addWidget(self.title)
+        author = entry.get("author_name") or context.officer_name(entry.get("author_id"))
+        meta = self.tr("%1 · %2 · done %3 · received %4")
+        meta = (meta.replace("%1", author or self.tr("citizen"))
+                .replace("%2", context.unit_name(entry.get("unit_id")) or "-")
+                .replace("%3", text.format_local(entry.get("performed_at"), zone))
+                .replace("%4", text.format_local(entry.get("received_at"), zone)
+                         if state is None else self.tr("not yet")))
+        self.meta = plain_label(meta, object_name="entryMeta")
+        layout.addWidget(self.meta)
+        detail = _entry_detail(entry, context)
+        if detail:
+            layout.addWidget(plain_label(detail))
+        self.body = plain_label(entry.get("body") or "")
+        if entry.get("body"):
+            layout.addWidget(self.body)
+
+
+def _entry_detail(entry: dict, context) -> str:
+    data = entry.get("data") or {}
+    kind = entry.get("type")
+
+    if kind == "callback":
+        parts = [text.label("Outcome", data.get("outcome"))]
+        if data.get("duration_s"):
+            parts.append(QCoreApplication.translate("Text", "%n minute(s)", None, max(1, int(data["duration_s"]) // 60)))
+        if data.get("satisfaction"):
+            parts.append(text.label("Satisfaction", data.get("satisfaction")))
+        return " · ".join(p for p in parts if p)
+    if kind == "status":
+        target = data.get("to")
+        return QCoreApplication.translate("Text", "Now: %1").replace("%1", text.label("Status", target)) if target else ""
+    if kind == "transfer":
+        return QCoreApplication.translate("Text", "To: %1").replace("%1", context.unit_name(data.get("to_unit_id")))
+    if kind == "reassign":
+        return QCoreApplication.translate("Text", "To: %1").replace("%1", context.officer_name(data.get("to_officer_id")))
+    if kind == "reveal":
+        return text.label("Field", data.get("field"))
+    if kind == "rating":
+        return QCoreApplication.translate("Text", "Score: %1 / 5").replace("%1", str(data.get("score", "")))
+    if kind == "reply" and data.get("notify_sms"):
+        return QCoreApplication.translate("Text", "SMS notice sent")
+    return ""
+
+
+class CasePane(QWidget):
+    # (op type, case id): the pane asks the window to run an action (dialogs live there).
+    sig_action_requested = Signal(str, str)
+    # (mode, case id, body, notify_sms): the composer asks to send.
+    sig_send_requested = Signal(str, str, str, bool)
+    sig_reveal_requested = Signal(str, str)
+
+    def __init__(self, context, drafts, parent=None):
+        super().__init__(parent)
+        self.context = context
+        self.drafts = drafts
+        self.case: dict | None = None
+        self.case_id: str | None = None
+        self._revealed: set[str] = set()
+        self._draft_key: tuple[str, str] | None = None
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(6, 6, 6, 6)
+        self.empty_label = QLabel(self.tr("Select a case in the list."))
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        outer.addWidget(self.empty_label)
+
+        self.content = QWidget()
+        outer.addWidget(self.content, 1)
+        layout = QVBoxLayout(self.content)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+        # Header
+        self.number_label = plain_label(object_name="caseNumber", wrap=False)
+        self.title_label = plain_label()
+        self.title_label.setStyleSheet("font-weight: 600;")
+        layout.addWidget(self.number_label)
+        layout.addWidget(self.title_label)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(12)
+        self.kind_value = plain_label(wrap=False)
+        self.service_value = plain_label()
+        self.status_value = plain_label(wrap=False)
+        self.unit_value = plain_label()
+        self.assignee_value = plain_label(wrap=False)
+        self.channel_value = plain_label(wrap=False)
+        for row, (caption, widget) in enumerate((
+            (self.tr("Kind"), self.kind_value), (self.tr("Service"), self.service_value),
+            (self.tr("Status"), self.status_value), (self.tr("Unit"), self.unit_value),
+            (self.tr("Assignee"), self.assignee_value), (self.tr("Channel"), self.channel_value),
+        )):
+            grid.addWidget(QLabel(caption + ":"), row // 2, (row % 2) * 2)
+            grid.addWidget(widget, row // 2, (row % 2) * 2 + 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        layout.addLayout(grid)
+        self.accountability = plain_label(object_name="accountability")
+        layout.addWidget(self.accountability)
+
+        # Clocks
+        self.clocks_box = QVBoxLayout()
+        layout.addLayout(self.clocks_box)
+
+        # Citizen contact, masked unless shown
+        citizen_row = QHBoxLayout()
+        citizen_row.addWidget(QLabel(self.tr("Citizen:")))
+        self.citizen_label = plain_label(wrap=False)
+        citizen_row.addWidget(self.citizen_label, 1)
+        self.show_button = QPushButton(icon("reveal"), self.tr("S&how"))
+        self.show_button.setToolTip(self.tr("Show the citizen's full contact details (recorded)"))
+        self.show_button.clicked.connect(self._reveal_clicked)
+        citizen_row.addWidget(self.show_button)
+        layout.addLayout(citizen_row)
+
+        # Actions
+        bar = QHBoxLayout()
+        self.action_buttons: dict[str, QToolButton] = {}
+        for op_type, icon_name, shortcut in ACTION_BUTTONS:
+            button = QToolButton()
+            button.setIcon(icon(icon_name))
+            button.setText(text.label("Op", op_type))
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            button.setToolTip(f"{text.label('Op', op_type)} ({shortcut})")
+            button.clicked.connect(lambda _=False, t=op_type: self._request(t))
+            sc = QShortcut(QKeySequence(shortcut), self)
+            sc.activated.connect(lambda t=op_type: self._shortcut(t))
+            bar.addWidget(button)
+            self.action_buttons[op_type] = button
+        bar.addStretch(1)
+        layout.addLayout(bar)
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.setObjectName("caseSplitter")
+        self.splitter = split
+        layout.addWidget(split, 1)
+
+        # Body and timeline, scrollable
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        inner = QWidget()
+        self.timeline = QVBoxLayout(inner)
+        self.timeline.setContentsMargins(0, 0, 4, 0)
+        scroll.setWidget(inner)
+        self.scroll = scroll
+        split.addWidget(scroll)
+
+        # Composer
+        composer = QWidget()
+        cl = QVBoxLayout(composer)
+        cl.setContentsMargins(0, 4, 0, 0)
+        top = QHBoxLayout()
+        self.mode_combo = QComboBox()
+        self.mode_combo.setAccessibleName(self.tr("What to write"))
+        top.addWidget(self.mode_combo)
+        self.template_combo = QComboBox()
+        self.template_combo.setAccessibleName(self.tr("Reply template"))
+        self.template_combo.activated.connect(self._template_chosen)
+        top.addWidget(self.template_combo, 1)
+        self.sms_check = QCheckBox(self.tr("SMS &notice"))
+        top.addWidget(self.sms_check)
+        cl.addLayout(top)
+        self.editor = QPlainTextEdit()
+        self.editor.setAccessibleName(self.tr("Text to send"))
+        self.editor.setPlaceholderText(self.tr("Write here. Ctrl+Enter sends."))
+        self.editor.textChanged.connect(self._draft_changed)
+        cl.addWidget(self.editor, 1)
+        send_row = QHBoxLayout()
+        self.refused_label = plain_label(object_name="warning")
+        send_row.addWidget(self.refused_label, 1)
+        self.send_button = QPushButton(icon("reply"), self.tr("&Send"))
+        self.send_button.setToolTip(self.tr("Send (Ctrl+Enter)"))
+        self.send_button.clicked.connect(self.send)
+        send_row.addWidget(self.send_button)
+        cl.addLayout(send_row)
+        split.addWidget(composer)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        self.editor.installEventFilter(self)
+        self.mode_combo.currentIndexChanged.connect(self._mode_changed)
+
+        self.content.hide()
+        self._fill_templates()
+
+    def eventFilter(self, watched, event) -> bool:
+        # Ctrl+Enter sends from the editor (a plain Enter is a new line).
+        if (watched is self.editor and event.type() == QEvent.Type.KeyPress
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and event.modifiers() & Qt.KeyboardModifier.ControlModifier):
+            self.send()
+            return True
+        return super().eventFilter(watched, event)
+
+    # ------------------------------------------------------------ showing a case
+
+    def show_case(self, case_id: str | None) -> None:
+        if case_id != self.case_id:
+            self._revealed = set()
+            self.refused_label.clear()
+        self.case_id = case_id
+        self.case = self.context.store.case(case_id) if case_id else None
+        if self.case is None:
+            self.case_id = None
+            self.content.hide()
+            self.empty_label.show()
+            self._draft_key = None
+            return
+        self.empty_label.hide()
+        self.content.show()
+        self._render()
+
+    def refresh(self) -> None:
+        if self.case_id:
+            self.show_case(self.case_id)
+
+    def _render(self) -> None:
+        case, ctx = self.case, self.context
+        zone = ctx.formatter.zone
+        self.number_label.setText(case.get("number", ""))
+        self.title_label.setText(case.get("title", ""))
+        self.kind_value.setText(text.label("Kind", case.get("kind")))
+        service = ctx.service_names.get(case.get("service_item_id") or "", "")
+        self.service_value.setText(" / ".join(p for p in (case.get("category"), service) if p))
+        status = text.label("Status", case.get("status"))
+        if case.get("pending_ops"):
+            status += " " + self.tr("(%n change(s) not sent)", "", int(case["pending_ops"]))
+        if case.get("conflicts"):
+            status += " " + self.tr("(%n conflict(s))", "", int(case["conflicts"]))
+        self.status_value.setText(status)
+        self.unit_value.setText(ctx.unit_name(case.get("unit_id")))
+        self.assignee_value.setText(ctx.officer_name(case.get("assignee_id"))
+                                    if case.get("assignee_id") else self.tr("Unclaimed"))
+        self.channel_value.setText(case.get("channel") or "")
+        if case.get("accepted_at"):
+            self.accountability.setText(
+                self.tr("Accepted by %1 (%2) at %3")
+                .replace("%1", ctx.officer_name(case.get("accepted_by")) or "-")
+                .replace("%2", ctx.unit_name(case.get("unit_id")))
+                .replace("%3", text.format_local(case.get("accepted_at"), zone)))
+        else:
+            self.accountability.setText(
+                self.tr("Not accepted yet. Responsible unit: %1; received %2")
+                .replace("%1", ctx.unit_name(case.get("unit_id")))
+                .replace("%2", text.format_local(case.get("received_at"), zone)))
+        self._render_clocks()
+        self._render_citizen()
+        self._render_timeline()
+        self._update_actions()
+        self._load_draft()
+
+    def _render_clocks(self) -> None:
+        _clear(self.clocks_box)
+        case, ctx = self.case, self.context
+        now = utcnow()
+        for clock in case.get("clocks", []):
+            clock_text, state = ctx.formatter.case_clock(clock, case.get("kind", ""), now)
+            head = (text.label("Clock", clock.get("clock")) + " "
+                    + text.format_local(clock.get("due_at"), ctx.formatter.zone)
+                    + " — " + clock_text)
+            if clock.get("provisional"):
+                head += " " + self.tr("(provisional)")
+            if clock.get("pending"):
+                head += " " + self.tr("(stopped by work not sent yet)")
+            label = plain_label(head, object_name=CLOCK_OBJECT_NAMES.get(state))
+            self.clocks_box.addWidget(label)
+            explanation = self._explain(clock)
+            if explanation:
+                self.clocks_box.addWidget(plain_label("  " + " ".join(explanation), object_name="entryMeta"))
+
+    def _explain(self, clock: dict) -> list[str]:
+        if self.context.calendar is None:
+            return []
+        try:
+            model = Clock.model_validate({k: v for k, v in clock.items() if k != "pending"})
+        except ValueError:
+            return []
+        policy = None
+        if self.context.reference is not None:
+            policy = next((p for p in self.context.reference.policy if p.kind == self.case.get("kind")), None)
+        steps = explain_clock(model, self.context.calendar, policy=policy)
+        return text.explain_steps(steps, self.context.formatter.zone)
+
+    def _render_citizen(self) -> None:
+        citizen = self.case.get("citizen") or {}
+        shown = mask_citizen(citizen, revealed=frozenset(self._revealed))
+        parts = [shown.get("name", ""), shown.get("phone", ""), shown.get("id_number", "")]
+        self.citizen_label.setText("  ".join(p for p in parts if p) or self.tr("(none given)"))
+        hidden = [f for f in ("name", "phone", "id_number") if citizen.get(f) and f not in self._revealed]
+        self.show_button.setEnabled(bool(hidden))
+
+    def _render_timeline(self) -> None:
+        _clear(self.timeline)
+        body = QPlainTextEdit()
+        body.setReadOnly(True)
+        body.setObjectName("caseBody")
+        body.setPlainText(self.case.get("body") or "")
+        body.setMinimumHeight(80)
+        body.setMaximumHeight(160)
+        body.setAccessibleName(self.tr("Citizen's request"))
+        self.body_view = body
+        self.timeline.addWidget(body)
+        self.entry_widgets = []
+        for entry in self.case.get("entries", []):
+            widget = EntryWidget(entry, self.context)
+            self.entry_widgets.append(widget)
+            self.timeline.addWidget(widget)
+        self.timeline.addStretch(1)
+
+    def _update_actions(self) -> None:
+        case, actor = self.case, self.context.actor
+        allowed = allowed_actions(status=case.get("status", ""), unit_id=case.get("unit_id", ""),
+                                  assignee_id=case.get("assignee_id"), actor=actor,
+                                  held_before=held_before(case, actor.id))
+        self.allowed = allowed
+        for op_type, button in self.action_buttons.items():
+            button.setEnabled(op_type in allowed)
+            button.setVisible(op_type != "reassign" or actor.is_supervisor)
+        current = self.mode_combo.currentData()
+        self.mode_combo.blockSignals(True)
+        self.mode_combo.clear()
+        for mode in COMPOSE_MODES:
+            if mode in allowed:
+                self.mode_combo.addItem(text.label("Op", mode), mode)
+        index = self.mode_combo.findData(current)
+        self.mode_combo.setCurrentIndex(max(0, index))
+        self.mode_combo.blockSignals(False)
+        writable = self.mode_combo.count() > 0
+        self.editor.setReadOnly(not writable)
+        self.send_button.setEnabled(writable)
+        self._mode_changed()
+
+    def _fill_templates(self) -> None:
+        self.template_combo.clear()
+        self.template_combo.addItem(self.tr("Insert a template…"), None)
+        ref = self.context.reference
+        if ref is not None:
+            for template in ref.templates:
+                self.template_combo.addItem(template.title, template.body)
+
+    def reference_changed(self) -> None:
+        self._fill_templates()
+        self.refresh()
+
+    # ------------------------------------------------------------ drafts
+
+    def _mode(self) -> str | None:
+        return self.mode_combo.currentData()
+
+    def _mode_changed(self) -> None:
+        mode = self._mode()
+        self.template_combo.setVisible(mode == "reply")
+        self.sms_check.setVisible(mode == "reply")
+        self._load_draft()
+
+    def _load_draft(self) -> None:
+        mode = self._mode()
+        if not self.case_id or not mode:
+            self._draft_key = None
+            self.editor.blockSignals(True)
+            self.editor.clear()
+            self.editor.blockSignals(False)
+            return
+        key = (self.case_id, mode)
+        if key == self._draft_key:
+            return
+        self._draft_key = None  # no saving while the editor is refilled
+        self.editor.setPlainText(self.drafts.get(*key))
+        self._draft_key = key
+
+    def _draft_changed(self) -> None:
+        if self._draft_key is not None:
+            self.drafts.put(*self._draft_key, self.editor.toPlainText())
+
+    def clear_draft(self, case_id: str, mode: str) -> None:
+        self.drafts.put(case_id, mode, "")
+        if self._draft_key == (case_id, mode):
+            self._draft_key = None
+            self.editor.clear()
+            self._draft_key = (case_id, mode)
+
+    def _template_chosen(self, index: int) -> None:
+        body = self.template_combo.itemData(index)
+        if body:
+            self.editor.insertPlainText(body)
+        self.template_combo.setCurrentIndex(0)
+
+    # ------------------------------------------------------------ requests
+
+    def send(self) -> None:
+        mode = self._mode()
+        body = self.editor.toPlainText()
+        if not self.case_id or not mode:
+            return
+        if not body.strip():
+            self.refused_label.setText(self.tr("Write something first."))
+            return
+        self.refused_label.clear()
+        self.sig_send_requested.emit(mode, self.case_id, body,
+                                     mode == "reply" and self.sms_check.isChecked())
+
+    def show_refusal(self, message: str) -> None:
+        self.refused_label.setText(message)
+
+    def _request(self, op_type: str) -> None:
+        if self.case_id:
+            self.sig_action_requested.emit(op_type, self.case_id)
+
+    def _shortcut(self, op_type: str) -> None:
+        if self.case_id and self.action_buttons[op_type].isEnabled():
+            self._request(op_type)
+
+    def _reveal_clicked(self) -> None:
+        citizen = (self.case or {}).get("citizen") or {}
+        for field in ("name", "phone", "id_number"):
+            if citizen.get(field) and field not in self._revealed:
+                self.sig_reveal_requested.emit(self.case_id, field)
+
+    def mark_revealed(self, case_id: str, field: str) -> None:
+        if case_id == self.case_id:
+            self._revealed.add(field)
+            self._render_citizen()
+
+    def tick(self) -> None:
+        if self.case is not None:
+            self._render_clocks()
+
+
+def _clear(layout) -> None:
+    while layout.count():
+        item = layout.takeAt(0)
+        widget = item.widget()
+        if widget is not None:
+            widget.deleteLater()

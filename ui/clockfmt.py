@@ -1,0 +1,81 @@
+"""Live clock read-outs for tables and the case pane, in working time.
+
+The table rows carry only the nearest running clock's name and due time; the unit
+(working or calendar days) comes from the policy of the case's kind in the cached
+reference data.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any, Mapping
+
+from PySide6.QtCore import QCoreApplication
+
+from ui import text
+
+DUE_SOON = timedelta(hours=4)
+
+# Clock states that colour a read-out.
+OK, DUE_SOON_STATE, OVERDUE, PAUSED, NONE = "ok", "due_soon", "overdue", "paused", "none"
+
+
+class ClockFormatter:
+    def __init__(self, calendar=None, reference=None):
+        self.calendar = calendar
+        self.zone = getattr(calendar, "zone", None)
+        self._units: dict[tuple[str, str], str] = {}
+        if reference is not None:
+            for policy in reference.policy:
+                for clock in policy.clocks:
+                    self._units[(policy.kind, clock.clock)] = clock.unit
+
+    def unit(self, kind: str, clock: str) -> str:
+        return self._units.get((kind, clock), "working_day")
+
+    def remaining(self, due: datetime, now: datetime, unit: str) -> timedelta:
+        if unit == "working_day" and self.calendar is not None:
+            return self.calendar.working_between(now, due)
+        return due - now
+
+    def state_for(self, remaining: timedelta) -> str:
+        if remaining < timedelta(0):
+            return OVERDUE
+        if remaining <= DUE_SOON:
+            return DUE_SOON_STATE
+        return OK
+
+    def row_clock(self, row: Mapping[str, Any], now: datetime) -> tuple[str, str, bool]:
+        """(text, state, provisional) for a table row's nearest running clock."""
+        due = text.parse_time(row.get("next_due_at"))
+        if due is None:
+            return "", NONE, False
+        if row.get("status") == "waiting_citizen":
+            return QCoreApplication.translate("Text", "Paused"), PAUSED, bool(row.get("provisional"))
+        unit = self.unit(row.get("kind", ""), row.get("next_clock") or "")
+        remaining = self.remaining(due, now, unit)
+        return (text.countdown(remaining, working=unit == "working_day"),
+                self.state_for(remaining), bool(row.get("provisional")))
+
+    def case_clock(self, clock: Mapping[str, Any], kind: str, now: datetime) -> tuple[str, str]:
+        """(text, state) for one clock of a case in the case pane."""
+        due = text.parse_time(clock.get("due_at"))
+        if due is None:
+            return "", NONE
+        unit = clock.get("unit") or self.unit(kind, clock.get("clock", ""))
+        if clock.get("stopped_at"):
+            stopped = text.parse_time(clock["stopped_at"])
+            performed = text.parse_time(clock.get("stopped_performed_at"))
+            if stopped <= due:
+                return QCoreApplication.translate("Text", "Met"), OK
+            if performed is not None and performed <= due:
+                return QCoreApplication.translate("Text", "Late, done offline on time"), DUE_SOON_STATE
+            return QCoreApplication.translate("Text", "Met late"), OVERDUE
+        if clock.get("paused"):
+            return QCoreApplication.translate("Text", "Paused"), PAUSED
+        remaining = self.remaining(due, now, unit)
+        return text.countdown(remaining, working=unit == "working_day"), self.state_for(remaining)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)

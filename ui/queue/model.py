@@ -1,0 +1,251 @@
+"""The queue table: ordered case ids from SQL, rows read on demand.
+
+The model holds only the ordered ids of its rows (filtered and sorted in SQL by
+desk.queues); row data is fetched in blocks around what the view asks for, cached, and
+dropped when marked stale. Sorting re-runs the query (no proxy model over 100k rows).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Callable, Sequence
+
+from PySide6.QtCore import (
+    QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt,
+    QT_TRANSLATE_NOOP, Signal,
+)
+from PySide6.QtGui import QBrush, QColor
+
+from desk.masking import mask_name, mask_phone
+from ui import text
+from ui.clockfmt import DUE_SOON_STATE, OVERDUE, PAUSED, ClockFormatter, utcnow
+
+CaseIdRole = Qt.ItemDataRole.UserRole + 1
+ClockStateRole = Qt.ItemDataRole.UserRole + 2
+SyncMarkRole = Qt.ItemDataRole.UserRole + 3
+SortKeyRole = Qt.ItemDataRole.UserRole + 4
+
+# (key, header, sort key understood by desk.queues.queue_ids; None: not sortable)
+COLUMNS: tuple[tuple[str, str, str | None], ...] = (
+    ("number", QT_TRANSLATE_NOOP("QueueModel", "Number"), "number"),
+    ("kind", QT_TRANSLATE_NOOP("QueueModel", "Kind"), "kind"),
+    ("service", QT_TRANSLATE_NOOP("QueueModel", "Service"), None),
+    ("title", QT_TRANSLATE_NOOP("QueueModel", "Title"), "title"),
+    ("citizen", QT_TRANSLATE_NOOP("QueueModel", "Citizen"), "citizen"),
+    ("received", QT_TRANSLATE_NOOP("QueueModel", "Received"), "received"),
+    ("clock", QT_TRANSLATE_NOOP("QueueModel", "Time left"), "due"),
+    ("status", QT_TRANSLATE_NOOP("QueueModel", "Status"), "status"),
+    ("assignee", QT_TRANSLATE_NOOP("QueueModel", "Assignee"), "assignee"),
+    ("sync", QT_TRANSLATE_NOOP("QueueModel", "Sync"), None),
+)
+COLUMN_INDEX = {key: i for i, (key, _, _) in enumerate(COLUMNS)}
+CLOCK_COLUMN = COLUMN_INDEX["clock"]
+
+BLOCK = 200
+
+STATE_COLOURS = {
+    OVERDUE: QColor("#b3261e"),
+    DUE_SOON_STATE: QColor("#a15c00"),
+    PAUSED: QColor("#5f6368"),
+}
+
+
+class QueueModel(QAbstractTableModel):
+    """`fetch_rows(ids) -> list[dict]` is desk.store.Store.rows (or the same shape)."""
+
+    sig_ids_changed = Signal()
+
+    def __init__(self, fetch_rows: Callable[[list[str]], list[dict]], parent=None):
+        super().__init__(parent)
+        self._fetch_rows = fetch_rows
+        self._ids: list[str] = []
+        self._row_of: dict[str, int] = {}
+        self._cache: dict[str, dict] = {}
+        self.formatter = ClockFormatter()
+        self.officer_names: dict[str, str] = {}
+        self.service_names: dict[str, str] = {}
+        self.now: datetime = utcnow()
+        self.sort_column = CLOCK_COLUMN
+        self.sort_order = Qt.SortOrder.AscendingOrder
+        # Called by sort(): re-runs the query with (sort key, descending) and returns ids.
+        self.requery: Callable[[str, bool], list[str]] | None = None
+
+    # ------------------------------------------------------------ content
+
+    def ids(self) -> list[str]:
+        return list(self._ids)
+
+    def set_ids(self, ids: Sequence[str]) -> None:
+        """Replace the rows. Cached row data is kept: a new order of the same cases
+        should not re-read them."""
+        self.beginResetModel()
+        self._ids = list(ids)
+        self._row_of = {case_id: i for i, case_id in enumerate(self._ids)}
+        self._cache = {k: v for k, v in self._cache.items() if k in self._row_of}
+        self.endResetModel()
+        self.sig_ids_changed.emit()
+
+    def mark_stale(self, ids: Sequence[str] | None = None) -> None:
+        """Drop cached rows (all when ids is None) and repaint them."""
+        if ids is None:
+            self._cache.clear()
+            if self._ids:
+                self.dataChanged.emit(self.index(0, 0),
+                                      self.index(len(self._ids) - 1, len(COLUMNS) - 1))
+            return
+        for case_id in ids:
+            self._cache.pop(case_id, None)
+            row = self._row_of.get(case_id)
+            if row is not None:
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+
+    def tick(self, now: datetime | None = None) -> None:
+        """Advance the live countdowns: only the clock column changes."""
+        self.now = now or utcnow()
+        if self._ids:
+            self.dataChanged.emit(self.index(0, CLOCK_COLUMN),
+                                  self.index(len(self._ids) - 1, CLOCK_COLUMN))
+
+    def set_reference(self, formatter: ClockFormatter, reference) -> None:
+        self.formatter = formatter
+        if reference is not None:
+            self.officer_names = {o.id: o.name for o in reference.officers}
+            self.service_names = {s.id: s.name for s in reference.service_items}
+        self.mark_stale()
+
+    def case_id(self, row: int) -> str | None:
+        return self._ids[row] if 0 <= row < len(self._ids) else None
+
+    def row_of(self, case_id: str) -> int | None:
+        return self._row_of.get(case_id)
+
+    def row_data(self, row: int) -> dict | None:
+        case_id = self.case_id(row)
+        if case_id is None:
+            return None
+        data = self._cache.get(case_id)
+        if data is None:
+            self._load_block(row)
+            data = self._cache.get(case_id)
+        return data
+
+    def _load_block(self, row: int) -> None:
+        start = max(0, row - BLOCK // 4)
+        block = [i for i in self._ids[start:start + BLOCK] if i not in self._cache]
+        for found in self._fetch_rows(block):
+            self._cache[found["id"]] = found
+        for case_id in block:
+            # A case that vanished between the query and the read shows as an empty row
+            # until the next refresh, instead of being read again on every paint.
+            self._cache.setdefault(case_id, {"id": case_id})
+
+    # ------------------------------------------------------------ Qt model API
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return QCoreApplication.translate("QueueModel", COLUMNS[section][1])
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._ids) or index.column() >= len(COLUMNS):
+            return None
+        if role == CaseIdRole:
+            return self._ids[index.row()]
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
+                        Qt.ItemDataRole.ForegroundRole, ClockStateRole, SyncMarkRole):
+            return None
+        row = self.row_data(index.row())
+        if row is None:
+            return None
+        key = COLUMNS[index.column()][0]
+        if role == SyncMarkRole:
+            return _sync_mark(row)
+        if key == "clock":
+            clock_text, state, provisional = self.formatter.row_clock(row, self.now)
+            if role == ClockStateRole:
+                return state
+            if role == Qt.ItemDataRole.ForegroundRole:
+                colour = STATE_COLOURS.get(state)
+                return QBrush(colour) if colour is not None else None
+            if provisional and clock_text:
+                clock_text += " " + QCoreApplication.translate("QueueModel", "(provisional)")
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return clock_text + "\n" + text.format_local(row.get("next_due_at"), self.formatter.zone)
+            return clock_text
+        if role == ClockStateRole or role == Qt.ItemDataRole.ForegroundRole:
+            return None
+        value = self._display(key, row)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return value if key in ("title", "service") else None
+        return value
+
+    def _display(self, key: str, row: dict) -> str:
+        if key == "number":
+            return row.get("number", "")
+        if key == "kind":
+            return text.label("Kind", row.get("kind"))
+        if key == "service":
+            return self.service_names.get(row.get("service_item_id") or "", row.get("category") or "")
+        if key == "title":
+            # One line in a table: the title is plain text and may contain newlines.
+            return " ".join(str(row.get("title") or "").split())
+        if key == "citizen":
+            name = mask_name(row.get("citizen_name") or "")
+            phone = mask_phone(row.get("citizen_phone") or "")
+            return f"{name} {phone}".strip()
+        if key == "received":
+            return text.format_local(row.get("received_at"), self.formatter.zone)
+        if key == "status":
+            return text.label("Status", row.get("status"))
+        if key == "assignee":
+            assignee = row.get("assignee_id")
+            if not assignee:
+                return QCoreApplication.translate("QueueModel", "Unclaimed")
+            return self.officer_names.get(assignee, assignee)
+        if key == "sync":
+            mark = _sync_mark(row)
+            if mark == "conflict":
+                return QCoreApplication.translate("QueueModel", "Conflict")
+            if mark == "pending":
+                return QCoreApplication.translate("QueueModel", "Not sent")
+            return ""
+        return ""
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(COLUMNS) or self.requery is None or COLUMNS[column][2] is None:
+            return
+        self.sort_column, self.sort_order = column, order
+        ids = self.requery(COLUMNS[column][2], order == Qt.SortOrder.DescendingOrder)
+        old_ids = self._ids
+        if len(ids) != len(old_ids) or set(ids) != set(old_ids):
+            self.set_ids(ids)
+            return
+        # Same rows in a new order: keep persistent indexes (the selection) on their case.
+        self.layoutAboutToBeChanged.emit()
+        new_row = {case_id: i for i, case_id in enumerate(ids)}
+        old_indexes = self.persistentIndexList()
+        new_indexes = [self.index(new_row[old_ids[ix.row()]], ix.column()) for ix in old_indexes]
+        self._ids = list(ids)
+        self._row_of = new_row
+        self.changePersistentIndexList(old_indexes, new_indexes)
+        self.layoutChanged.emit()
+
+
+def _sync_mark(row: dict) -> str:
+    if row.get("conflicts"):
+        return "conflict"
+    if row.get("pending_ops"):
+        return "pending"
+    return ""

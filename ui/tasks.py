@@ -1,0 +1,91 @@
+"""Run slow work off the GUI thread and hand the outcome back on it.
+
+One small runner for the whole app (the idea of Anki's taskman): `run(fn, on_done,
+on_error)` executes `fn` on a pool thread; the result or the exception comes back through
+a queued signal, so the callbacks always run on the GUI thread. Workers never touch
+widgets: they only compute and return.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+
+class _Relay(QObject):
+    # Lives on the GUI thread; emitting from a worker queues the call to it.
+    sig_finished = Signal(int, object, object)
+
+
+class _Job(QRunnable):
+    def __init__(self, job_id: int, fn: Callable[[], Any], relay: _Relay):
+        super().__init__()
+        self.setAutoDelete(True)
+        self._id = job_id
+        self._fn = fn
+        self._relay = relay
+
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except Exception as exc:  # handed to the caller's on_error on the GUI thread
+            self._relay.sig_finished.emit(self._id, None, exc)
+            return
+        self._relay.sig_finished.emit(self._id, result, None)
+
+
+class TaskRunner(QObject):
+    """Owns a small thread pool; callbacks run on the thread that created the runner."""
+
+    sig_busy_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None, *, max_threads: int = 2):
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(max_threads)
+        self._relay = _Relay(self)
+        self._relay.sig_finished.connect(self._finished)
+        self._next_id = 0
+        self._pending: dict[int, tuple[Callable | None, Callable | None]] = {}
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._pending)
+
+    def run(
+        self,
+        fn: Callable[[], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> int:
+        self._next_id += 1
+        job_id = self._next_id
+        was_busy = self.busy
+        self._pending[job_id] = (on_done, on_error)
+        if not was_busy:
+            self.sig_busy_changed.emit(True)
+        self._pool.start(_Job(job_id, fn, self._relay))
+        return job_id
+
+    @Slot(int, object, object)
+    def _finished(self, job_id: int, result: Any, error: BaseException | None) -> None:
+        on_done, on_error = self._pending.pop(job_id, (None, None))
+        try:
+            if error is not None:
+                if on_error is not None:
+                    on_error(error)
+                else:
+                    log.error("background task failed: %s", type(error).__name__)
+            elif on_done is not None:
+                on_done(result)
+        finally:
+            if not self._pending:
+                self.sig_busy_changed.emit(False)
+
+    def wait(self, msecs: int = 30000) -> bool:
+        """Wait for running jobs (shutdown only; never while the GUI must stay live)."""
+        return self._pool.waitForDone(msecs)
