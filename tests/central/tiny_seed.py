@@ -5,23 +5,11 @@ Its accounts follow the contract's (all with the password `demo-pass`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from central.seeds import SeedOfficer as Account
 from desk import wire
 
 PASSWORD = "demo-pass"
 CITY, COUNTY, STATION_1, STATION_2, TRAFFIC = "u-city", "u-county", "u-st1", "u-st2", "u-traffic"
-
-
-@dataclass(frozen=True)
-class Account:
-    id: str
-    username: str
-    password: str
-    name: str
-    badge_no: str
-    unit_id: str
-    roles: tuple[str, ...]
 
 
 class TinySeed:
