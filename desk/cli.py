@@ -67,12 +67,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--password-stdin", action="store_true",
                         help="read the password from the first line of stdin")
     parser.add_argument("--version", action="version", version=f"desk {desk.__version__}")
+    # No command opens the desktop app, as double-clicking it would.
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.required = True
 
     central = sub.add_parser("central", help="run the reference central server", add_help=False)
     central.add_argument("args", nargs=argparse.REMAINDER)
-    sub.add_parser("demo", help="run a demo server with a citizen simulator")
+    sub.add_parser("gui", help="open the desktop app (the default)", add_help=False)
+    p = sub.add_parser("demo", help="run a demo server with a citizen simulator and open the app on it")
+    p.add_argument("--as", dest="demo_user", default="officer1", metavar="USERNAME",
+                   help="demo account to open the app as (default officer1; chief1 for the supervisor)")
+    p.add_argument("--no-gui", action="store_true",
+                   help="only run the server and print its URL and accounts (headless)")
+    p.add_argument("--interval", type=float, default=30.0, metavar="SECONDS",
+                   help="about how often a citizen files a new case")
 
     p = sub.add_parser("login", help="log in and open (or create) the local cache")
     p.add_argument("--server", required=True, metavar="URL")
@@ -282,10 +289,46 @@ def cmd_central(ctx: Context) -> int:
     return int(result or 0)
 
 
-def cmd_demo(ctx: Context) -> int:
-    from desk.demo import run_demo
+def _gui_main():
+    # Imported only here: the core stays free of Qt, and the terminal commands work on a
+    # machine without a display or without PySide6.
+    try:
+        from ui.app import main as gui_main
+    except ImportError as exc:
+        raise CliError(f"the desktop app cannot start here: {exc}") from exc
+    return gui_main
 
-    return run_demo(out=ctx.out)
+
+def cmd_gui(ctx: Context) -> int:
+    gui_main = _gui_main()
+    return int(gui_main(list(getattr(ctx.args, "args", None) or [])) or 0)
+
+
+def cmd_demo(ctx: Context) -> int:
+    from desk.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, CitizenSimulator, run_demo, start_demo_server
+
+    a = ctx.args
+    if a.no_gui:
+        return run_demo(out=ctx.out, interval=a.interval)
+    known = [name for name, _what in DEMO_ACCOUNTS]
+    if a.demo_user not in known:
+        raise CliError(f"no demo account {clean(a.demo_user)}; try one of {', '.join(known)}", EXIT_USAGE)
+    gui_main = _gui_main()
+    server = start_demo_server()
+    simulator = CitizenSimulator(server.url, server.gateway_token, interval=a.interval)
+    simulator.start()
+    ctx.print(f"demo server on {server.url} (database {server.db_path}); "
+              f"opening Desk as {a.demo_user} (password {DEMO_PASSWORD})")
+    argv = list(getattr(a, "args", None) or [])
+    if not any(arg.startswith("--sync-interval") for arg in argv):
+        # New citizen cases arrive every half minute or so; show them soon after.
+        argv += ["--sync-interval", "15"]
+    try:
+        return int(gui_main(argv, demo={"server_url": server.url, "username": a.demo_user,
+                                        "password": DEMO_PASSWORD}) or 0)
+    finally:
+        simulator.stop()
+        server.stop()
 
 
 def cmd_login(ctx: Context) -> int:
@@ -556,6 +599,7 @@ def cmd_resolve(ctx: Context) -> int:
 
 COMMANDS = {
     "central": cmd_central,
+    "gui": cmd_gui,
     "demo": cmd_demo,
     "login": cmd_login,
     "logout": cmd_logout,
@@ -581,15 +625,46 @@ COMMANDS = {
 }
 
 
+def _split_gui_args(argv: list[str]) -> tuple[list[str], list[str]] | None:
+    """`desk [global options] gui ARGS...`: ARGS belong to the app, verbatim (argparse
+    would reorder them). None when the command is not `gui`."""
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if token == "--profile":
+            i += 2
+        elif token.startswith("--profile=") or token == "--password-stdin":
+            i += 1
+        elif token == "gui":
+            return argv[:i] + ["gui"], argv[i + 1:]
+        elif token.startswith("-") and token not in ("-h", "--help", "--version"):
+            # `desk --lang en`: no command, so the options are the app's.
+            return argv[:i] + ["gui"], argv[i:]
+        else:
+            return None
+    return None
+
+
 def main(argv: Sequence[str] | None = None, *, out=None, err=None, stdin=None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    gui_args = _split_gui_args(argv)
+    if gui_args is not None:
+        argv, gui_rest = gui_args
     # `central` takes the server's own options; argparse's REMAINDER cannot start with
     # an option inside a subcommand, so unknown arguments are handed over here.
     args, rest = parser.parse_known_args(argv)
-    if args.command == "central":
+    if gui_args is not None:
+        args.command, args.args = "gui", gui_rest
+    elif args.command is None:
+        args.command, args.args = "gui", list(rest)
+    elif args.command == "central":
         args.args = list(rest) + list(args.args)
+    elif args.command == "demo" and not args.no_gui:
+        # The app's own options (--lang, --sync-interval) pass through to it.
+        args.args = list(rest)
     elif rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     ctx = Context(args, out, err, stdin or sys.stdin)

@@ -146,7 +146,32 @@ def _m2_search(conn) -> None:
     )
 
 
-MIGRATIONS: list[Callable] = [_m1_core, _m2_search]
+def _m3_drafts_and_warnings(conn) -> None:
+    # Unsent text is case text: it belongs in the encrypted cache, not in settings files,
+    # and must outlive a restart of the app.
+    conn.execute(
+        """CREATE TABLE drafts (
+            case_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            text TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (case_id, kind)
+        )"""
+    )
+    # One row per warning shown, so a restart or a second window does not raise the same
+    # warning on the same clock again.
+    conn.execute(
+        """CREATE TABLE warnings_raised (
+            case_id TEXT NOT NULL,
+            clock TEXT NOT NULL,
+            level TEXT NOT NULL,
+            raised_at TEXT NOT NULL,
+            PRIMARY KEY (case_id, clock, level)
+        )"""
+    )
+
+
+MIGRATIONS: list[Callable] = [_m1_core, _m2_search, _m3_drafts_and_warnings]
 LATEST = len(MIGRATIONS)
 
 

@@ -523,6 +523,33 @@ class Store:
             if new_op is not None and new_op.case_id != case_id:
                 self._rebuild(conn, new_op.case_id)
 
+    # ------------------------------------------------------------ drafts and warnings
+
+    def draft(self, case_id: str, kind: str) -> str | None:
+        rows = self._read("SELECT text FROM drafts WHERE case_id = ? AND kind = ?", (case_id, kind))
+        return rows[0][0] if rows else None
+
+    def save_draft(self, case_id: str, kind: str, text: str) -> None:
+        """Keep unsent text; empty text deletes the draft (it was sent or cleared)."""
+        with self._write() as conn:
+            if text:
+                conn.execute(
+                    "INSERT INTO drafts (case_id, kind, text, updated_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT(case_id, kind) DO UPDATE SET text = excluded.text, "
+                    "updated_at = excluded.updated_at",
+                    (case_id, kind, text, _now()))
+            else:
+                conn.execute("DELETE FROM drafts WHERE case_id = ? AND kind = ?", (case_id, kind))
+
+    def mark_warned(self, case_id: str, clock: str, level: str) -> bool:
+        """Record that a warning was raised; True only the first time for this case,
+        clock and level, so each warning is raised once."""
+        with self._write() as conn:
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO warnings_raised (case_id, clock, level, raised_at) "
+                "VALUES (?, ?, ?, ?)", (case_id, clock, level, _now()))
+            return cursor.rowcount == 1
+
     # ------------------------------------------------------------ reads
 
     def case(self, id_or_number: str) -> dict | None:

@@ -304,7 +304,8 @@ class SyncLoop(threading.Thread):
     """Runs sync cycles in the background: every `interval` seconds, at once after
     local work (`poke`), and at once on reconnect. Transport failures are retried with
     exponential backoff and jitter, honouring Retry-After; a 401 pauses the loop until
-    `resume_after_login()`. Plain thread, no Qt: the app adapts the callbacks."""
+    `resume_after_login()`. Plain thread, no Qt: the app adapts the callbacks
+    (`on_state`, `on_report`, and `on_progress(fraction, message)` during a cycle)."""
 
     def __init__(
         self,
@@ -315,6 +316,7 @@ class SyncLoop(threading.Thread):
         backoff_max: float = 300.0,
         on_state: Callable[[str], None] = lambda state: None,
         on_report: Callable[[SyncReport], None] = lambda report: None,
+        on_progress: Callable[[float, str], None] = lambda fraction, message: None,
         rng: random.Random | None = None,
     ):
         super().__init__(name="desk-sync", daemon=True)
@@ -324,6 +326,7 @@ class SyncLoop(threading.Thread):
         self.backoff_max = backoff_max
         self.on_state = on_state
         self.on_report = on_report
+        self.on_progress = on_progress
         self.rng = rng or random.Random()
         self._wake = threading.Event()
         self._stop_event = threading.Event()
@@ -373,6 +376,12 @@ class SyncLoop(threading.Thread):
             except Exception:  # a UI callback must not kill the sync thread
                 log.exception("sync state callback failed")
 
+    def _progress(self, fraction: float, message: str) -> None:
+        try:
+            self.on_progress(fraction, message)
+        except Exception:  # a UI callback must not kill the sync thread
+            log.exception("sync progress callback failed")
+
     def _backoff(self, retry_after: float | None) -> float:
         exp = min(self.backoff_max, self.backoff_base * (2 ** max(0, self._failures - 1)))
         delay = exp * (0.5 + 0.5 * self.rng.random())
@@ -410,7 +419,8 @@ class SyncLoop(threading.Thread):
                 self._reconnect = False
             self._set_state("syncing")
             try:
-                report = self.engine.run_cycle(abort=self._stop_event.is_set)
+                report = self.engine.run_cycle(abort=self._stop_event.is_set,
+                                               progress=self._progress)
             except Exception as exc:  # never let the thread die silently
                 log.exception("sync cycle crashed")
                 report = SyncReport(error=f"sync failed: {type(exc).__name__}", error_kind="crash")

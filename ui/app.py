@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desk import session as desk_session
-from desk.profile import Profile
+from desk.profile import Profile, ProfileError, WrongPassword
+from desk.store import StoreError
 from ui import i18n, machine_config, settings as desk_settings
 from ui.context import DeskContext
 from ui.login.dialog import LoginDialog, login_error_text
@@ -136,8 +138,38 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--lang", choices=i18n.LANGUAGES, help="interface language (default: zh_CN)")
     parser.add_argument("--server", help="server URL (overrides the machine config)")
     parser.add_argument("--sync-interval", type=float, default=60.0, help="seconds between syncs")
+    parser.add_argument("--profile", metavar="DIR", help="with --password-stdin: the profile to open")
+    parser.add_argument("--password-stdin", action="store_true",
+                        help="open the profile (default: the last one) offline with the password "
+                             "on the first line of stdin, without the login dialog")
     args, _unknown = parser.parse_known_args(argv)
     return args
+
+
+SMOKE_QUIT_ENV = "DESK_SMOKE_QUIT_AFTER_MS"
+
+
+class _FirstPaint(QObject):
+    """The installer's smoke test (DESK_SMOKE_QUIT_AFTER_MS): report when the first
+    window is painted, then quit on our own so a frozen build can be checked unattended."""
+
+    def __init__(self, window, quit_after_ms: int):
+        super().__init__(window)
+        self.quit_after_ms = quit_after_ms
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            print(f"desk-smoke: shown {type(watched).__name__}", flush=True)
+            QTimer.singleShot(self.quit_after_ms, QCoreApplication.instance().quit)
+        return False
+
+
+def _arm_smoke_quit(window) -> None:
+    value = os.environ.get(SMOKE_QUIT_ENV, "")
+    if value.isdigit() and window is not None:
+        _FirstPaint(window, int(value))
 
 
 def main(argv: list[str] | None = None, *, demo: dict | None = None) -> int:
@@ -150,10 +182,22 @@ def main(argv: list[str] | None = None, *, demo: dict | None = None) -> int:
     desk_app = DeskApp(sync_interval=args.sync_interval)
     if demo:
         desk_app.login_directly(demo["server_url"], demo["username"], demo["password"])
+    elif args.password_stdin:
+        profile = args.profile or desk_session.last_profile()
+        if profile is None:
+            print("desk: no profile to open", file=sys.stderr)
+            return 2
+        try:
+            session = desk_session.open_offline(profile, sys.stdin.readline().rstrip("\r\n"))
+        except (WrongPassword, ProfileError, StoreError, OSError) as exc:
+            print(f"desk: cannot open the profile: {exc}", file=sys.stderr)
+            return 1
+        _arm_smoke_quit(desk_app.open_session(session, offline=True))
     else:
         dialog = desk_app.show_login()
         if args.server:
             dialog.server_edit.setText(args.server)
+        _arm_smoke_quit(dialog)
     app.aboutToQuit.connect(desk_app.shutdown)
     try:
         return app.exec()

@@ -14,27 +14,6 @@ from PySide6.QtCore import QObject, Signal
 from desk.sync import SyncEngine, SyncLoop
 
 
-class _ProgressEngine:
-    """The engine as the loop sees it, with the progress callback wired to the bridge
-    (SyncLoop calls run_cycle with an abort flag only)."""
-
-    def __init__(self, engine: SyncEngine, progress):
-        self._engine = engine
-        self._progress = progress
-
-    def __getattr__(self, name):
-        return getattr(self._engine, name)
-
-    def __setattr__(self, name, value):
-        if name in ("_engine", "_progress"):
-            object.__setattr__(self, name, value)
-        else:
-            setattr(self._engine, name, value)
-
-    def run_cycle(self, abort=lambda: False, progress=None):
-        return self._engine.run_cycle(abort=abort, progress=self._progress)
-
-
 class SyncBridge(QObject):
     sig_state = Signal(str)          # idle | syncing | offline | error | login_needed | stopped
     sig_report = Signal(object)      # desk.sync.SyncReport
@@ -54,10 +33,11 @@ class SyncBridge(QObject):
         if self.loop is not None or self.engine.client is None:
             return
         self.loop = SyncLoop(
-            _ProgressEngine(self.engine, self.sig_progress.emit),
+            self.engine,
             interval=self.interval,
             on_state=self.sig_state.emit,
             on_report=self.sig_report.emit,
+            on_progress=self.sig_progress.emit,
         )
         self.loop.start()
 

@@ -44,12 +44,51 @@ def test_migration_2_indexes_the_cases_of_a_version_1_database(tmp_path):
                  "VALUES (?, ?, ?, 'new', 's1', ?)", (case["id"], case["number"], case["title"], data))
     conn.close()
 
-    store = Store.open(tmp_path / "c.db", k)  # runs migration 2
-    assert schema.version(store.conn) == 2
+    store = Store.open(tmp_path / "c.db", k)  # runs migration 2 (and those after it)
+    assert schema.version(store.conn) == schema.LATEST
     assert store.search("噪音扰民") == ["case-7"]
     assert store.search("社区民警") == ["case-7"], "entries are indexed too"
     assert store.search("转办") == ["case-7"]
     store.close()
+
+
+def test_migration_3_adds_drafts_and_warnings_to_a_version_2_database(tmp_path):
+    k = key()
+    conn = raw_connection(tmp_path / "c.db", k)
+    schema.migrate(conn, target=2)
+    case = make_case(3, title="出入境咨询").model_dump(mode="json")
+    data = json.dumps(case, ensure_ascii=False)
+    conn.execute("INSERT INTO synced_cases (id, number, version, status, unit_id, data) "
+                 "VALUES (?, ?, 1, 'new', 's1', ?)", (case["id"], case["number"], data))
+    conn.execute("INSERT INTO local_cases (id, number, title, status, unit_id, data) "
+                 "VALUES (?, ?, ?, 'new', 's1', ?)", (case["id"], case["number"], case["title"], data))
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name IN "
+                        "('drafts', 'warnings_raised')").fetchone()[0] == 0
+    conn.close()
+
+    store = Store.open(tmp_path / "c.db", k)  # runs migration 3
+    assert schema.version(store.conn) >= 3
+    assert store.case("case-3")["title"] == "出入境咨询", "version-2 data survives"
+    assert store.draft("case-3", "reply") is None
+    store.save_draft("case-3", "reply", "您好，赴台需办理往来台湾通行证")
+    store.save_draft("case-3", "note", "内部备注")
+    store.save_draft("case-3", "reply", "您好，已为您查询")
+    assert store.draft("case-3", "reply") == "您好，已为您查询"
+    assert store.draft("case-3", "note") == "内部备注"
+    store.save_draft("case-3", "note", "")
+    assert store.draft("case-3", "note") is None, "empty text deletes the draft"
+
+    assert store.mark_warned("case-3", "reply", "due_soon") is True
+    assert store.mark_warned("case-3", "reply", "due_soon") is False
+    assert store.mark_warned("case-3", "reply", "overdue") is True
+    assert store.mark_warned("case-3", "accept", "due_soon") is True
+    assert store.mark_warned("case-4", "reply", "due_soon") is True
+    store.close()
+
+    reopened = Store.open(tmp_path / "c.db", k)
+    assert reopened.draft("case-3", "reply") == "您好，已为您查询", "drafts outlive a restart"
+    assert reopened.mark_warned("case-3", "reply", "due_soon") is False, "warnings too"
+    reopened.close()
 
 
 def test_a_database_from_a_newer_desk_is_refused(tmp_path):

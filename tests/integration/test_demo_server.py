@@ -49,3 +49,86 @@ def test_desk_central_delegates_to_the_server_runner(tmp_path, env):
                      "--revoke-device", str(uuid.uuid4())], out=out, err=err)
     assert code == 0
     assert db.exists()
+
+
+def _record_gui(monkeypatch, behaviour=None):
+    """Stand in for the Qt app's entry point (the real one blocks in its event loop);
+    whatever `behaviour` does runs while the demo server is up."""
+    import ui.app
+
+    calls = []
+
+    def fake_main(argv=None, *, demo=None):
+        calls.append({"argv": list(argv or []), "demo": demo})
+        return behaviour(demo) if behaviour else 0
+
+    monkeypatch.setattr(ui.app, "main", fake_main)
+    return calls
+
+
+def test_desk_with_no_command_and_desk_gui_open_the_app(env, monkeypatch):
+    calls = _record_gui(monkeypatch)
+    assert cli.main([], out=io.StringIO(), err=io.StringIO()) == 0
+    assert cli.main(["gui", "--sync-interval", "5", "--lang", "en"], out=io.StringIO(),
+                    err=io.StringIO()) == 0
+    assert cli.main(["--lang", "en"], out=io.StringIO(), err=io.StringIO()) == 0
+    assert [c["argv"] for c in calls] == [[], ["--sync-interval", "5", "--lang", "en"], ["--lang", "en"]]
+    assert all(c["demo"] is None for c in calls)
+
+
+def test_desk_demo_opens_the_app_logged_in_on_a_live_demo_server(env, monkeypatch):
+    import requests
+
+    seen = {}
+
+    def log_in(demo):
+        # The app gets a running server and an account that really logs in.
+        reply = requests.post(f"{demo['server_url']}/api/v1/sessions", timeout=10,
+                              json={"username": demo["username"], "password": demo["password"],
+                                    "device_name": "test"},
+                              headers={"X-Device-Id": str(uuid.uuid4())})
+        assert reply.status_code == 201, reply.text
+        seen["status"] = reply.status_code
+        seen["roles"] = reply.json()["officer"]["roles"]
+        seen["url"] = demo["server_url"]
+        return 0
+
+    calls = _record_gui(monkeypatch, log_in)
+    out = io.StringIO()
+    assert cli.main(["demo", "--as", "chief1", "--lang", "en"], out=out, err=io.StringIO()) == 0
+    assert seen["status"] == 201 and "supervisor" in seen["roles"]
+    assert calls[0]["demo"]["username"] == "chief1"
+    assert calls[0]["argv"][:2] == ["--lang", "en"]
+    assert "chief1" in out.getvalue()
+    # The server is stopped when the app closes.
+    with pytest.raises(requests.RequestException):
+        requests.get(f"{seen['url']}/api/v1/reference", timeout=2)
+
+    assert cli.main(["demo"], out=io.StringIO(), err=io.StringIO()) == 0
+    assert calls[1]["demo"]["username"] == "officer1"
+    err = io.StringIO()
+    assert cli.main(["demo", "--as", "nobody"], out=io.StringIO(), err=err) == cli.EXIT_USAGE
+    assert "nobody" in err.getvalue()
+
+
+def test_desk_demo_no_gui_prints_url_and_accounts(env, tmp_path):
+    import subprocess
+    import sys
+
+    import requests
+
+    proc = subprocess.Popen([sys.executable, "-m", "desk.cli", "demo", "--no-gui"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=str(tmp_path))
+    try:
+        first = proc.stdout.readline()
+        assert first.startswith("demo server on http://127.0.0.1:"), first
+        url = first.split()[3].removesuffix("/api/v1")
+        rest = "".join(proc.stdout.readline() for _ in range(7))
+        for account in ("officer1", "officer2", "chief1", "officer3", "chief2"):
+            assert account in rest
+        assert requests.get(f"{url}/api/v1/reference", timeout=5).status_code == 401
+        assert "PySide6" not in rest
+    finally:
+        proc.terminate()
+        proc.wait(15)

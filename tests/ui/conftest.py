@@ -44,12 +44,14 @@ def desk_app(qtbot):
     app.shutdown()
 
 
-def login(qtbot, desk_app, server, username="officer1"):
-    """Log in through the real flow and wait for the first sync to land."""
+def login(qtbot, desk_app, server, username="officer1", *, track=True):
+    """Log in through the real flow and wait for the first sync to land. `track=False`
+    when the test closes the app itself (qtbot would close a deleted window)."""
     desk_app.login_directly(server.url, username, PASSWORD)
     qtbot.waitUntil(lambda: desk_app.window is not None, timeout=20000)
     window = desk_app.window
-    qtbot.addWidget(window)
+    if track:
+        qtbot.addWidget(window)
     qtbot.waitUntil(lambda: window.online_state == "idle" and window.model.rowCount() > 0
                     and not window._refresh_running, timeout=30000)
     return window

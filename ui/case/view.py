@@ -11,7 +11,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QPlainTextEdit,
-    QPushButton, QScrollArea, QSplitter, QToolButton, QVBoxLayout, QWidget,
+    QPushButton, QScrollArea, QSizePolicy, QSplitter, QToolButton, QVBoxLayout, QWidget,
 )
 
 from desk.actions import held_before as actions_held_before
@@ -203,21 +203,25 @@ class CasePane(QWidget):
         citizen_row.addWidget(self.show_button)
         layout.addLayout(citizen_row)
 
-        # Actions
-        bar = QHBoxLayout()
+        # Actions, four to a row: one row of seven clips its captions at large font sizes.
+        bar = QGridLayout()
+        bar.setHorizontalSpacing(4)
+        bar.setVerticalSpacing(4)
         self.action_buttons: dict[str, QToolButton] = {}
-        for op_type, icon_name, shortcut in ACTION_BUTTONS:
+        for position, (op_type, icon_name, shortcut) in enumerate(ACTION_BUTTONS):
             button = QToolButton()
             button.setIcon(icon(icon_name))
             button.setText(text.label("Op", op_type))
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            # Never narrower than its caption: the pane grows instead.
+            button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
             button.setToolTip(f"{text.label('Op', op_type)} ({shortcut})")
             button.clicked.connect(lambda _=False, t=op_type: self._request(t))
             sc = QShortcut(QKeySequence(shortcut), self)
             sc.activated.connect(lambda t=op_type: self._shortcut(t))
-            bar.addWidget(button)
+            bar.addWidget(button, position // 4, position % 4)
             self.action_buttons[op_type] = button
-        bar.addStretch(1)
+        bar.setColumnStretch(4, 1)
         layout.addLayout(bar)
 
         split = QSplitter(Qt.Orientation.Vertical)
@@ -253,6 +257,8 @@ class CasePane(QWidget):
         cl.addLayout(top)
         self.editor = QPlainTextEdit()
         self.editor.setAccessibleName(self.tr("Text to send"))
+        # Replies are plain text without tab stops: Tab moves on, as everywhere else.
+        self.editor.setTabChangesFocus(True)
         self.editor.setPlaceholderText(self.tr("Write here. Ctrl+Enter sends."))
         self.editor.textChanged.connect(self._draft_changed)
         cl.addWidget(self.editor, 1)
@@ -267,6 +273,9 @@ class CasePane(QWidget):
         split.addWidget(composer)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
+        # Proportions until the officer drags it (the window restores that): the timeline
+        # is what is read most, and a scroll area's size hint alone would leave it a sliver.
+        split.setSizes([640, 240])
         self.editor.installEventFilter(self)
         self.mode_combo.currentIndexChanged.connect(self._mode_changed)
 
@@ -383,6 +392,7 @@ class CasePane(QWidget):
         _clear(self.timeline)
         body = QPlainTextEdit()
         body.setReadOnly(True)
+        body.setTabChangesFocus(True)
         body.setObjectName("caseBody")
         body.setPlainText(self.case.get("body") or "")
         body.setMinimumHeight(80)

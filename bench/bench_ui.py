@@ -1,0 +1,278 @@
+"""The desktop app over a cache of 100,000 cases, beside a bare QTableView floor.
+
+Makes a real profile (one login to a demo server with no cases), fills its encrypted
+cache the way a first sync does (Store.apply_changes, pages of 1,000) with cases of the
+officer's station, then measures the app doing its job offline:
+
+- start: unlock the cache with the password, build and show the main window, and wait
+  for the first queue to be listed (goal < 1.5 s). Floor: open the same cache with the
+  key already unwrapped, read the same queue's ids with one bare SELECT and show them in
+  a bare QTableView over a plain list model.
+- switching queues and sorting, GUI thread to rows shown (goal < 100 ms each). Floor:
+  the same SELECT and a model reset of the bare view.
+- the longest GUI-thread block while scrolling through the table a page at a time with
+  a repaint per step (goal < 16 ms). Floor: the bare view scrolled the same way.
+- resident memory once the window is up (goal < 300 MB), beside the process before Qt
+  built anything.
+
+    QT_QPA_PLATFORM=offscreen /tmp/venv/bin/python bench/bench_ui.py [--cases 100000]
+
+Not a test: it prints its figures and never fails on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+
+PASSWORD = "demo-pass"
+TOPICS = [
+    ("户政", "户口迁移", "请问从外省迁入户口需要准备哪些材料，是否需要本人到场"),
+    ("出入境", "赴台签注", "去台湾旅游需要办理什么手续，个人游是否受理"),
+    ("交警", "驾驶证换证", "驾驶证到期换证时发现有一年前的违章记录未处理"),
+    ("治安", "特种行业许可证", "开办旅馆需要办理特种行业许可证，请问流程和时限"),
+    ("网警", "网络诈骗", "在网上购物被骗两千元，对方已将我拉黑"),
+]
+KINDS = ["consultation", "application", "tip", "appeal", "mailbox"]
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def make_changes(n: int, officer_id: str, others: list[str], unit_id: str):
+    from desk.wire import Case, UpsertChange, format_time
+
+    rng = random.Random(5)
+    now = datetime.now(timezone.utc)
+    changes = []
+    for i in range(n):
+        category, topic, text = rng.choice(TOPICS)
+        received = now - timedelta(minutes=3 * (n - i))
+        status = rng.choice(["new", "accepted", "in_progress", "waiting_citizen", "closed"])
+        assignee = None if status == "new" and rng.random() < 0.5 else rng.choice([officer_id, *others])
+        due = now + timedelta(hours=rng.uniform(-72, 120))
+        name = rng.choice(SURNAMES) + rng.choice(SURNAMES)
+        case = Case.model_validate({
+            "id": f"c{i}", "number": f"SX{received:%Y%m%d}{i:06d}", "kind": rng.choice(KINDS),
+            "category": category, "channel": "portal", "title": f"{topic}：{text[:14]}",
+            "body": text, "citizen": {"name": name, "phone": f"139{rng.randint(0, 99999999):08d}",
+                                      "id_number": f"1401051990{rng.randint(0, 99999999):08d}"},
+            "unit_id": unit_id, "assignee_id": assignee, "status": status, "version": 1,
+            "received_at": format_time(received),
+            "clocks": [{"clock": "reply", "due_at": format_time(due),
+                        "stopped_at": format_time(received + timedelta(hours=3))
+                        if status == "closed" else None,
+                        "paused": status == "waiting_citizen"}],
+            "entries": [{"id": f"e{i}", "type": "note", "body": "已电话联系，说明办理流程",
+                         "performed_at": format_time(received), "received_at": format_time(received)}],
+        })
+        changes.append(UpsertChange(seq=i + 1, op="upsert", case=case))
+    return changes
+
+
+def make_profile(folder: Path, cases: int) -> Path:
+    from desk.demo import start_demo_server
+    from desk.session import login
+
+    server = start_demo_server(db_path=folder / "central.db", seed="empty")
+    try:
+        session = login(server.url, "officer1", PASSWORD, profile_dir=folder / "profile")
+        from desk.sync import SyncEngine
+
+        SyncEngine(session.store, session.client, session.actor).run_cycle()  # reference data
+        officer = session.officer
+        others = [o.id for o in session.store.reference().officers if o.id != officer.id]
+        changes = make_changes(cases, officer.id, others, officer.unit_id)
+        t = time.perf_counter()
+        for start in range(0, len(changes), 1000):
+            session.store.apply_changes(changes[start:start + 1000], f"bench-{start}")
+        print(f"filled the cache with {cases} cases in {time.perf_counter() - t:.1f} s")
+        session.close()
+    finally:
+        server.stop()
+    return folder / "profile"
+
+
+def wait(app, predicate, timeout=120.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise SystemExit("bench_ui: timed out")
+        app.processEvents()
+        time.sleep(0.001)
+
+
+def scroll_blocks(app, view, steps: int) -> float:
+    """Scroll a page per step; the longest step (the GUI thread busy) in ms."""
+    bar = view.verticalScrollBar()
+    bar.setValue(0)
+    app.processEvents()
+    worst = 0.0
+    for i in range(steps):
+        t = time.perf_counter()
+        bar.setValue(bar.value() + bar.pageStep() + (i % 3))
+        view.viewport().repaint()
+        app.processEvents()
+        worst = max(worst, (time.perf_counter() - t) * 1000)
+    return worst
+
+
+def line(what: str, value: float, floor: float, unit: str, goal: str) -> None:
+    ratio = value / floor if floor > 0 else float("nan")
+    print(f"{what:<34} {value:9.1f} {unit:<3} floor {floor:9.1f} {unit:<3} x{ratio:5.1f}   goal {goal}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="desktop app benchmark")
+    parser.add_argument("--cases", type=int, default=100_000)
+    args = parser.parse_args(argv)
+    scratch = Path(tempfile.mkdtemp(prefix="desk-bench-ui-"))
+    os.environ["DESK_DATA_DIR"] = str(scratch / "data")
+    os.environ["DESK_CONFIG_DIR"] = str(scratch / "config")
+    os.environ["DESK_MACHINE_CONFIG"] = str(scratch / "machine" / "desk.toml")
+    try:
+        return run(scratch, args.cases)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def run(scratch: Path, cases: int) -> int:
+    from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSettings, Qt
+    from PySide6.QtWidgets import QApplication, QTableView
+
+    from desk import queues
+    from desk.session import open_offline
+    from ui.app import DeskApp, setup_application
+    from ui.clockfmt import utcnow
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(scratch / "settings"))
+    profile = make_profile(scratch, cases)
+    app, _tr = setup_application([sys.argv[0]], "zh_CN")
+    rss_before = rss_mb()
+
+    # ---- the app
+    t0 = time.perf_counter()
+    session = open_offline(profile, PASSWORD)
+    unlocked = time.perf_counter()
+    desk_app = DeskApp(sync_interval=3600)
+    window = desk_app.open_session(session, offline=True)
+    wait(app, lambda: window.isVisible() and window.model.rowCount() > 0 and not window._refresh_running)
+    window.table.viewport().repaint()
+    start_s = time.perf_counter() - t0
+    unlock_s = unlocked - t0
+    rss_app = rss_mb()
+    actor = session.actor
+
+    def switch(name):
+        t = time.perf_counter()
+        window.queue_list.setCurrentItem(window.queue_items[name])
+        wait(app, lambda: not window._refresh_running and not window.runner.busy)
+        window.table.viewport().repaint()
+        return (time.perf_counter() - t) * 1000
+
+    switch_ms = max(switch(name) for name in ("overdue", "unclaimed", "closed", "mine"))
+    header = window.table.horizontalHeader()
+
+    def sort(column, order):
+        t = time.perf_counter()
+        header.setSortIndicator(column, order)
+        app.processEvents()
+        window.table.viewport().repaint()
+        return (time.perf_counter() - t) * 1000
+
+    from ui.queue.model import COLUMN_INDEX
+
+    sort_ms = max(sort(COLUMN_INDEX["received"], Qt.SortOrder.DescendingOrder),
+                  sort(COLUMN_INDEX["number"], Qt.SortOrder.AscendingOrder),
+                  sort(COLUMN_INDEX["clock"], Qt.SortOrder.AscendingOrder))
+    rows_mine = window.model.rowCount()
+    scroll_ms = scroll_blocks(app, window.table, 300)
+
+    # ---- the floor: a bare view over a list of the same rows
+    class Bare(QAbstractTableModel):
+        def __init__(self):
+            super().__init__()
+            self.rows = []
+
+        def rowCount(self, parent=QModelIndex()):
+            return 0 if parent.isValid() else len(self.rows)
+
+        def columnCount(self, parent=QModelIndex()):
+            return 0 if parent.isValid() else 6
+
+        def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return self.rows[index.row()][index.column()]
+            return None
+
+        def set_rows(self, rows):
+            self.beginResetModel()
+            self.rows = rows
+            self.endResetModel()
+
+    cols = "number, kind, title, citizen_name, received_at, next_due_at"
+
+    def bare_query(name, order="next_due_at"):
+        where, params = queues.queue_filter(key, name, actor, utcnow())
+        return key._read(f"SELECT {cols} FROM local_cases WHERE {where} ORDER BY {order}", params)
+
+    desk_app.shutdown()
+    from desk.profile import Profile
+
+    # The same unlock (scrypt and the cache's first pages) as the app, then bare Qt.
+    t = time.perf_counter()
+    key = Profile(profile).unlock(PASSWORD)
+    bare = Bare()
+    view = QTableView()
+    view.setModel(bare)
+    view.verticalHeader().setSectionResizeMode(view.verticalHeader().ResizeMode.Fixed)
+    view.resize(1200, 800)
+    bare.set_rows(bare_query("mine"))
+    view.show()
+    wait(app, view.isVisible)
+    view.viewport().repaint()
+    floor_start_s = time.perf_counter() - t
+
+    def bare_switch(name, order="next_due_at"):
+        t = time.perf_counter()
+        bare.set_rows(bare_query(name, order))
+        view.viewport().repaint()
+        app.processEvents()
+        return (time.perf_counter() - t) * 1000
+
+    floor_switch = max(bare_switch(n) for n in ("overdue", "unclaimed", "closed", "mine"))
+    floor_sort = max(bare_switch("mine", o) for o in ("received_at DESC", "number", "next_due_at"))
+    floor_scroll = scroll_blocks(app, view, 300)
+    rss_floor = rss_mb()
+    view.close()
+
+    print(f"{cases} cases in the cache; 'mine' lists {rows_mine}; unlocking the cache took {unlock_s:.2f} s")
+    line("start offline to usable window", start_s * 1000, floor_start_s * 1000, "ms", "< 1500 ms")
+    line("switch queue (worst of 4)", switch_ms, floor_switch, "ms", "< 100 ms")
+    line("sort (worst of 3 columns)", sort_ms, floor_sort, "ms", "< 100 ms")
+    line("longest GUI block while scrolling", scroll_ms, floor_scroll, "ms", "< 16 ms")
+    print(f"{'resident memory with the window up':<34} {rss_app:9.1f} MB  before Qt windows {rss_before:7.1f} MB"
+          f"  after the floor {rss_floor:7.1f} MB   goal < 300 MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
