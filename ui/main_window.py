@@ -29,6 +29,7 @@ from ui.outbox.view import ConflictsView, OutboxView
 from ui.queue.model import CLOCK_COLUMN, COLUMNS, QueueModel
 from ui.resources import icon
 from ui import settings as desk_settings
+from ui.supervisor import hook as supervision_hook
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ class MainWindow(QMainWindow):
         self.store = context.store
         self.actor = context.actor
         self.runner = context.runner
-        self.drafts = Drafts(self.store)
+        self.drafts = Drafts(self.store, self.runner, self)
         self.queue_name = "mine"
         self.search_text = ""
         self._refresh_generation = 0
@@ -123,6 +124,8 @@ class MainWindow(QMainWindow):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setWordWrap(False)
+        # Tab leaves the table for the case pane; arrows move between rows.
+        self.table.setTabKeyNavigation(False)
         self.table.setAlternatingRowColors(True)
         self.table.setSortingEnabled(True)
         self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
@@ -172,6 +175,9 @@ class MainWindow(QMainWindow):
         bridge.sig_report.connect(self._sync_report)
         bridge.sig_progress.connect(self._sync_progress)
         context.actions.listeners.append(bridge.poke)
+
+        # Supervision (issue 5): the supervisor view, "my commitments", clock warnings.
+        self.supervision = supervision_hook.install(self)
 
         self._restore_state()
         self._reference_changed()
@@ -274,6 +280,8 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
+        # Proportions for a first start; saved sizes replace them below.
+        self.splitter.setSizes([180, 760, 520])
         for key, splitter in (("window/main_splitter", self.splitter),
                               ("window/case_splitter", self.case_pane.splitter)):
             value = s.value(key)
@@ -283,8 +291,12 @@ class MainWindow(QMainWindow):
         if isinstance(header, QByteArray):
             self.table.horizontalHeader().restoreState(header)
         else:
-            for column, width in enumerate((150, 80, 120, 260, 110, 130, 170, 80, 80, 60)):
+            for column, width in enumerate((140, 72, 110, 220, 120, 124, 150, 72, 72, 60)):
                 self.table.setColumnWidth(column, width)
+            # The time left is what an officer scans for: right after the number, so
+            # it stays in view when the table is narrow.
+            hh = self.table.horizontalHeader()
+            hh.moveSection(hh.visualIndex(CLOCK_COLUMN), 1)
         last = str(s.value("window/last_queue", "mine"))
         item = self.queue_items.get(last) or self.queue_items["mine"]
         self.queue_list.setCurrentItem(item)
@@ -300,6 +312,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.closed = True
+        self.drafts.close()
         self.save_state()
         QCoreApplication.instance().removeEventFilter(self.idle)
         self.tick_timer.stop()
@@ -322,6 +335,10 @@ class MainWindow(QMainWindow):
             self.middle.setCurrentWidget(self.conflicts_view)
             self.conflicts_view.refresh()
             self.queue_name = name
+            return
+        if name == supervision_hook.SUPERVISION:
+            self.queue_name = name
+            self.supervision.show_view()
             return
         self.middle.setCurrentIndex(0)
         self.queue_name = name
@@ -372,7 +389,7 @@ class MainWindow(QMainWindow):
                       "mine": set(queues.queue_ids(store, "mine", actor, now)),
                       "due_soon": set(queues.queue_ids(store, "due-soon", actor, now)),
                       "state": store.get_state()}
-            if queue_name in (OUTBOX, CONFLICTS):
+            if queue_name in (OUTBOX, CONFLICTS, supervision_hook.SUPERVISION):
                 result["ids"] = None
             elif search_text:
                 result["ids"] = queues.search_ids(store, search_text)

@@ -1,4 +1,5 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
     <name>App</name>
@@ -81,7 +82,7 @@
         <translation>显示(&amp;H)</translation>
     </message>
     <message>
-        <source>Show the citizen's full contact details (recorded)</source>
+        <source>Show the citizen&apos;s full contact details (recorded)</source>
         <translation>显示群众完整联系信息（将被记录）</translation>
     </message>
     <message>
@@ -114,11 +115,15 @@
     </message>
     <message numerus="yes">
         <source>(%n change(s) not sent)</source>
-        <translation><numerusform>（%n 项操作未发送）</numerusform></translation>
+        <translation>
+            <numerusform>（%n 项操作未发送）</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>(%n conflict(s))</source>
-        <translation><numerusform>（%n 项冲突）</numerusform></translation>
+        <translation>
+            <numerusform>（%n 项冲突）</numerusform>
+        </translation>
     </message>
     <message>
         <source>Unclaimed</source>
@@ -145,7 +150,7 @@
         <translation>（未提供）</translation>
     </message>
     <message>
-        <source>Citizen's request</source>
+        <source>Citizen&apos;s request</source>
         <translation>群众诉求</translation>
     </message>
     <message>
@@ -173,6 +178,27 @@
     </message>
 </context>
 <context>
+    <name>Commitments</name>
+    <message>
+        <source>My commitments</source>
+        <translation>我的承诺</translation>
+    </message>
+    <message numerus="yes">
+        <source>my rating %1 (%n rating(s))</source>
+        <translation>
+            <numerusform>我的评分 %1（%n 条评价）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>no rating yet</source>
+        <translation>暂无评价</translation>
+    </message>
+    <message>
+        <source>My commitments: %1 due today, %2 due tomorrow, %3 overdue; %4</source>
+        <translation>我的承诺：今日到期 %1 件，明日到期 %2 件，超期 %3 件；%4</translation>
+    </message>
+</context>
+<context>
     <name>ConflictsView</name>
     <message>
         <source>Your action:</source>
@@ -196,7 +222,9 @@
     </message>
     <message numerus="yes">
         <source>%n action(s) could not be applied.</source>
-        <translation><numerusform>%n 项操作未能执行。</numerusform></translation>
+        <translation>
+            <numerusform>%n 项操作未能执行。</numerusform>
+        </translation>
     </message>
     <message>
         <source>No conflicts.</source>
@@ -307,7 +335,7 @@
 <context>
     <name>Holiday</name>
     <message>
-        <source>New Year's Day</source>
+        <source>New Year&apos;s Day</source>
         <translation>元旦</translation>
     </message>
     <message>
@@ -358,7 +386,7 @@
         <translation>民生诉求</translation>
     </message>
     <message>
-        <source>Director's mailbox</source>
+        <source>Director&apos;s mailbox</source>
         <translation>厅长信箱</translation>
     </message>
     <message>
@@ -528,7 +556,9 @@
     </message>
     <message numerus="yes">
         <source>%n case(s) newly assigned to you.</source>
-        <translation><numerusform>有 %n 个案件新分派给您。</numerusform></translation>
+        <translation>
+            <numerusform>有 %n 个案件新分派给您。</numerusform>
+        </translation>
     </message>
     <message>
         <source>Due soon</source>
@@ -536,7 +566,9 @@
     </message>
     <message numerus="yes">
         <source>%n case(s) are now due within 4 working hours.</source>
-        <translation><numerusform>%n 个案件将在 4 个工作小时内到期。</numerusform></translation>
+        <translation>
+            <numerusform>%n 个案件将在 4 个工作小时内到期。</numerusform>
+        </translation>
     </message>
     <message>
         <source>Conflict</source>
@@ -544,7 +576,9 @@
     </message>
     <message numerus="yes">
         <source>%n action(s) could not be applied. See Conflicts.</source>
-        <translation><numerusform>%n 项操作未能执行，请查看“冲突”。</numerusform></translation>
+        <translation>
+            <numerusform>%n 项操作未能执行，请查看“冲突”。</numerusform>
+        </translation>
     </message>
     <message>
         <source>The case is no longer available to you.</source>
@@ -616,11 +650,15 @@
     </message>
     <message numerus="yes">
         <source>%n not sent</source>
-        <translation><numerusform>%n 项未发送</numerusform></translation>
+        <translation>
+            <numerusform>%n 项未发送</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
-        <source>This computer's clock is off by %n minute(s)</source>
-        <translation><numerusform>本机时钟偏差 %n 分钟</numerusform></translation>
+        <source>This computer&apos;s clock is off by %n minute(s)</source>
+        <translation>
+            <numerusform>本机时钟偏差 %n 分钟</numerusform>
+        </translation>
     </message>
     <message>
         <source>Lock after</source>
@@ -660,7 +698,9 @@
     </message>
     <message numerus="yes">
         <source>%n action(s) have not reached the server and will be lost. Delete anyway?</source>
-        <translation><numerusform>有 %n 项操作尚未送达服务器，删除后将丢失。仍要删除吗？</numerusform></translation>
+        <translation>
+            <numerusform>有 %n 项操作尚未送达服务器，删除后将丢失。仍要删除吗？</numerusform>
+        </translation>
     </message>
     <message>
         <source>Really delete the unsent work? This cannot be undone.</source>
@@ -772,7 +812,9 @@
     <name>OutboxView</name>
     <message numerus="yes">
         <source>%n action(s) waiting to be sent.</source>
-        <translation><numerusform>%n 项操作等待发送。</numerusform></translation>
+        <translation>
+            <numerusform>%n 项操作等待发送。</numerusform>
+        </translation>
     </message>
     <message>
         <source>Everything has been sent.</source>
@@ -988,10 +1030,331 @@
     </message>
 </context>
 <context>
+    <name>Supervision</name>
+    <message>
+        <source>Supervision</source>
+        <translation>督办监督</translation>
+    </message>
+    <message>
+        <source>Due soon</source>
+        <translation>即将超期</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n case(s) entered due soon: </source>
+        <translation>
+            <numerusform>%n 件即将超期：</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Overdue</source>
+        <translation>超期</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n case(s) went overdue: </source>
+        <translation>
+            <numerusform>%n 件已超期：</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Met</source>
+        <translation>按时办结</translation>
+    </message>
+    <message>
+        <source>Late, done offline on time</source>
+        <translation>逾期送达，离线按时办理</translation>
+    </message>
+    <message>
+        <source>Missed</source>
+        <translation>超期</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>项目</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>数值</translation>
+    </message>
+    <message numerus="yes">
+        <source>Last %n day(s)</source>
+        <translation>
+            <numerusform>最近 %n 天</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>统计期间</translation>
+    </message>
+    <message>
+        <source> working h</source>
+        <translation> 工作小时</translation>
+    </message>
+    <message>
+        <source>Due soon within (working hours)</source>
+        <translation>即将超期阈值（工作小时）</translation>
+    </message>
+    <message>
+        <source>Charts as tables</source>
+        <translation>图表以表格显示</translation>
+    </message>
+    <message>
+        <source>Show personal data in exports</source>
+        <translation>导出时显示个人信息</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>Period:</source>
+        <translation>统计期间：</translation>
+    </message>
+    <message>
+        <source>Due soon within:</source>
+        <translation>即将超期阈值：</translation>
+    </message>
+    <message>
+        <source>Overdue list</source>
+        <translation>超期清单</translation>
+    </message>
+    <message>
+        <source>Compliance</source>
+        <translation>按时办结率</translation>
+    </message>
+    <message>
+        <source>Export %1 (%2)</source>
+        <translation>导出%1（%2）</translation>
+    </message>
+    <message>
+        <source>Case</source>
+        <translation>案件</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Clock</source>
+        <translation>时限</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>到期时间</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Overdue and due soon, by officer</source>
+        <translation>超期及即将超期（按民警）</translation>
+    </message>
+    <message>
+        <source>Urge selected…</source>
+        <translation>督办所选…</translation>
+    </message>
+    <message>
+        <source>Reassign selected…</source>
+        <translation>改派所选…</translation>
+    </message>
+    <message>
+        <source>Overdue and due soon</source>
+        <translation>超期及即将超期</translation>
+    </message>
+    <message>
+        <source>Officer</source>
+        <translation>民警</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>在办</translation>
+    </message>
+    <message>
+        <source>Oldest open case</source>
+        <translation>最早在办案件</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>受理时间</translation>
+    </message>
+    <message>
+        <source>Overdue per officer</source>
+        <translation>各民警超期件数</translation>
+    </message>
+    <message>
+        <source>Workload</source>
+        <translation>工作量</translation>
+    </message>
+    <message>
+        <source>Clocks met per week</source>
+        <translation>每周按时办结率</translation>
+    </message>
+    <message>
+        <source>Ratings</source>
+        <translation>群众评价</translation>
+    </message>
+    <message>
+        <source>Average</source>
+        <translation>平均分</translation>
+    </message>
+    <message>
+        <source>Callbacks satisfied</source>
+        <translation>回访满意</translation>
+    </message>
+    <message>
+        <source>Neutral</source>
+        <translation>基本满意</translation>
+    </message>
+    <message>
+        <source>Dissatisfied</source>
+        <translation>不满意</translation>
+    </message>
+    <message>
+        <source>Score</source>
+        <translation>评分</translation>
+    </message>
+    <message>
+        <source>Rated</source>
+        <translation>评价时间</translation>
+    </message>
+    <message>
+        <source>Comment</source>
+        <translation>评价内容</translation>
+    </message>
+    <message>
+        <source>Ratings distribution</source>
+        <translation>评分分布</translation>
+    </message>
+    <message>
+        <source>Low ratings</source>
+        <translation>低分评价</translation>
+    </message>
+    <message>
+        <source>Group</source>
+        <translation>分组</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Clocks</source>
+        <translation>时限数</translation>
+    </message>
+    <message>
+        <source>Met share</source>
+        <translation>按时办结率</translation>
+    </message>
+    <message>
+        <source>Unclaimed</source>
+        <translation>待领取</translation>
+    </message>
+    <message>
+        <source>Cannot read the local cache: %1</source>
+        <translation>无法读取本地缓存：%1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n overdue</source>
+        <translation>
+            <numerusform>超期 %n 件</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n due soon</source>
+        <translation>
+            <numerusform>即将超期 %n 件</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Computed from the local cache at %1</source>
+        <translation>根据本地缓存统计于 %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n case(s)</source>
+        <translation>
+            <numerusform>%n 件</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Station</source>
+        <translation>本所</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类别</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n star(s)</source>
+        <translation>
+            <numerusform>%n 星</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Urge %n case(s)</source>
+        <translation>
+            <numerusform>督办 %n 件</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Message to the officer:</source>
+        <translation>督办意见：</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n case(s) could not be changed: </source>
+        <translation>
+            <numerusform>%n 件未能处理：</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 to %2 (%n day(s))</source>
+        <translation>
+            <numerusform>%1 至 %2（%n 天）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Exported at</source>
+        <translation>导出时间</translation>
+    </message>
+    <message>
+        <source>Personal data</source>
+        <translation>个人信息</translation>
+    </message>
+    <message>
+        <source>masked</source>
+        <translation>已脱敏</translation>
+    </message>
+    <message>
+        <source>shown</source>
+        <translation>已显示</translation>
+    </message>
+    <message>
+        <source>Case number</source>
+        <translation>案件编号</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Citizen</source>
+        <translation>群众姓名</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>联系电话</translation>
+    </message>
+</context>
+<context>
     <name>Text</name>
     <message numerus="yes">
         <source>%n minute(s)</source>
-        <translation><numerusform>%n 分钟</numerusform></translation>
+        <translation>
+            <numerusform>%n 分钟</numerusform>
+        </translation>
     </message>
     <message>
         <source>Now: %1</source>
@@ -1027,15 +1390,21 @@
     </message>
     <message numerus="yes">
         <source>%n working day(s)</source>
-        <translation><numerusform>%n 个工作日</numerusform></translation>
+        <translation>
+            <numerusform>%n 个工作日</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>%n day(s)</source>
-        <translation><numerusform>%n 天</numerusform></translation>
+        <translation>
+            <numerusform>%n 天</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>%n hour(s)</source>
-        <translation><numerusform>%n 小时</numerusform></translation>
+        <translation>
+            <numerusform>%n 小时</numerusform>
+        </translation>
     </message>
     <message>
         <source>%1 overdue</source>
@@ -1086,7 +1455,7 @@
         <translation>自 %1 起等待群众补充材料，暂停计时。</translation>
     </message>
     <message>
-        <source>%1's holiday schedule is not published yet: weekends only, provisional.</source>
+        <source>%1&apos;s holiday schedule is not published yet: weekends only, provisional.</source>
         <translation>%1 年节假日安排尚未公布：暂按周末计算，期限为暂定。</translation>
     </message>
     <message>

@@ -18,12 +18,6 @@ from tests.faults import harness
 from tests.faults.fake_http import Answer, FakeServer
 
 
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    harness.fast_keys(monkeypatch)
-    return harness.desk_dirs(tmp_path, monkeypatch)
-
-
 def test_backoff_grows_with_jitter_and_honours_retry_after():
     loop = SyncLoop(engine=None, backoff_base=1.0, backoff_max=8.0, rng=random.Random(1))
     delays = []

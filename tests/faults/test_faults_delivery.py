@@ -19,27 +19,6 @@ from tests.faults.fake_http import Answer, FakeServer
 from tests.faults.proxy import FaultProxy
 
 
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    harness.fast_keys(monkeypatch)
-    return harness.desk_dirs(tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def server(tmp_path):
-    srv = harness.start_central(tmp_path)
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def proxy(server):
-    host, port = server.url.rsplit(":", 1)
-    p = FaultProxy("127.0.0.1", int(port))
-    yield p
-    p.stop()
-
-
 def test_lost_push_answer_resend_is_duplicate_and_applied_once(tmp_path, env, server, proxy):
     session = harness.open_desk(proxy.url, "officer1", tmp_path)
     case = harness.intake(server, session.officer.unit_id)

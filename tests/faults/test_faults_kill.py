@@ -15,26 +15,6 @@ from tests.faults import harness
 from tests.faults.proxy import FaultProxy
 
 
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    harness.fast_keys(monkeypatch)
-    return harness.desk_dirs(tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def server(tmp_path):
-    srv = harness.start_central(tmp_path)
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def proxy(server):
-    p = FaultProxy("127.0.0.1", int(server.url.rsplit(":", 1)[1]))
-    yield p
-    p.stop()
-
-
 # (which request, when): "before" = the request never reaches the server; "after" = the
 # server committed and the client dies before reading the answer; "streaming" = the
 # client dies while the answer is half way through a slow link.

@@ -11,19 +11,6 @@ from desk import cli
 from tests.faults import harness
 
 
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    harness.fast_keys(monkeypatch)
-    return harness.desk_dirs(tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def server(tmp_path):
-    srv = harness.start_central(tmp_path)
-    yield srv
-    srv.stop()
-
-
 def run(*argv, password=harness.PASSWORD):
     out, err = io.StringIO(), io.StringIO()
     code = cli.main(["--password-stdin", *argv], out=out, err=err, stdin=io.StringIO(password + "\n"))

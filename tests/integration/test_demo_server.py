@@ -12,12 +12,6 @@ from desk.demo import CitizenSimulator, start_demo_server
 from tests.faults import harness
 
 
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    harness.fast_keys(monkeypatch)
-    return harness.desk_dirs(tmp_path, monkeypatch)
-
-
 def test_demo_server_and_citizen_simulator_feed_the_officer(tmp_path, env):
     server = start_demo_server(db_path=tmp_path / "demo.db", seed="empty")
     try:

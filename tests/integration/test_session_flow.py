@@ -16,19 +16,6 @@ from desk.session import connect, last_profile, login, logout, open_offline
 from tests.faults import harness
 
 
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    harness.fast_keys(monkeypatch)
-    return harness.desk_dirs(tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def server(tmp_path):
-    srv = harness.start_central(tmp_path)
-    yield srv
-    srv.stop()
-
-
 def files_under(*folders: Path):
     for folder in folders:
         if folder.exists():

@@ -1,0 +1,128 @@
+"""CSV exports of the supervisor's overdue list and compliance report.
+
+Files are UTF-8 with a byte-order mark, which is what makes Excel on a Chinese Windows
+open them as UTF-8 instead of GBK. Each file starts with a short heading block (station,
+period, time of export), a blank row, then the table, so it parses as plain CSV.
+
+Citizens' personal data is masked unless the supervisor chose to show it; that choice
+must be recorded as a `reveal` per case and field (`record_reveals`) before the file is
+written. Column titles come from the caller (the desktop app translates them); the
+defaults are English.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from desk.masking import mask_name, mask_phone
+from desk.supervision import AtRisk, Compliance
+
+BOM_ENCODING = "utf-8-sig"
+PERSONAL_FIELDS = ("name", "phone")
+
+OVERDUE_COLUMNS = {
+    "number": "Case number", "title": "Title", "kind": "Kind", "status": "Status",
+    "assignee": "Officer", "clock": "Clock", "due_at": "Due", "level": "State",
+    "citizen_name": "Citizen", "citizen_phone": "Phone",
+}
+COMPLIANCE_COLUMNS = {
+    "group": "Group", "name": "Name", "total": "Clocks", "met": "Met",
+    "met_offline_on_time": "Late, done offline on time", "missed": "Missed", "rate": "Met share",
+}
+HEADING = {"station": "Station", "period": "Period", "exported_at": "Exported at",
+           "personal_data": "Personal data", "masked": "masked", "shown": "shown"}
+
+
+@dataclass(frozen=True)
+class ExportInfo:
+    station: str
+    period: str
+    exported_at: str
+    reveal: bool = False
+
+
+def record_reveals(reveal: Callable[[str, str], Any], case_ids: Iterable[str],
+                   fields: Sequence[str] = PERSONAL_FIELDS) -> int:
+    """Record a reveal for every case and field about to be exported unmasked (pass
+    Actions.reveal). Returns how many were recorded."""
+    n = 0
+    for case_id in dict.fromkeys(case_ids):
+        for name in fields:
+            reveal(case_id, name)
+            n += 1
+    return n
+
+
+def _heading(info: ExportInfo, words: Mapping[str, str]) -> list[list[str]]:
+    w = {**HEADING, **words}
+    return [[w["station"], info.station], [w["period"], info.period],
+            [w["exported_at"], info.exported_at],
+            [w["personal_data"], w["shown"] if info.reveal else w["masked"]], []]
+
+
+def overdue_table(items: Sequence[AtRisk], *, reveal: bool,
+                  officer_name: Callable[[str | None], str] = lambda o: o or "",
+                  label: Callable[[str, str], str] = lambda _ctx, word: word,
+                  format_time: Callable[[datetime], str] = lambda t: t.isoformat()) -> list[list[str]]:
+    """The overdue list as rows of text, masked unless `reveal`."""
+    rows = []
+    for item in items:
+        name = item.citizen_name if reveal else mask_name(item.citizen_name)
+        phone = item.citizen_phone if reveal else mask_phone(item.citizen_phone)
+        rows.append([item.number, item.title, label("Kind", item.kind),
+                     label("Status", item.status), officer_name(item.assignee_id),
+                     label("Clock", item.clock), format_time(item.due_at),
+                     label("Level", item.level), name, phone])
+    return rows
+
+
+def compliance_table(report: Compliance, *,
+                     officer_name: Callable[[str | None], str] = lambda o: o or "",
+                     label: Callable[[str, str], str] = lambda _ctx, word: word,
+                     groups: Mapping[str, str] | None = None) -> list[list[str]]:
+    """The compliance report as rows: the station, then per clock, kind and officer."""
+    g = {"station": "Station", "clock": "Clock", "kind": "Kind", "officer": "Officer",
+         **(groups or {})}
+
+    def row(group: str, name: str, t) -> list[str]:
+        rate = f"{t.rate * 100:.1f}%" if t.rate is not None else ""
+        return [group, name, str(t.total), str(t.met), str(t.met_offline_on_time),
+                str(t.missed), rate]
+
+    rows = [row(g["station"], "", report.station)]
+    rows += [row(g["clock"], label("Clock", k), t) for k, t in sorted(report.by_clock.items())]
+    rows += [row(g["kind"], label("Kind", k), t) for k, t in sorted(report.by_kind.items())]
+    rows += [row(g["officer"], officer_name(k), t)
+             for k, t in sorted(report.by_officer.items(), key=lambda kv: (kv[0] is not None, kv[0] or ""))]
+    return rows
+
+
+def write_csv(path: Path, info: ExportInfo, columns: Sequence[str], rows: Iterable[Sequence[Any]],
+              heading_words: Mapping[str, str] | None = None) -> Path:
+    path = Path(path)
+    with path.open("w", encoding=BOM_ENCODING, newline="") as f:
+        writer = csv.writer(f)
+        writer.writerows(_heading(info, heading_words or {}))
+        writer.writerow(list(columns))
+        writer.writerows([list(r) for r in rows])
+    return path
+
+
+def export_overdue_csv(path: Path, items: Sequence[AtRisk], info: ExportInfo, *,
+                       columns: Mapping[str, str] | None = None,
+                       heading_words: Mapping[str, str] | None = None, **table_kwargs: Any) -> Path:
+    titles = {**OVERDUE_COLUMNS, **(columns or {})}
+    return write_csv(path, info, [titles[k] for k in OVERDUE_COLUMNS],
+                     overdue_table(items, reveal=info.reveal, **table_kwargs), heading_words)
+
+
+def export_compliance_csv(path: Path, report: Compliance, info: ExportInfo, *,
+                          columns: Mapping[str, str] | None = None,
+                          heading_words: Mapping[str, str] | None = None, **table_kwargs: Any) -> Path:
+    titles = {**COMPLIANCE_COLUMNS, **(columns or {})}
+    return write_csv(path, info, [titles[k] for k in COMPLIANCE_COLUMNS],
+                     compliance_table(report, **table_kwargs), heading_words)

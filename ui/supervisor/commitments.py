@@ -1,0 +1,53 @@
+"""The officer's "my commitments" line: due today, due tomorrow, overdue, my rating."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, Signal
+from PySide6.QtWidgets import QLabel
+
+from desk import supervision
+from ui.clockfmt import utcnow
+
+
+
+class CommitmentsSummary(QLabel):
+    sig_refreshed = Signal()
+
+    def __init__(self, store, actor, runner, parent=None):
+        super().__init__(parent)
+        self.store = store
+        self.actor = actor
+        self.runner = runner
+        self.summary: supervision.Commitments | None = None
+        self._busy = False
+        self._again = False
+        self.setObjectName("myCommitments")
+        self.setAccessibleName(QCoreApplication.translate("Commitments", "My commitments"))
+
+    def refresh(self) -> None:
+        if self._busy:
+            # A refresh asked for while one runs may follow new data: run once more after.
+            self._again = True
+            return
+        self._busy = True
+        store, actor, now = self.store, self.actor, utcnow()
+        self.runner.run(lambda: supervision.my_commitments(store, actor, now), self._show,
+                        self._failed)
+
+    def _failed(self, _error: BaseException) -> None:
+        self._busy = False
+
+    def _show(self, summary: supervision.Commitments) -> None:
+        self._busy = False
+        if self._again:
+            self._again = False
+            self.refresh()
+            return
+        self.summary = summary
+        rating = (QCoreApplication.translate("Commitments", "my rating %1 (%n rating(s))", None, summary.rating_count)
+                  .replace("%1", f"{summary.rating_average:.1f}")
+                  if summary.rating_average is not None else QCoreApplication.translate("Commitments", "no rating yet"))
+        self.setText(QCoreApplication.translate("Commitments", "My commitments: %1 due today, %2 due tomorrow, %3 overdue; %4")
+                     .replace("%1", str(summary.due_today)).replace("%2", str(summary.due_tomorrow))
+                     .replace("%3", str(summary.overdue)).replace("%4", rating))
+        self.sig_refreshed.emit()
