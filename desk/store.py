@@ -172,6 +172,13 @@ class Store:
         with self._lock:
             return self.conn.execute(sql, tuple(params)).fetchall()
 
+    def read(self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()) -> list[tuple]:
+        """A read-only query for reports (supervision) that keeps out of the sync
+        thread's write transactions."""
+        bound = params if isinstance(params, Mapping) else tuple(params)
+        with self._lock:
+            return self.conn.execute(sql, bound).fetchall()
+
     # ------------------------------------------------------------ sync state
 
     def get_state(self) -> SyncState:

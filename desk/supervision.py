@@ -52,14 +52,6 @@ UNASSIGNED = None
 _OPEN_SQL = "status IN (" + ", ".join(f"'{s}'" for s in sorted(OPEN_STATUSES)) + ")"
 
 
-def _read(store: Store, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()) -> list[tuple]:
-    # The store's own connection under its lock, which keeps these reads apart from the
-    # sync thread's writes (read-only helpers live here by design, not in the store).
-    with store._lock:  # noqa: SLF001
-        bound = params if isinstance(params, Mapping) else tuple(params)
-        return store.conn.execute(sql, bound).fetchall()
-
-
 def _time(value: Any) -> datetime | None:
     if value is None or value == "":
         return None
@@ -100,8 +92,7 @@ def at_risk(store: Store, actor: Actor, now: datetime,
     cal = store.calendar_or_default()
     soon = due_soon_threshold(cal, now, due_soon_hours)
     now_s = sort_time(now)
-    rows = _read(
-        store,
+    rows = store.read(
         f"SELECT id, number, kind, title, status, assignee_id, next_clock, next_due_at, "
         f"provisional, citizen_name, citizen_phone FROM local_cases "
         f"WHERE unit_id = ? AND {_OPEN_SQL} AND next_due_at IS NOT NULL AND next_due_at <= ? "
@@ -194,8 +185,7 @@ def workload(store: Store, actor: Actor, now: datetime,
     soon_s = sort_time(due_soon_threshold(cal, now, due_soon_hours))
     # With a single min() aggregate SQLite returns the bare columns of that row: the
     # oldest case's id and number come with its received_at.
-    rows = _read(
-        store,
+    rows = store.read(
         f"SELECT assignee_id, count(*), "
         f"coalesce(sum(next_due_at >= ? AND next_due_at <= ?), 0), "
         f"coalesce(sum(next_due_at < ?), 0), min(received_at), id, number "
@@ -286,8 +276,7 @@ def _prefix(t: datetime) -> str:
 def _clock_rows(store: Store, unit_id: str, since: datetime) -> list[tuple]:
     # A case closed before the period stopped its clocks before it too; the view's
     # closed_at column spares decoding the JSON of the cache's older cases.
-    return _read(
-        store,
+    return store.read(
         "SELECT l.id, l.number, l.kind, l.assignee_id, "
         "json_extract(c.value, '$.clock'), json_extract(c.value, '$.due_at'), "
         "json_extract(c.value, '$.stopped_at'), json_extract(c.value, '$.stopped_performed_at'), "
@@ -393,8 +382,7 @@ def ratings(store: Store, unit_id: str, now: datetime, days: int = 30,
     # callback in the period can only be on a case closed since then; the closed_at
     # column spares decoding the JSON of older cases a long-lived cache may still hold.
     kept_since = sort_time(since - CLOSED_RETENTION)
-    rows = _read(
-        store,
+    rows = store.read(
         "SELECT id, number, assignee_id, json_extract(data, '$.rating.score'), "
         "json_extract(data, '$.rating.comment'), json_extract(data, '$.rating.rated_at') "
         "FROM local_cases WHERE unit_id = ? AND (closed_at IS NULL OR closed_at >= ?) "
@@ -410,8 +398,7 @@ def ratings(store: Store, unit_id: str, now: datetime, days: int = 30,
         if score <= low_score:
             report.low.append(LowRating(case_id=case_id, number=number, assignee_id=assignee,
                                         score=score, comment=comment or "", rated_at=rated))
-    callbacks = _read(
-        store,
+    callbacks = store.read(
         "SELECT l.assignee_id, json_extract(e.value, '$.data.satisfaction'), "
         "json_extract(e.value, '$.performed_at') "
         "FROM local_cases AS l, json_each(l.data, '$.entries') AS e "
@@ -453,15 +440,13 @@ def my_commitments(store: Store, actor: Actor, now: datetime) -> Commitments:
     end_today = _local_midnight(today + timedelta(days=1), cal)
     end_tomorrow = _local_midnight(today + timedelta(days=2), cal)
     now_s, today_s, tomorrow_s = sort_time(now), sort_time(end_today), sort_time(end_tomorrow)
-    row = _read(
-        store,
+    row = store.read(
         f"SELECT coalesce(sum(next_due_at >= ? AND next_due_at < ?), 0), "
         f"coalesce(sum(next_due_at >= ? AND next_due_at < ?), 0), "
         f"coalesce(sum(next_due_at < ?), 0) "
         f"FROM local_cases WHERE assignee_id = ? AND {_OPEN_SQL}",
         (now_s, today_s, today_s, tomorrow_s, now_s, actor.id))[0]
-    rating = _read(
-        store,
+    rating = store.read(
         "SELECT count(*), avg(json_extract(data, '$.rating.score')) FROM local_cases "
         "WHERE assignee_id = ? AND json_extract(data, '$.rating.score') IS NOT NULL",
         (actor.id,))[0]
@@ -498,8 +483,7 @@ def pending_warnings(store: Store, actor: Actor, now: datetime,
         scope, params = "assignee_id = ?", [actor.id]
     # The nearest running clock bounds every other: a case whose nearest is not yet due
     # soon has no clock to warn about, so only these cases' clocks are decoded.
-    rows = _read(
-        store,
+    rows = store.read(
         f"SELECT id, number, assignee_id, unit_id, json_extract(data, '$.clocks') "
         f"FROM local_cases WHERE {_OPEN_SQL} AND {scope} AND next_due_at IS NOT NULL "
         f"AND next_due_at <= ? ORDER BY next_due_at",
