@@ -631,7 +631,7 @@ class MainWindow(QMainWindow):
         self.state_icon.setPixmap(icon(icon_name).pixmap(16, 16))
         last = sync_state.last_success if sync_state is not None else None
         self.last_sync_label.setText(
-            self.tr("Last sync: %1").replace("%1", text.format_local(last) if last else self.tr("never")))
+            self.tr("Last sync: %1").replace("%1", text.format_local(last, self.context.formatter.zone) if last else self.tr("never")))
         count = getattr(self, "outbox_count", 0)
         self.outbox_label.setText(self.tr("%n not sent", "", count))
         offset = getattr(self, "_clock_offset", None)
