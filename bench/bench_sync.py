@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import requests
@@ -31,12 +31,12 @@ import sqlcipher3
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import fill_unit, start_server  # noqa: E402
 from desk import keys  # noqa: E402
 from desk.actions import Actions  # noqa: E402
-from desk.demo import start_demo_server  # noqa: E402
 from desk.session import login  # noqa: E402
 from desk.sync import SyncEngine  # noqa: E402
-from desk.wire import API_PREFIX, IntakeRequest, Op  # noqa: E402
+from desk.wire import API_PREFIX  # noqa: E402
 
 PASSWORD = "demo-pass"
 DEVICE = str(uuid.uuid4())
@@ -45,30 +45,6 @@ DEVICE = str(uuid.uuid4())
 def line(name: str, took: float, floor: float, extra: str = "") -> None:
     ratio = took / floor if floor > 0 else float("inf")
     print(f"{name}: {took:.2f} s (floor {floor:.2f} s, ratio {ratio:.1f}){extra}", flush=True)
-
-
-def fill(service, unit_id: str, cases: int) -> None:
-    """N cases with a citizen message and five notes each, straight into the server."""
-    now = datetime.now(timezone.utc)
-    token = service.login("chief1", PASSWORD, "bench", DEVICE, now=now)["token"]
-    chief = service.authenticate(token, now=now)
-    seq = 0
-    for i in range(cases):
-        when = now - timedelta(minutes=cases - i)
-        case = service.intake(IntakeRequest(
-            kind="consultation", category="户政", channel="portal",
-            title=f"居住证办理咨询 第{i}号", body="请问办理居住证需要哪些材料？需要本人到场吗？" * 3,
-            citizen={"name": "张伟明", "phone": "13912345678", "id_number": "140105199001011234"},
-            unit_id=unit_id, received_at=when), now=when)
-        ops = []
-        for k in range(5):
-            seq += 1
-            ops.append(Op(op_id=str(uuid.uuid4()), seq=seq, case_id=case["id"], type="note",
-                          base_version=case["version"], performed_at=when,
-                          payload={"body": f"所长批示 {k}：请尽快联系群众并答复。"}))
-        service.apply_ops(chief, ops, now=when)
-        if (i + 1) % 2000 == 0:
-            print(f"  filled {i + 1} cases", flush=True)
 
 
 def bare_pull(url: str, token: str) -> tuple[list[bytes], float]:
@@ -130,7 +106,7 @@ def main(argv=None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="desk-bench-sync-"))
     os.environ.setdefault("DESK_CONFIG_DIR", str(folder / "config"))
     os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
-    server = start_demo_server(db_path=folder / "central.db", seed="empty")
+    server = start_server(folder / "central.db")
     try:
         service = server.app.state.service
         probe = requests.post(f"{server.url}{API_PREFIX}/sessions", timeout=30,
@@ -139,7 +115,7 @@ def main(argv=None) -> int:
         unit_id = probe["officer"]["unit_id"]
         print(f"filling the server with {args.cases} cases ...", flush=True)
         t = time.perf_counter()
-        fill(service, unit_id, args.cases)
+        fill_unit(service, unit_id, args.cases, notes=5)
         print(f"  done in {time.perf_counter() - t:.1f} s", flush=True)
 
         # The unlock cost is not what we measure here.
@@ -168,7 +144,9 @@ def main(argv=None) -> int:
                      headers={"Authorization": f"Bearer {probe['token']}", "X-Device-Id": DEVICE},
                      timeout=30)
         bare = time.perf_counter() - t
-        line("sync with nothing new", took, bare, f" [{counter.n} round trip(s)]")
+        ratio = took / bare if bare > 0 else float("inf")
+        print(f"sync with nothing new: {took * 1000:.1f} ms (floor {bare * 1000:.1f} ms,"
+              f" ratio {ratio:.1f}) [{counter.n} round trip(s)]", flush=True)
 
         actions = Actions(session.store, session.actor)
         unclaimed = session.store.case_ids("assignee_id IS NULL", (), "id")

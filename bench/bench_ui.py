@@ -15,7 +15,11 @@ officer's station, then measures the app doing its job offline:
 - resident memory once the window is up (goal < 300 MB), beside the process before Qt
   built anything.
 
-    QT_QPA_PLATFORM=offscreen /tmp/venv/bin/python bench/bench_ui.py [--cases 100000]
+The cache is filled in a child process (so the memory figure is the app's own, not the
+generator's) and kept under the system temp folder, keyed by case count and schema
+version, so that later runs skip the minute of filling; --refill rebuilds it.
+
+    QT_QPA_PLATFORM=offscreen /tmp/venv/bin/python bench/bench_ui.py [--cases 100000] [--refill]
 
 Not a test: it prints its figures and never fails on them.
 """
@@ -26,6 +30,7 @@ import argparse
 import os
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -140,21 +145,51 @@ def line(what: str, value: float, floor: float, unit: str, goal: str) -> None:
     print(f"{what:<34} {value:9.1f} {unit:<3} floor {floor:9.1f} {unit:<3} x{ratio:5.1f}   goal {goal}")
 
 
+def use_scratch(folder: Path) -> None:
+    os.environ["DESK_DATA_DIR"] = str(folder / "data")
+    os.environ["DESK_CONFIG_DIR"] = str(folder / "config")
+    os.environ["DESK_MACHINE_CONFIG"] = str(folder / "machine" / "desk.toml")
+
+
+def filled_profile(scratch: Path, cases: int, refill: bool) -> Path:
+    """A copy of the filled profile in `scratch`, filling the kept one first if needed."""
+    from desk.profile import Profile
+
+    kept = Path(tempfile.gettempdir()) / f"desk-bench-ui-{cases}"
+    if refill or not (kept / "profile").is_dir():
+        shutil.rmtree(kept, ignore_errors=True)
+        building = kept.with_name(kept.name + ".building")
+        shutil.rmtree(building, ignore_errors=True)
+        building.mkdir(parents=True)
+        subprocess.run([sys.executable, __file__, "--fill-into", str(building), "--cases", str(cases)],
+                       check=True)
+        building.rename(kept)
+    # Opening the kept cache brings it to the current schema once, so a new migration is
+    # not timed as part of the app's start.
+    Profile(kept / "profile").unlock(PASSWORD).close()
+    shutil.copytree(kept / "profile", scratch / "profile")
+    return scratch / "profile"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="desktop app benchmark")
     parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--refill", action="store_true", help="rebuild the kept filled cache")
+    parser.add_argument("--fill-into", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.fill_into is not None:
+        use_scratch(args.fill_into)
+        make_profile(args.fill_into, args.cases)
+        return 0
     scratch = Path(tempfile.mkdtemp(prefix="desk-bench-ui-"))
-    os.environ["DESK_DATA_DIR"] = str(scratch / "data")
-    os.environ["DESK_CONFIG_DIR"] = str(scratch / "config")
-    os.environ["DESK_MACHINE_CONFIG"] = str(scratch / "machine" / "desk.toml")
+    use_scratch(scratch)
     try:
-        return run(scratch, args.cases)
+        return run(scratch, args.cases, args.refill)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def run(scratch: Path, cases: int) -> int:
+def run(scratch: Path, cases: int, refill: bool) -> int:
     from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSettings, Qt
     from PySide6.QtWidgets import QApplication, QTableView
 
@@ -164,7 +199,7 @@ def run(scratch: Path, cases: int) -> int:
     from ui.clockfmt import utcnow
 
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(scratch / "settings"))
-    profile = make_profile(scratch, cases)
+    profile = filled_profile(scratch, cases, refill)
     app, _tr = setup_application([sys.argv[0]], "zh_CN")
     rss_before = rss_mb()
 
@@ -174,29 +209,36 @@ def run(scratch: Path, cases: int) -> int:
     unlocked = time.perf_counter()
     desk_app = DeskApp(sync_interval=3600)
     window = desk_app.open_session(session, offline=True)
-    wait(app, lambda: window.isVisible() and window.model.rowCount() > 0 and not window._refresh_running)
+    listed = [0]
+    window.sig_listed.connect(lambda: listed.__setitem__(0, listed[0] + 1))
+    wait(app, lambda: window.isVisible() and listed[0] > 0 and window.model.rowCount() > 0)
     window.table.viewport().repaint()
     start_s = time.perf_counter() - t0
+    wait(app, lambda: not window._refresh_running and not window.runner.busy)
+    counted_s = time.perf_counter() - t0
     unlock_s = unlocked - t0
     rss_app = rss_mb()
     actor = session.actor
 
-    def switch(name):
+    def until_listed(act):
+        """ms from `act` until the new rows are painted, and until every count is too."""
+        before = listed[0]
         t = time.perf_counter()
-        window.queue_list.setCurrentItem(window.queue_items[name])
-        wait(app, lambda: not window._refresh_running and not window.runner.busy)
+        act()
+        wait(app, lambda: listed[0] > before and not window._listing)
         window.table.viewport().repaint()
-        return (time.perf_counter() - t) * 1000
+        rows_ms = (time.perf_counter() - t) * 1000
+        wait(app, lambda: not window._refresh_running and not window.runner.busy)
+        return rows_ms, (time.perf_counter() - t) * 1000
 
-    switch_ms = max(switch(name) for name in ("overdue", "unclaimed", "closed", "mine"))
+    switches = [until_listed(lambda n=name: window.queue_list.setCurrentItem(window.queue_items[n]))
+                for name in ("overdue", "unclaimed", "closed", "mine")]
+    switch_ms = max(rows for rows, _ in switches)
+    switch_all_ms = max(everything for _, everything in switches)
     header = window.table.horizontalHeader()
 
     def sort(column, order):
-        t = time.perf_counter()
-        header.setSortIndicator(column, order)
-        app.processEvents()
-        window.table.viewport().repaint()
-        return (time.perf_counter() - t) * 1000
+        return until_listed(lambda: header.setSortIndicator(column, order))[0]
 
     from ui.queue.model import COLUMN_INDEX
 
@@ -267,6 +309,7 @@ def run(scratch: Path, cases: int) -> int:
     print(f"{cases} cases in the cache; 'mine' lists {rows_mine}; unlocking the cache took {unlock_s:.2f} s")
     line("start offline to usable window", start_s * 1000, floor_start_s * 1000, "ms", "< 1500 ms")
     line("switch queue (worst of 4)", switch_ms, floor_switch, "ms", "< 100 ms")
+    print(f"{'  ... until every count is shown':<34} {switch_all_ms:9.1f} ms  (start: {counted_s * 1000:.1f} ms)")
     line("sort (worst of 3 columns)", sort_ms, floor_sort, "ms", "< 100 ms")
     line("longest GUI block while scrolling", scroll_ms, floor_scroll, "ms", "< 16 ms")
     print(f"{'resident memory with the window up':<34} {rss_app:9.1f} MB  before Qt windows {rss_before:7.1f} MB"

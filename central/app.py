@@ -253,7 +253,8 @@ def create_app(
     def changes(caller: Caller = Depends(current),
                 cursor: str | None = Query(default=None, max_length=100),
                 limit: int = Query(default=wire.DEFAULT_CHANGES_LIMIT, ge=1, le=wire.MAX_CHANGES_LIMIT)) -> Response:
-        return json_response(service.changes(caller, cursor, limit, now=service.now()))
+        return Response(service.changes_json(caller, cursor, limit, now=service.now()),
+                        media_type="application/json")
 
     @app.get(f"{P}/summary", response_model=wire.SummaryResponse, responses=PROBLEM_RESPONSES,
              tags=["sync"])
@@ -325,7 +326,9 @@ def create_app(
 
     # Middleware order: the guard wraps everything (so even a 413 is logged), gzip
     # inside it compresses what the app answers.
-    app.add_middleware(GZipMiddleware, minimum_size=500)
+    # Level 6 (zlib's default), not Starlette's 9: on a 1,000-case feed page 9 took
+    # 2.6 times as long for a body only 6% smaller (bench/bench_server.py).
+    app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
     app.add_middleware(GuardMiddleware, min_client_version=min_client_version,
                        max_body=wire.MAX_REQUEST_BYTES)
     return app

@@ -71,6 +71,12 @@ CREATE TABLE IF NOT EXISTS cases (
 CREATE INDEX IF NOT EXISTS cases_seq ON cases(last_seq);
 CREATE INDEX IF NOT EXISTS cases_unit ON cases(unit_id, assignee_id);
 CREATE INDEX IF NOT EXISTS cases_assignee ON cases(assignee_id);
+-- The change feed reads each branch of a caller's scope in last_seq order from these.
+CREATE INDEX IF NOT EXISTS cases_assignee_seq ON cases(assignee_id, last_seq) WHERE retired = 0;
+CREATE INDEX IF NOT EXISTS cases_unit_free_seq ON cases(unit_id, assignee_id, last_seq) WHERE retired = 0;
+CREATE INDEX IF NOT EXISTS cases_unit_seq ON cases(unit_id, last_seq) WHERE retired = 0;
+-- The retention sweep runs before every feed page; without this it read every case.
+CREATE INDEX IF NOT EXISTS cases_closing ON cases(closed_at) WHERE retired = 0 AND closed_at IS NOT NULL;
 -- Every case change, with where the case was before and after it, so that a caller
 -- whose scope the case left gets a `remove`.
 CREATE TABLE IF NOT EXISTS changes (
@@ -84,6 +90,9 @@ CREATE TABLE IF NOT EXISTS changes (
     reason TEXT
 );
 CREATE INDEX IF NOT EXISTS changes_at ON changes(at);
+-- Only changes that moved a case can make a `remove`; every feed page after the first
+-- looks for them, and without this walked every note since the cursor.
+CREATE INDEX IF NOT EXISTS changes_moves ON changes(seq) WHERE reason IS NOT NULL;
 CREATE TABLE IF NOT EXISTS holders (
     case_id TEXT NOT NULL,
     officer_id TEXT NOT NULL,
