@@ -211,13 +211,6 @@ class CentralClient:
             raise BadResponse(f"{what}: the answer's compression is broken") from exc
         return b"".join(parts)
 
-    @staticmethod
-    def _json(content: bytes, what: str) -> Any:
-        try:
-            return json.loads(content.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise BadResponse(f"{what}: the answer is not valid JSON") from exc
-
     def _check(self, resp: requests.Response, content: bytes, what: str, ok: Sequence[int]) -> None:
         status = resp.status_code
         if status in ok:
