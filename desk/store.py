@@ -578,9 +578,18 @@ class Store:
         rows = self._read("SELECT version FROM synced_cases WHERE id = ?", (case_id,))
         return int(rows[0][0]) if rows else None
 
-    def case_ids(self, where_sql: str, params: Iterable[Any], order_sql: str) -> list[str]:
-        sql = f"SELECT id FROM local_cases WHERE {where_sql} ORDER BY {order_sql}"
-        return [r[0] for r in self._read(sql, params)]
+    def case_ids(self, where_sql: str, params: Iterable[Any], order_sql: str | None) -> list[str]:
+        """Ids of the view's cases matching `where_sql`, ordered by `order_sql` (None: in
+        whatever order the index gives, when the caller needs a set)."""
+        sql = f"SELECT id FROM local_cases WHERE {where_sql}"
+        if order_sql:
+            sql += f" ORDER BY {order_sql}"
+        with self._lock:
+            return [r[0] for r in self.conn.execute(sql, tuple(params))]
+
+    def plan(self, sql: str, params: Iterable[Any] = ()) -> list[str]:
+        """The detail lines of EXPLAIN QUERY PLAN for `sql`."""
+        return [r[3] for r in self._read(f"EXPLAIN QUERY PLAN {sql}", params)]
 
     def count(self, where_sql: str, params: Iterable[Any]) -> int:
         return int(self._read(f"SELECT count(*) FROM local_cases WHERE {where_sql}", params)[0][0])

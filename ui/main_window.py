@@ -43,6 +43,7 @@ TICK_MS = 30_000
 
 class MainWindow(QMainWindow):
     sig_refreshed = Signal()           # queue ids, counts and views are up to date
+    sig_listed = Signal()              # the chosen queue's rows are shown (counts may follow)
     sig_logout_requested = Signal(bool)  # wipe
     sig_locked_changed = Signal(bool)
 
@@ -56,9 +57,10 @@ class MainWindow(QMainWindow):
         self.drafts = Drafts(self.store, self.runner, self)
         self.queue_name = "mine"
         self.search_text = ""
-        self._refresh_generation = 0
-        self._refresh_running = False
+        self._listing = False
         self._refresh_again = False
+        self._counting = False
+        self._count_again = False
         self._known_mine: set[str] | None = None
         self._known_due_soon: set[str] | None = None
         self._known_conflicts: int | None = None
@@ -352,12 +354,10 @@ class MainWindow(QMainWindow):
         key = COLUMNS[self.model.sort_column][2] or "due"
         return key, self.model.sort_order == Qt.SortOrder.DescendingOrder
 
-    def _requery(self, sort: str, descending: bool) -> list[str]:
-        if self.search_text:
-            ids = queues.search_ids(self.store, self.search_text)
-            return list(reversed(ids)) if descending else ids
-        return queues.queue_ids(self.store, self.queue_name, self.actor, utcnow(),
-                                sort=sort, descending=descending)
+    def _requery(self, _sort: str, _descending: bool) -> None:
+        # The model has taken the new sort column; the listing reads it off the GUI
+        # thread (a sort of 100,000 cases is a query, not a repaint) and shows the ids.
+        self.refresh()
 
     def _search(self) -> None:
         self.search_text = self.search_edit.text().strip()
@@ -367,63 +367,57 @@ class MainWindow(QMainWindow):
         if not value.strip() and self.search_text:
             self._search()
 
+    @property
+    def _refresh_running(self) -> bool:
+        return self._listing or self._counting
+
     def refresh(self) -> None:
-        """Re-read the queue, the counts, the outbox and conflicts off the GUI thread."""
+        """Re-read the shown queue off the GUI thread, then, in a second job, the counts,
+        the outbox and conflicts: the rows an officer asked for never wait on the figures
+        of the other queues."""
         if self.closed:
             return
-        if self._refresh_running:
+        if self._listing:
             self._refresh_again = True
             return
-        self._refresh_running = True
-        self._refresh_generation += 1
-        generation = self._refresh_generation
+        self._listing = True
         store, actor = self.store, self.actor
         queue_name, search_text = self.queue_name, self.search_text
         sort, descending = self._sort_args()
 
-        def work():
-            now = utcnow()
-            result = {"counts": queues.queue_counts(store, actor, now),
-                      "outbox": store.outbox_count(),
-                      "conflicts": len(store.conflicts()),
-                      "mine": set(queues.queue_ids(store, "mine", actor, now)),
-                      "due_soon": set(queues.queue_ids(store, "due-soon", actor, now)),
-                      "state": store.get_state()}
+        def list_ids():
             if queue_name in (OUTBOX, CONFLICTS, supervision_hook.SUPERVISION):
-                result["ids"] = None
-            elif search_text:
-                result["ids"] = queues.search_ids(store, search_text)
-            else:
-                result["ids"] = queues.queue_ids(store, queue_name, actor, now, sort=sort,
-                                                 descending=descending)
-            return result
+                return None
+            if search_text:
+                ids = queues.search_ids(store, search_text)
+                # Search results come nearest due first; a descending sort turns them round.
+                return list(reversed(ids)) if descending else ids
+            return queues.queue_ids(store, queue_name, actor, utcnow(), sort=sort, descending=descending)
 
-        self.runner.run(work, lambda r: self._refreshed(generation, r), self._refresh_failed)
+        self.runner.run(list_ids, self._listed, self._refresh_failed)
 
     def _refresh_failed(self, error: BaseException) -> None:
-        self._refresh_running = False
+        self._listing = False
+        self._read_failed(error)
+
+    def _read_failed(self, error: BaseException) -> None:
         log.error("refresh failed: %s", type(error).__name__)
         self.state_label.setText(self.tr("Cannot read the local cache: %1").replace("%1", str(error)))
 
-    def _refreshed(self, generation: int, result: dict) -> None:
-        self._refresh_running = False
+    def _listed(self, ids: list[str] | None) -> None:
+        self._listing = False
         if self.closed:
             return
         if self._refresh_again:
+            # The queue, search or data changed while reading: these ids are stale.
             self._refresh_again = False
             self.refresh()
             return
-        counts = result["counts"]
-        for name in self.queue_items:
-            if name in counts:
-                self._set_queue_label(name, counts[name])
-        self._set_queue_label(OUTBOX, result["outbox"])
-        self._set_queue_label(CONFLICTS, result["conflicts"])
-        self.outbox_count = result["outbox"]
-        self.sync_state = result["state"]
-        if result["ids"] is not None:
+        if ids is not None:
             current = self.case_pane.case_id
-            self.model.set_ids(result["ids"])
+            # Rows are re-read: the listing follows a change in the store as often as a
+            # new queue or order.
+            self.model.show_ids(ids, keep_rows=False)
             row = self.model.row_of(current) if current else None
             if row is not None:
                 self.table.selectionModel().blockSignals(True)
@@ -434,9 +428,55 @@ class MainWindow(QMainWindow):
         elif self.queue_name == CONFLICTS:
             self.conflicts_view.refresh()
         self.case_pane.refresh()
+        self.sig_listed.emit()
+        self._count()
+
+    def _count(self) -> None:
+        if self._counting:
+            self._count_again = True
+            return
+        self._counting = True
+        store, actor = self.store, self.actor
+
+        def count():
+            now = utcnow()
+            return {"counts": queues.queue_counts(store, actor, now),
+                    "outbox": store.outbox_count(),
+                    "conflicts": len(store.conflicts()),
+                    "mine": queues.queue_id_set(store, "mine", actor, now),
+                    "due_soon": queues.queue_id_set(store, "due-soon", actor, now),
+                    "state": store.get_state()}
+
+        self.runner.run(count, self._counted, self._count_failed)
+
+    def _count_failed(self, error: BaseException) -> None:
+        self._counting = False
+        self._read_failed(error)
+
+    def _counted(self, result: dict) -> None:
+        self._counting = False
+        if self.closed:
+            return
+        if self._count_again or self._listing:
+            # Figures read beside an older listing would contradict the rows about to be
+            # shown; a fresh count follows (asked for already, or by the running listing).
+            if self._count_again:
+                self._count_again = False
+                self._count()
+            return
+        counts = result["counts"]
+        for name in self.queue_items:
+            if name in counts:
+                self._set_queue_label(name, counts[name])
+        self._set_queue_label(OUTBOX, result["outbox"])
+        self._set_queue_label(CONFLICTS, result["conflicts"])
+        self.outbox_count = result["outbox"]
+        self.sync_state = result["state"]
         self._notify_changes(result)
         self._update_status()
-        self.sig_refreshed.emit()
+        if not self._listing:
+            # A listing still running ends with another count; "refreshed" waits for it.
+            self.sig_refreshed.emit()
 
     def _notify_changes(self, result: dict) -> None:
         mine, due_soon, conflicts = result["mine"], result["due_soon"], result["conflicts"]

@@ -1,11 +1,14 @@
 import json
+import threading
+from datetime import datetime, timezone
 
 import pytest
 import sqlcipher3
 
 from desk import schema
+from desk.queues import QUEUES, query_plans, queue_ids
 from desk.store import Store, StoreError
-from test_store_factory import key, make_case
+from test_store_factory import CHIEF, OFFICER, key, make_case
 
 
 def raw_connection(path, k):
@@ -115,3 +118,42 @@ def test_a_failed_migration_leaves_the_previous_version(tmp_path, monkeypatch):
     assert schema.version(conn) == 1
     assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'").fetchone()[0] == 0
     conn.close()
+
+
+def test_migration_4_gives_every_queue_a_covering_index_on_a_version_3_database(tmp_path):
+    now = datetime(2026, 3, 6, 14, 0, tzinfo=timezone.utc)
+    k = key()
+    conn = raw_connection(tmp_path / "c.db", k)
+    schema.migrate(conn, target=3)
+    conn.close()
+    # A version-3 cache read through today's queue code, without Store.open's migration.
+    old = Store.__new__(Store)
+    old.conn = raw_connection(tmp_path / "c.db", k)
+    old._calendar = None
+    old._lock = threading.RLock()
+    for n, (status, assignee, due) in enumerate([
+            ("new", None, "2026-03-06T15:00:00Z"), ("in_progress", "o1", "2026-03-05T00:00:00Z"),
+            ("accepted", "o2", "2026-03-07T00:00:00Z"), ("waiting_citizen", "o1", None),
+            ("closed", "o1", None)]):
+        old.conn.execute(
+            "INSERT INTO local_cases (id, number, status, unit_id, assignee_id, next_due_at, closed_at, data) "
+            "VALUES (?, ?, ?, 's1', ?, ?, ?, '{}')",
+            (f"case-{n}", f"SX20260306{n:06d}", status, assignee, due,
+             "2026-03-01T00:00:00Z" if status == "closed" else None))
+    before = {(actor.id, name): queue_ids(old, name, actor, now) for actor in (OFFICER, CHIEF) for name in QUEUES}
+    old_plans = query_plans(old, OFFICER, now)
+    assert any("COVERING" not in line for plan in old_plans.values() for line in plan
+               if "local_cases" in line), "version 3 reads table rows for some queue"
+    old.conn.close()
+
+    store = Store.open(tmp_path / "c.db", k)  # runs migration 4
+    assert schema.version(store.conn) >= 4
+    names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"local_cases_unit_queue", "local_cases_assignee_queue"} <= names
+    assert not names & {"local_cases_unit", "local_cases_assignee", "local_cases_due"}
+    for actor in (OFFICER, CHIEF):
+        for name in QUEUES:
+            assert queue_ids(store, name, actor, now) == before[(actor.id, name)], "same queues"
+        for plan in query_plans(store, actor, now).values():
+            assert all("COVERING INDEX" in line for line in plan if "local_cases" in line), plan
+    store.close()

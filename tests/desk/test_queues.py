@@ -3,8 +3,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from desk.actions import Actions
-from desk.queues import QUEUES, queue_counts, queue_ids, search_ids
-from test_store_factory import CHIEF, OFFICER, make_case, open_store, reference, upsert
+from desk.queues import QUEUES, query_plans, queue_counts, queue_id_set, queue_ids, search_ids
+from test_store_factory import CHIEF, OFFICER, OFFICER2, make_case, open_store, reference, upsert
 
 UTC = timezone.utc
 # Friday 22:00 in Shanghai, before a weekend and a Monday holiday: four working hours
@@ -104,3 +104,25 @@ def test_unknown_queue_or_sort(store):
 def test_search_ids(store):
     assert len(search_ids(store, "户口迁移")) == 10
     assert search_ids(store, "nothing-like-this") == []
+
+
+@pytest.mark.parametrize("actor", [OFFICER, CHIEF], ids=["officer", "supervisor"])
+def test_every_queue_is_answered_from_a_covering_index(store, actor):
+    # A queue that reads local_cases rows (each with its JSON) costs seconds at 100,000
+    # cases; from a covering index, milliseconds.
+    plans = query_plans(store, actor, NOW)
+    assert set(plans) == set(QUEUES) | {f"{name}:count" for name in QUEUES}
+    for name, plan in plans.items():
+        reads = [line for line in plan if "local_cases" in line]
+        assert reads, (name, plan)
+        for line in reads:
+            assert line.startswith("SEARCH local_cases USING COVERING INDEX local_cases_"), (name, plan)
+
+
+@pytest.mark.parametrize("actor", [OFFICER, OFFICER2, CHIEF], ids=["officer", "colleague", "supervisor"])
+def test_id_sets_and_counts_agree_with_the_listed_queues(store, actor):
+    counts = queue_counts(store, actor, NOW)
+    for name in QUEUES:
+        listed = queue_ids(store, name, actor, NOW)
+        assert len(listed) == len(set(listed)) == counts[name], name
+        assert queue_id_set(store, name, actor, NOW) == set(listed), name

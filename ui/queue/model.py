@@ -43,6 +43,13 @@ CLOCK_COLUMN = COLUMN_INDEX["clock"]
 
 BLOCK = 200
 
+# Built once: the view asks for flags and data of every visible cell at every paint, and
+# combining Qt's enum members costs more than the rest of the call.
+_CELL_FLAGS = (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+               | Qt.ItemFlag.ItemNeverHasChildren)
+_CELL_ROLES = frozenset(int(r) for r in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
+                                          Qt.ItemDataRole.ForegroundRole))
+
 STATE_COLOURS = {
     OVERDUE: QColor("#b3261e"),
     DUE_SOON_STATE: QColor("#a15c00"),
@@ -61,40 +68,70 @@ class QueueModel(QAbstractTableModel):
         self._ids: list[str] = []
         self._row_of: dict[str, int] = {}
         self._cache: dict[str, dict] = {}
+        # Each clock cell is asked for its text, colour and state at every paint; working
+        # time is worked out once per case until the next tick or re-read.
+        self._clocks: dict[str, tuple[str, str, bool]] = {}
         self.formatter = ClockFormatter()
         self.officer_names: dict[str, str] = {}
         self.service_names: dict[str, str] = {}
         self.now: datetime = utcnow()
         self.sort_column = CLOCK_COLUMN
         self.sort_order = Qt.SortOrder.AscendingOrder
-        # Called by sort(): re-runs the query with (sort key, descending) and returns ids.
-        self.requery: Callable[[str, bool], list[str]] | None = None
+        # Called by sort() with (sort key, descending): returns the ids in the new order,
+        # or None when it reads them off the GUI thread and hands them to show_ids later.
+        self.requery: Callable[[str, bool], list[str] | None] | None = None
 
     # ------------------------------------------------------------ content
 
     def ids(self) -> list[str]:
         return list(self._ids)
 
-    def set_ids(self, ids: Sequence[str]) -> None:
-        """Replace the rows. Cached row data is kept: a new order of the same cases
-        should not re-read them."""
+    def set_ids(self, ids: Sequence[str], *, keep_rows: bool = True) -> None:
+        """Replace the rows. Cached row data is kept unless `keep_rows` is false: a new
+        order of the same cases should not re-read them, a re-read of the store should."""
         self.beginResetModel()
         self._ids = list(ids)
         self._row_of = {case_id: i for i, case_id in enumerate(self._ids)}
-        self._cache = {k: v for k, v in self._cache.items() if k in self._row_of}
+        if keep_rows:
+            self._cache = {k: v for k, v in self._cache.items() if k in self._row_of}
+        else:
+            self._cache = {}
+        self._clocks = {}
         self.endResetModel()
+        self.sig_ids_changed.emit()
+
+    def show_ids(self, ids: Sequence[str], *, keep_rows: bool = True) -> None:
+        """Replace the rows; when they are the same cases in a new order, move them as a
+        layout change so that persistent indexes (the selection) stay on their case."""
+        old_ids = self._ids
+        if len(ids) != len(old_ids) or set(ids) != self._row_of.keys():
+            self.set_ids(ids, keep_rows=keep_rows)
+            return
+        self.layoutAboutToBeChanged.emit()
+        new_row = {case_id: i for i, case_id in enumerate(ids)}
+        old_indexes = self.persistentIndexList()
+        new_indexes = [self.index(new_row[old_ids[ix.row()]], ix.column()) for ix in old_indexes]
+        self._ids = list(ids)
+        self._row_of = new_row
+        if not keep_rows:
+            self._cache = {}
+            self._clocks = {}
+        self.changePersistentIndexList(old_indexes, new_indexes)
+        self.layoutChanged.emit()
         self.sig_ids_changed.emit()
 
     def mark_stale(self, ids: Sequence[str] | None = None) -> None:
         """Drop cached rows (all when ids is None) and repaint them."""
         if ids is None:
             self._cache.clear()
+            self._clocks.clear()
             if self._ids:
                 self.dataChanged.emit(self.index(0, 0),
                                       self.index(len(self._ids) - 1, len(COLUMNS) - 1))
             return
         for case_id in ids:
             self._cache.pop(case_id, None)
+            self._clocks.pop(case_id, None)
             row = self._row_of.get(case_id)
             if row is not None:
                 self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
@@ -102,6 +139,7 @@ class QueueModel(QAbstractTableModel):
     def tick(self, now: datetime | None = None) -> None:
         """Advance the live countdowns: only the clock column changes."""
         self.now = now or utcnow()
+        self._clocks.clear()
         if self._ids:
             self.dataChanged.emit(self.index(0, CLOCK_COLUMN),
                                   self.index(len(self._ids) - 1, CLOCK_COLUMN))
@@ -156,15 +194,14 @@ class QueueModel(QAbstractTableModel):
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        return _CELL_FLAGS
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self._ids) or index.column() >= len(COLUMNS):
             return None
         if role == CaseIdRole:
             return self._ids[index.row()]
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
-                        Qt.ItemDataRole.ForegroundRole, ClockStateRole, SyncMarkRole):
+        if role not in _CELL_ROLES and role != ClockStateRole and role != SyncMarkRole:
             return None
         row = self.row_data(index.row())
         if row is None:
@@ -173,7 +210,10 @@ class QueueModel(QAbstractTableModel):
         if role == SyncMarkRole:
             return _sync_mark(row)
         if key == "clock":
-            clock_text, state, provisional = self.formatter.row_clock(row, self.now)
+            clock = self._clocks.get(row["id"])
+            if clock is None:
+                clock = self._clocks[row["id"]] = self.formatter.row_clock(row, self.now)
+            clock_text, state, provisional = clock
             if role == ClockStateRole:
                 return state
             if role == Qt.ItemDataRole.ForegroundRole:
@@ -228,19 +268,8 @@ class QueueModel(QAbstractTableModel):
             return
         self.sort_column, self.sort_order = column, order
         ids = self.requery(COLUMNS[column][2], order == Qt.SortOrder.DescendingOrder)
-        old_ids = self._ids
-        if len(ids) != len(old_ids) or set(ids) != set(old_ids):
-            self.set_ids(ids)
-            return
-        # Same rows in a new order: keep persistent indexes (the selection) on their case.
-        self.layoutAboutToBeChanged.emit()
-        new_row = {case_id: i for i, case_id in enumerate(ids)}
-        old_indexes = self.persistentIndexList()
-        new_indexes = [self.index(new_row[old_ids[ix.row()]], ix.column()) for ix in old_indexes]
-        self._ids = list(ids)
-        self._row_of = new_row
-        self.changePersistentIndexList(old_indexes, new_indexes)
-        self.layoutChanged.emit()
+        if ids is not None:
+            self.show_ids(ids)
 
 
 def _sync_mark(row: dict) -> str:
