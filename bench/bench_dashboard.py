@@ -7,7 +7,9 @@ done offline on time" clocks, ratings and callbacks. Then times
 desk.supervision.dashboard (overdue and due soon, workload, 30-day compliance, ratings:
 everything the view shows) against the floor: the same rows read with a bare query
 (every case's id and JSON of the unit, `SELECT id, data FROM local_cases WHERE
-unit_id = ?`). The goal is under 1 s for the dashboard; the ratio is the result.
+unit_id = ?`). The goal is under 1 s for the dashboard; the ratio is the result. The
+cache's schema is measured as migrations leave it (no index of the benchmark's own), and
+the query plans of the period figures are printed beside the times.
 
     /tmp/venv/bin/python bench/bench_dashboard.py [--cases 100000] [--repeat 5]
 """
@@ -37,6 +39,7 @@ UTC = timezone.utc
 UNIT = "s1"
 OFFICERS = [f"o{i}" for i in range(1, 13)]
 CHIEF = Actor(id="c1", unit_id=UNIT, roles=("officer", "supervisor"))
+OFFICER = Actor(id=OFFICERS[0], unit_id=UNIT, roles=("officer",))
 
 
 def reference() -> Reference:
@@ -135,26 +138,19 @@ def main(argv: list[str] | None = None) -> int:
             "workload": lambda: supervision.workload(store, CHIEF, now),
             "compliance_30d": lambda: supervision.compliance(store, UNIT, now, 30),
             "ratings_30d": lambda: supervision.ratings(store, UNIT, now, 30),
+            "my_commitments": lambda: supervision.my_commitments(store, OFFICER, now),
         }
         floor_s = timed(floor, args.repeat)
         for name, fn in parts.items():
             print(f"{name}: {timed(fn, args.repeat) * 1000:.0f} ms")
-        def report(label: str) -> None:
-            board_s = timed(lambda: supervision.dashboard(store, CHIEF, now, days=30), args.repeat)
-            verdict = "under" if board_s < 1.0 else "OVER"
-            print(f"dashboard{label}: {board_s * 1000:.0f} ms (floor {floor_s * 1000:.0f} ms, "
-                  f"ratio {board_s / floor_s:.2f}); goal 1 s: {verdict}")
 
-        report("")
-        # The index a schema migration would add (requested from the store's owner): the
-        # period's figures then read only recent and open cases, not the year.
-        with store._lock:  # noqa: SLF001
-            store.conn.execute("CREATE INDEX IF NOT EXISTS local_cases_closed "
-                               "ON local_cases(unit_id, closed_at)")
-            store.conn.execute("ANALYZE")
-        for name in ("compliance_30d", "ratings_30d"):
-            print(f"{name} (closed_at index): {timed(parts[name], args.repeat) * 1000:.0f} ms")
-        report(" (closed_at index)")
+        board_s = timed(lambda: supervision.dashboard(store, CHIEF, now, days=30), args.repeat)
+        verdict = "under" if board_s < 1.0 else "OVER"
+        print(f"dashboard: {board_s * 1000:.0f} ms (floor {floor_s * 1000:.0f} ms, "
+              f"ratio {board_s / floor_s:.2f}); goal 1 s: {verdict}")
+        plans = supervision.query_plans(store)
+        for name, plan in plans.items():
+            print(f"plan {name}: {' | '.join(plan)}")
         store.close()
     return 0
 

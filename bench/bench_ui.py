@@ -125,19 +125,21 @@ def wait(app, predicate, timeout=120.0):
         time.sleep(0.001)
 
 
-def scroll_blocks(app, view, steps: int) -> float:
-    """Scroll a page per step; the longest step (the GUI thread busy) in ms."""
+def scroll_blocks(app, view, steps: int) -> list[float]:
+    """Scroll a page per step; each step's time (the GUI thread busy) in ms, sorted.
+    The longest is the figure; the median and 95th percentile beside it tell a slow
+    table from a machine busy with other work at one unlucky step."""
     bar = view.verticalScrollBar()
     bar.setValue(0)
     app.processEvents()
-    worst = 0.0
+    times = []
     for i in range(steps):
         t = time.perf_counter()
         bar.setValue(bar.value() + bar.pageStep() + (i % 3))
         view.viewport().repaint()
         app.processEvents()
-        worst = max(worst, (time.perf_counter() - t) * 1000)
-    return worst
+        times.append((time.perf_counter() - t) * 1000)
+    return sorted(times)
 
 
 def line(what: str, value: float, floor: float, unit: str, goal: str) -> None:
@@ -317,7 +319,9 @@ def run(scratch: Path, cases: int, refill: bool) -> int:
     line("switch queue (worst of 4)", switch_ms, floor_switch, "ms", "< 100 ms")
     print(f"{'  ... until every count is shown':<34} {switch_all_ms:9.1f} ms  (start: {counted_s * 1000:.1f} ms)")
     line("sort (worst of 3 columns)", sort_ms, floor_sort, "ms", "< 100 ms")
-    line("longest GUI block while scrolling", scroll_ms, floor_scroll, "ms", "< 16 ms")
+    line("longest GUI block while scrolling", scroll_ms[-1], floor_scroll[-1], "ms", "< 16 ms")
+    for name, at in (("median", len(scroll_ms) // 2), ("95th percentile", len(scroll_ms) * 95 // 100)):
+        print(f"{'  ... ' + name + ' step':<34} {scroll_ms[at]:9.1f} ms  floor {floor_scroll[at]:9.1f} ms")
     print(f"{'resident memory with the window up':<34} {rss_app:9.1f} MB  before Qt windows {rss_before:7.1f} MB"
           f"  after the floor {rss_floor:7.1f} MB   goal < 300 MB")
     return 0

@@ -55,6 +55,15 @@ def _version_tuple(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in re.findall(r"\d+", text)[:4])
 
 
+def _log_server_bug(scope: dict, exc: BaseException) -> None:
+    """Where it happened (the frames, by file, line and function), never the message or
+    the source text."""
+    frames = "".join(f"  {frame.filename}:{frame.lineno} in {frame.name}\n"
+                     for frame in traceback.extract_tb(exc.__traceback__))
+    error_log.error("unhandled error on %s %s: %s\n%s", scope["method"], scope["path"],
+                    type(exc).__name__, frames.rstrip("\n"))
+
+
 class GuardMiddleware:
     """Outermost: access log without personal data, the client-version gate, and the
     1 MiB body limit (by Content-Length and by the bytes actually streamed)."""
@@ -79,6 +88,13 @@ class GuardMiddleware:
 
         try:
             await self._handle(scope, receive, send_logged)
+        except Exception as exc:
+            # Caught here, not left to Starlette and uvicorn: both would log the
+            # exception's message, which may quote a citizen's text from the request.
+            _log_server_bug(scope, exc)
+            if not status_holder["status"]:
+                await _problem_response(500, "internal_error", "an error on the server")(
+                    scope, receive, send_logged)
         finally:
             # Path without the query string: cursors are harmless, but nothing else
             # from the request belongs in a log.
@@ -121,6 +137,10 @@ class GuardMiddleware:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        if _has_lone_surrogate(body):
+            await _problem_response(400, "malformed_json", "the body holds text that is not valid Unicode")(
+                scope, receive, send)
+            return
         replayed = False
 
         async def replay() -> dict:
@@ -131,6 +151,25 @@ class GuardMiddleware:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+# A JSON string may spell a lone UTF-16 surrogate (`"\ud800"`): valid JSON, but no text
+# that can be stored or hashed as UTF-8. Only bodies that spell a surrogate at all are
+# decoded a second time, so ordinary requests pay one regex scan.
+_SURROGATE_ESCAPE = re.compile(rb"\\[uU][dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _has_lone_surrogate(body: bytes) -> bool:
+    if not _SURROGATE_ESCAPE.search(body):
+        return False
+    try:
+        json.dumps(json.loads(body), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    except ValueError:
+        # Not JSON at all: the app's own parser answers that with 400.
+        return False
+    return False
 
 
 def _bearer(authorization: str | None) -> str | None:
@@ -197,12 +236,6 @@ def create_app(
         # Say which fields, never echo their values (they may be personal data).
         fields = sorted({".".join(str(p) for p in e.get("loc", ())[1:]) or "body" for e in errors})
         return _problem_response(422, "validation_failed", "invalid fields: " + ", ".join(fields))
-
-    @app.exception_handler(Exception)
-    async def server_bug(request: Request, exc: Exception) -> JSONResponse:
-        error_log.error("unhandled error on %s %s\n%s", request.method, request.url.path,
-                        "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
-        return _problem_response(500, "internal_error", "an error on the server")
 
     # ------------------------------------------------------------ dependencies
 

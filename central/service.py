@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from desk import clocks as sla
 from desk import rules, wire
@@ -71,6 +71,10 @@ def canonical(value: Any) -> str:
 # ---------------------------------------------------------------- request extras
 
 
+INTAKE_EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+INTAKE_LATEST = datetime(2200, 1, 1, tzinfo=timezone.utc)
+
+
 class IntakeAttachment(BaseModel):
     name: str = Field(min_length=1, max_length=255)
     content_type: str = Field(default="application/octet-stream", max_length=200)
@@ -81,6 +85,15 @@ class ReferenceIntakeRequest(wire.IntakeRequest):
     """The contract's intake plus, on the reference server only, inline attachments."""
 
     attachments: list[IntakeAttachment] = Field(default_factory=list)
+
+    @field_validator("received_at")
+    @classmethod
+    def _plausible_time(cls, value: datetime | None) -> datetime | None:
+        # Case numbers hold the day and clocks add up to 60 days to it: a time near the
+        # ends of what datetime can hold would overflow instead of being refused.
+        if value is not None and not (INTAKE_EARLIEST <= value < INTAKE_LATEST):
+            raise ValueError("received_at must lie between 1970 and 2200")
+        return value
 
 
 class SetPasswordRequest(BaseModel):

@@ -44,11 +44,29 @@ def held_before(case: Mapping[str, Any], officer_id: str) -> bool:
     return False
 
 
+_FIELD_WORDS = {"to": "new status", "duration_s": "duration", "to_unit_id": "unit",
+                "to_officer_id": "officer", "notify_sms": "SMS notice"}
+
+
 def _validation_message(exc: ValidationError) -> str:
+    """Say what is wrong in the officer's words, not pydantic's; values are never
+    echoed (they may be a citizen's personal data)."""
     parts = []
     for err in exc.errors():
         where = ".".join(str(p) for p in err.get("loc", ())) or "payload"
-        parts.append(f"{where}: {err.get('msg', 'invalid')}")
+        where = _FIELD_WORDS.get(where, where)
+        kind = err.get("type", "")
+        ctx = err.get("ctx") or {}
+        if kind == "string_too_short" or (kind == "value_error" and "blank" in str(err.get("msg", ""))):
+            parts.append(f"the {where} must not be empty")
+        elif kind == "string_too_long":
+            parts.append(f"the {where} is longer than {ctx.get('max_length', 'allowed')} characters")
+        elif kind == "greater_than_equal" and "ge" in ctx:
+            parts.append(f"the {where} must be at least {ctx['ge']}")
+        elif kind == "literal_error" and "expected" in ctx:
+            parts.append(f"the {where} must be one of {ctx['expected'].replace(chr(39), '')}")
+        else:
+            parts.append(f"{where}: {err.get('msg', 'invalid')}")
     return "; ".join(parts)
 
 

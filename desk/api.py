@@ -178,7 +178,7 @@ class CentralClient:
         except requests.exceptions.SSLError as exc:
             raise TransportError(f"{what}: TLS failed ({type(exc).__name__}); check the CA bundle") from exc
         except requests.exceptions.ConnectionError as exc:
-            raise TransportError(f"{what}: the server cannot be reached") from exc
+            raise TransportError(f"{what}: the server cannot be reached at {self.base_url}") from exc
         except requests.exceptions.RequestException as exc:
             raise TransportError(f"{what}: {type(exc).__name__}") from exc
         try:

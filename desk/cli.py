@@ -24,7 +24,7 @@ from typing import Any, Sequence
 import desk
 from desk.actions import ActionRefused
 from desk.api import ApiError, AuthError, TransportError
-from desk.masking import mask_citizen, mask_name
+from desk.masking import mask_citizen, mask_name, mask_text
 from desk.profile import Profile, ProfileError, TokenVault, WrongPassword
 from desk.store import StoreError
 from desk.wire import format_time
@@ -430,7 +430,8 @@ def _print_rows(ctx: Context, ids: Sequence[str]) -> None:
         if row.get("next_due_at") and _parse_time(row["next_due_at"]) < now:
             marks += " [overdue]"
         ctx.print(f"{row['number']}  {row['status']:<15} due {due:<16}  "
-                  f"{mask_name(clean(row.get('citizen_name') or '')):<4}  {one_line(row.get('title'), 40)}{marks}")
+                  f"{mask_name(clean(row.get('citizen_name') or '')):<4}  "
+                  f"{one_line(mask_text(clean(row.get('title')), [str(row.get('citizen_name') or '')]), 40)}{marks}")
     ctx.print(f"{len(rows)} case(s)")
 
 
@@ -438,6 +439,9 @@ def cmd_queue(ctx: Context) -> int:
     from desk.queues import queue_ids
 
     session = ctx.open()
+    if ctx.args.name == "station" and not session.actor.is_supervisor:
+        raise CliError("`desk queue station` is for station chiefs (supervisors); "
+                       "try `desk queue mine` or `desk queue unclaimed`", EXIT_USAGE)
     ids = queue_ids(session.store, ctx.args.name, session.actor, ctx.now())
     _print_rows(ctx, ids)
     return EXIT_OK
@@ -467,8 +471,12 @@ def cmd_show(ctx: Context) -> int:
     units, officers = _names(ctx)
     c = shown.get("citizen") or {}
     assignee = case.get("assignee_id")
+    # Citizens write their numbers and names into the text too; mask those the way
+    # the citizen fields are, unless the officer revealed them.
+    full_name = str((case.get("citizen") or {}).get("name") or "")
+    text = (lambda t: clean(t)) if ctx.args.reveal else (lambda t: mask_text(clean(t), [full_name]))
     ctx.print(f"{case['number']}  {case['kind']}  {case['status']}  (version {case.get('version')})")
-    ctx.print(f"title:    {one_line(case.get('title'), 200)}")
+    ctx.print(f"title:    {one_line(text(case.get('title')), 200)}")
     ctx.print(f"citizen:  {clean(c.get('name'))}  {clean(c.get('phone'))}  {clean(c.get('id_number'))}")
     ctx.print(f"unit:     {clean(units.get(case.get('unit_id'), case.get('unit_id')))}")
     ctx.print(f"assignee: {clean(officers.get(assignee, assignee)) if assignee else 'unclaimed'}")
@@ -482,7 +490,7 @@ def cmd_show(ctx: Context) -> int:
     if case.get("pending_ops") or case.get("conflicts"):
         ctx.print(f"local:    {case.get('pending_ops', 0)} pending, {case.get('conflicts', 0)} conflict(s)")
     ctx.print("")
-    for line in clean(case.get("body")).splitlines() or [""]:
+    for line in text(case.get("body")).splitlines() or [""]:
         ctx.print(f"  {line}")
     ctx.print("")
     for entry in case.get("entries") or []:
@@ -492,13 +500,14 @@ def cmd_show(ctx: Context) -> int:
         if entry.get("late"):
             mark += " [late]"
         who = clean(entry.get("author_name") or officers.get(entry.get("author_id"), "") or "")
-        body = one_line(entry.get("body"), 100)
+        body = one_line(text(entry.get("body")), 100)
         data = entry.get("data") or {}
         if not body and data.get("to"):
             body = f"-> {data['to']}"
         elif not body and data.get("field"):
             body = f"revealed {data['field']}"
-        ctx.print(f"{local_time(entry.get('performed_at'))}  {entry['type']:<15} {who}: {body}{mark}")
+        said = f"{who}: {body}" if who and body else (who or body)
+        ctx.print(f"{local_time(entry.get('performed_at'))}  {entry['type']:<15} {said}{mark}".rstrip())
     return EXIT_OK
 
 
@@ -669,9 +678,10 @@ def main(argv: Sequence[str] | None = None, *, out=None, err=None, stdin=None) -
     elif rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     ctx = Context(args, out, err, stdin or sys.stdin)
-    if not logging.getLogger().handlers:
+    if args.command != "central" and not logging.getLogger().handlers:
         # Warnings the officer must see are printed by the commands themselves; the
-        # library's log lines would only repeat them on every run.
+        # library's log lines would only repeat them on every run. The server sets up
+        # its own request log on stderr, which this would silence.
         logging.basicConfig(level=logging.ERROR, format="desk: %(message)s")
     try:
         return COMMANDS[args.command](ctx)

@@ -8,7 +8,8 @@ the field. The forms follow the platform's published style (`41082319××××786
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+import re
+from typing import Any, Iterable, Mapping
 
 MASK = "*"
 
@@ -57,4 +58,22 @@ def mask_citizen(citizen: Mapping[str, Any] | None, revealed: frozenset[str] | s
     for field, masker in maskers.items():
         if field in out and field not in revealed:
             out[field] = masker(str(out[field] or ""))
+    return out
+
+
+# Citizens write their numbers into the text too ("电话13767749627"). Mainland mobiles
+# and 15/18-character ID numbers are told apart from other digits by length and by not
+# touching further digits; office landlines (0351-...) stay readable on purpose.
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")
+
+
+def mask_text(text: str, names: Iterable[str] = ()) -> str:
+    """Free text with ID numbers, mobile numbers and the given full names masked the
+    way the citizen fields are (names shorter than two characters are left alone: one
+    character would hide too much ordinary text)."""
+    out = _ID_IN_TEXT.sub(lambda m: mask_id(m.group(1)), text or "")
+    out = _MOBILE_IN_TEXT.sub(lambda m: mask_phone(m.group(1)), out)
+    for name in sorted({n.strip() for n in names if n and len(n.strip()) >= 2}, key=len, reverse=True):
+        out = out.replace(name, mask_name(name))
     return out

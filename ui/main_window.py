@@ -272,6 +272,9 @@ class MainWindow(QMainWindow):
         self.notifications.append((title, message))
         if self.tray is not None and QSystemTrayIcon.supportsMessages():
             self.tray.showMessage(title, message, icon("app"), 8000)
+        else:
+            # Without a tray the status bar carries it, so the warning is not lost.
+            self.statusBar().showMessage(f"{title}: {message}", 15000)
 
     # ------------------------------------------------------------ state persistence
 
@@ -299,8 +302,10 @@ class MainWindow(QMainWindow):
             # it stays in view when the table is narrow.
             hh = self.table.horizontalHeader()
             hh.moveSection(hh.visualIndex(CLOCK_COLUMN), 1)
-        last = str(s.value("window/last_queue", "mine"))
-        item = self.queue_items.get(last) or self.queue_items["mine"]
+        # A chief's own queue is mostly empty: the station's review is where the day starts.
+        first = supervision_hook.SUPERVISION if self.actor.is_supervisor else "mine"
+        last = str(s.value("window/last_queue", first))
+        item = self.queue_items.get(last) or self.queue_items[first]
         self.queue_list.setCurrentItem(item)
 
     def save_state(self) -> None:
@@ -529,6 +534,11 @@ class MainWindow(QMainWindow):
         def done(result):
             if on_done is not None:
                 on_done(result)
+            # The action is in the cache now; the officer is told where it stands.
+            self.statusBar().showMessage(
+                self.tr("Saved. It is sent to the server with the next sync.")
+                if self.online_state in ("idle", "syncing", "connecting") else
+                self.tr("Saved offline. It is sent when the server can be reached."), 6000)
             self.refresh()
 
         def failed(error: BaseException):
@@ -537,7 +547,10 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(error.message, 8000)
             else:
                 log.error("action failed: %s", type(error).__name__)
-                self.case_pane.show_refusal(str(error))
+                message = self.tr("The action could not be saved: %1").replace(
+                    "%1", str(error) or type(error).__name__)
+                self.case_pane.show_refusal(message)
+                self.statusBar().showMessage(message, 8000)
 
         self.runner.run(fn, done, failed)
 

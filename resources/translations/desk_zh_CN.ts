@@ -601,6 +601,18 @@
         <translation>待领取</translation>
     </message>
     <message>
+        <source>Saved. It is sent to the server with the next sync.</source>
+        <translation>已保存，将在下次同步时发送到服务器。</translation>
+    </message>
+    <message>
+        <source>Saved offline. It is sent when the server can be reached.</source>
+        <translation>已离线保存，连上服务器后自动发送。</translation>
+    </message>
+    <message>
+        <source>The action could not be saved: %1</source>
+        <translation>操作未能保存：%1</translation>
+    </message>
+    <message>
         <source>Decline to accept</source>
         <translation>不予受理</translation>
     </message>
@@ -1114,6 +1126,10 @@
         <translation>即将超期阈值：</translation>
     </message>
     <message>
+        <source>Export:</source>
+        <translation>导出：</translation>
+    </message>
+    <message>
         <source>Overdue list</source>
         <translation>超期清单</translation>
     </message>
@@ -1289,6 +1305,10 @@
             <numerusform>%n 星</numerusform>
         </translation>
     </message>
+    <message>
+        <source>Select one or more cases (or an officer&apos;s row) in the list first.</source>
+        <translation>请先在列表中选择一个或多个案件（或某位民警所在行）。</translation>
+    </message>
     <message numerus="yes">
         <source>Urge %n case(s)</source>
         <translation>
@@ -1306,8 +1326,24 @@
         </translation>
     </message>
     <message>
+        <source>Urged %1 case(s); sent with the next sync.</source>
+        <translation>已督办 %1 件案件，将在下次同步时发送。</translation>
+    </message>
+    <message>
+        <source>Reassigned %1 case(s); sent with the next sync.</source>
+        <translation>已改派 %1 件案件，将在下次同步时发送。</translation>
+    </message>
+    <message>
         <source>Export</source>
         <translation>导出</translation>
+    </message>
+    <message>
+        <source>The export failed: %1</source>
+        <translation>导出失败：%1</translation>
+    </message>
+    <message>
+        <source>Exported to %1</source>
+        <translation>已导出到 %1</translation>
     </message>
     <message numerus="yes">
         <source>%1 to %2 (%n day(s))</source>

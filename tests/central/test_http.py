@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from tests.central.conftest import intake
+from tests.central.conftest import intake, op
 from tests.central.server_fixture import start_server
 from tests.central.tiny_seed import TinySeed
 
@@ -177,3 +177,40 @@ def test_openapi_is_served(server):
                  "/api/v1/summary", "/api/v1/intake", "/api/v1/attachments/{attachment_id}"):
         assert path in paths
     assert "ChangesResponse" in json.dumps(r.json()["components"])
+
+
+def test_text_that_is_not_unicode_and_impossible_times_are_refused_not_500(server, login):
+    officer = login("officer1")
+    case = intake(server)
+    officer.push(op(case["id"], "claim"))
+    # A lone surrogate is valid JSON but no UTF-8 text: it cannot be stored or hashed.
+    raw = json.dumps({"ops": [op(case["id"], "note", {"body": "打过电话"})]}).replace(
+        "\\u6253", "\\ud800").encode()
+    r = officer.http.post(officer.url("/ops"), data=raw, headers={"Content-Type": "application/json"})
+    _is_problem(r, 400, "malformed_json")
+    # A proper pair (an emoji spelled as two escapes) is ordinary text.
+    raw = json.dumps({"ops": [op(case["id"], "note", {"body": "好的\U0001F600"})]}).encode()
+    assert b"\\ud83d" in raw
+    r = officer.http.post(officer.url("/ops"), data=raw, headers={"Content-Type": "application/json"})
+    assert r.status_code == 200 and r.json()["results"][0]["outcome"] == "applied", r.text
+    gateway = {"Authorization": f"Bearer {server.gateway_token}"}
+    for when in ("9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z"):
+        r = requests.post(f"{server.api}/intake", headers=gateway, timeout=30,
+                          json={"kind": "tip", "title": "t", "body": "b", "received_at": when})
+        assert "received_at" in _is_problem(r, 422, "validation_failed")["detail"]
+
+
+def test_a_server_bug_is_a_problem_500_and_its_log_holds_no_personal_data(server, login, caplog, monkeypatch):
+    caplog.set_level("INFO", logger="central")
+    officer = login("officer1")
+
+    def broken(*args, **kwargs):
+        raise ValueError("citizen 独特姓名 13912345678 wrote 秘密内容")
+
+    monkeypatch.setattr(server.service, "summary", broken)
+    body = _is_problem(officer.get("/summary"), 500, "internal_error")
+    assert "13912345678" not in json.dumps(body, ensure_ascii=False)
+    text = caplog.text
+    assert "unhandled error on GET /api/v1/summary: ValueError" in text and "broken" in text
+    for secret in ("独特姓名", "13912345678", "秘密内容"):
+        assert secret not in text

@@ -139,3 +139,34 @@ def test_demo_seed_goes_through_the_op_engine_without_a_failure(tmp_path, caplog
             assert conn.execute("SELECT COUNT(*) FROM cases").fetchone()[0] == total
     finally:
         again.close()
+
+
+def test_desk_central_logs_each_request_to_stderr_without_personal_data(tmp_path):
+    # Run through the `desk` CLI, which quiets the library logs of the officer's
+    # commands: the server's request log must survive that.
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "desk.cli", "central", "--db", str(tmp_path / "c.sqlite"), "--seed", "empty",
+         "--host", "127.0.0.1", "--port", str(port), "--gateway-token", "gw"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=str(ROOT))
+    try:
+        url = _wait_for_url(proc)
+        r = requests.post(f"{url}/api/v1/sessions", headers={"X-Device-Id": "d1"},
+                          json={"username": "officer1", "password": "demo-pass"}, timeout=30)
+        assert r.status_code == 201
+        r = requests.post(f"{url}/api/v1/intake", headers={"Authorization": "Bearer gw"}, timeout=30,
+                          json={"kind": "tip", "title": "线索", "body": "有人在路口贩卖假证",
+                                "citizen": {"name": "独特姓名", "phone": "13912345678"},
+                                "unit_id": r.json()["officer"]["unit_id"]})
+        assert r.status_code == 201
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        stderr = proc.stderr.read()
+        assert "POST /api/v1/sessions 201" in stderr and "POST /api/v1/intake 201" in stderr
+        for secret in ("有人在路口", "独特姓名", "13912345678", "demo-pass", "Traceback"):
+            assert secret not in stderr
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

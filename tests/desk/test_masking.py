@@ -29,3 +29,17 @@ def test_masks_keep_length_and_hide_the_middle(value):
         assert len(masked) == len(value)
         if len(value) >= 3:
             assert masked != value or set(value) <= {"*"}
+
+
+def test_mask_text_masks_numbers_and_names_written_into_text():
+    from desk.masking import mask_text
+
+    text = "我是张伟明，电话13912345678，身份证41082319900101999X，旧证410823900101786，座机0351-4567890"
+    out = mask_text(text, ["张伟明"])
+    assert out == ("我是张**，电话139****5678，身份证41082319********9X，旧证41082390*****86，"
+                   "座机0351-4567890")
+    # Digits that are part of longer numbers (a ticket, an order) are not phone numbers.
+    assert mask_text("罚单号 2139123456789 订单139123456780") == "罚单号 2139123456789 订单139123456780"
+    # A one-character name would hide too much ordinary text.
+    assert mask_text("王先生来电", ["王"]) == "王先生来电"
+    assert mask_text("", ["张伟明"]) == ""

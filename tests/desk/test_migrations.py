@@ -157,3 +157,49 @@ def test_migration_4_gives_every_queue_a_covering_index_on_a_version_3_database(
         for plan in query_plans(store, actor, now).values():
             assert all("COVERING INDEX" in line for line in plan if "local_cases" in line), plan
     store.close()
+
+
+def test_migration_5_indexes_the_period_figures_on_a_version_4_database(tmp_path):
+    from desk import supervision
+
+    now = datetime(2026, 3, 6, 14, 0, tzinfo=timezone.utc)
+    k = key()
+    conn = raw_connection(tmp_path / "c.db", k)
+    schema.migrate(conn, target=4)
+    rows = [  # id, unit, status, closed_at
+        ("open-1", "s1", "in_progress", None), ("declined", "s1", "declined", None),
+        ("closed-recent", "s1", "closed", "2026-03-01T00:00:00.000000Z"),
+        ("closed-old", "s1", "closed", "2025-10-01T00:00:00.000000Z"),
+        ("other-unit", "s2", "new", None),
+    ]
+    for n, (case_id, unit, status, closed) in enumerate(rows):
+        conn.execute("INSERT INTO local_cases (id, number, status, unit_id, assignee_id, closed_at, data) "
+                     "VALUES (?, ?, ?, ?, 'o1', ?, '{}')", (case_id, f"SX{n:06d}", status, unit, closed))
+    old_plan = [r[3] for r in conn.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM local_cases WHERE unit_id = 's1' "
+        "AND (closed_at IS NULL OR closed_at >= '2026-02-01')")]
+    assert any("local_cases_unit_queue (unit_id=?)" in line for line in old_plan), old_plan
+    conn.close()
+
+    store = Store.open(tmp_path / "c.db", k)  # runs migration 5
+    assert schema.version(store.conn) == 5
+    names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "local_cases_closed" in names
+    period = {"unit": "s1", "closed": "2026-02-01T00:00:00.000000Z"}
+    got = store.read(f"SELECT l.id FROM local_cases AS l WHERE {supervision._PERIOD_CASES} "
+                     f"ORDER BY l.id", period)
+    assert [r[0] for r in got] == ["closed-recent", "declined", "open-1"], "version-4 rows are found"
+    plans = supervision.query_plans(store)
+    for name in ("clocks", "ratings"):
+        inner = [line for line in plans[name] if "local_cases (" in line or "local_cases USING" in line]
+        # Two ranges of the period index, never a walk over the unit's whole history.
+        assert sum("COVERING INDEX local_cases_closed" in line for line in inner) == 2, plans[name]
+        assert not any("unit_queue" in line or line.startswith(("SCAN l", "SCAN local_cases"))
+                       for line in plans[name]), plans[name]
+    assert all("COVERING INDEX local_cases_assignee_queue" in line
+               for line in plans["my_commitments"]), plans["my_commitments"]
+    # The queues keep their covering indexes with the new one beside them.
+    for actor in (OFFICER, CHIEF):
+        for plan in query_plans(store, actor, now).values():
+            assert all("COVERING INDEX" in line for line in plan if "local_cases" in line), plan
+    store.close()

@@ -145,3 +145,40 @@ def test_cli_show_strips_terminal_control_from_citizen_text(tmp_path, env, serve
     assert "第一行" in out and "<b>第二行</b>" in out
     rows = ok("queue", "unclaimed")
     assert "\x1b" not in rows and "正常标题" in rows
+
+
+def test_cli_human_output_is_clear(tmp_path, env, server):
+    unit = harness.officer_unit(server, "officer1")
+    case = harness.intake(server, unit, title="张伟明的身份证进度",
+                          body="我是张伟明，电话13912345678，身份证140105199001011234，所里座机0351-4567890。")
+    ok("login", "--server", server.url, "--username", "officer1")
+    ok("sync")
+    number = case["number"]
+
+    # Numbers and the citizen's name written into the text are masked like the fields.
+    out = ok("show", number)
+    assert "张伟明" not in out and "13912345678" not in out and "140105199001011234" not in out
+    assert "139****5678" in out and "14010519********34" in out and "0351-4567890" in out
+    rows = ok("queue", "unclaimed")
+    assert "张伟明" not in rows and "张**的身份证进度" in rows
+    revealed = ok("show", number, "--reveal")
+    assert "电话13912345678" in revealed and "我是张伟明" in revealed
+
+    # An entry without text is the author alone, no dangling colon.
+    ok("claim", number)
+    claim_line = next(line for line in ok("show", number).splitlines() if " claim " in line)
+    assert not claim_line.rstrip(" ").split("[")[0].rstrip().endswith(":"), claim_line
+
+    # The station queue belongs to supervisors, and says so in one line.
+    code, out, err = run("queue", "station")
+    assert code == cli.EXIT_USAGE and out == ""
+    assert err.count("\n") == 1 and "supervisors" in err
+
+    # Refusals are one line in plain words, never pydantic's.
+    for argv, words in ((["note", number, "--body", "   "], "must not be empty"),
+                        (["status", number, "bogus"], "new status must be one of"),
+                        (["callback", number, "--outcome", "busy", "--body", "未接", "--duration", "-1"],
+                         "duration must be at least 0")):
+        code, out, err = run(*argv)
+        assert code == cli.EXIT_REFUSED, (argv, out, err)
+        assert err.count("\n") == 1 and words in err and "Input should" not in err, err

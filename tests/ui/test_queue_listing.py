@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 
 from desk import queues
 from ui.clockfmt import utcnow
-from ui.queue.model import COLUMN_INDEX
+from ui.queue.model import COLUMN_INDEX, COLUMNS
 
 from tests.ui.conftest import login
 from tests.ui.test_workflow import choose_queue, select_case
@@ -64,3 +64,80 @@ def test_rows_are_read_again_after_local_work(qtbot, desk_app, server):
     idle(qtbot, window)
     row = window.model.row_of(case_id)
     assert window.model.index(row, COLUMN_INDEX["sync"]).data() == "Not sent"
+
+
+def _rows(n):
+    return {f"c{i}": {"id": f"c{i}", "number": f"SX{i:012d}", "kind": "tip", "title": f"标题\n{i}",
+                      "citizen_name": "张伟明", "citizen_phone": "13912345678",
+                      "status": "waiting_citizen" if i % 3 == 0 else "new", "assignee_id": None,
+                      "received_at": "2020-01-01T02:30:00Z", "next_due_at": "2020-01-02T02:30:00Z",
+                      "next_clock": "reply", "provisional": False, "pending_ops": i % 2, "conflicts": 0}
+            for i in range(n)}
+
+
+def test_cells_are_formatted_once_per_read_and_answer_every_role(qapp):
+    from ui.queue.model import CaseIdRole, ClockStateRole, SyncMarkRole, QueueModel
+
+    rows = _rows(1000)
+    reads = []
+
+    def fetch(ids):
+        reads.append(list(ids))
+        return [rows[i] for i in ids if i in rows]
+
+    model = QueueModel(fetch)
+    model.set_ids(list(rows))
+    title, clock, sync = COLUMN_INDEX["title"], COLUMN_INDEX["clock"], COLUMN_INDEX["sync"]
+    assert model.index(500, title).data() == "标题 500"
+    assert model.index(500, title).data(Qt.ItemDataRole.ToolTipRole) == "标题 500"
+    assert model.index(500, COLUMN_INDEX["number"]).data(Qt.ItemDataRole.ToolTipRole) is None
+    assert model.index(500, COLUMN_INDEX["citizen"]).data() == "张** 139****5678"
+    assert model.index(501, sync).data() == "Not sent"
+    assert model.index(501, title).data(SyncMarkRole) == "pending"
+    assert model.index(501, clock).data(SyncMarkRole) == "pending"
+    assert model.index(501, clock).data(CaseIdRole) == "c501"
+    assert model.index(501, title).data(ClockStateRole) is None
+    assert model.index(501, clock).data(ClockStateRole) == "paused"
+    assert model.index(502, clock).data(ClockStateRole) == "overdue"
+    assert model.index(502, clock).data(Qt.ItemDataRole.ForegroundRole).color().name() == "#b3261e"
+    assert model.index(501, clock).data(Qt.ItemDataRole.ToolTipRole).startswith(model.index(501, clock).data())
+    assert model.index(501, clock).data(Qt.ItemDataRole.FontRole) is None
+    assert model.index(501, title).data(Qt.ItemDataRole.ForegroundRole) is None
+    assert model.index(501, clock).data(Qt.ItemDataRole.DecorationRole) is None
+    assert model.index(1000, title).data() is None and model.index(-1, -1).data() is None
+    assert len(reads) == 1
+    # Every cell of the block is answered from what was read, whatever the view asks.
+    for case_id in reads[0]:
+        for c in range(len(COLUMNS)):
+            for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole,
+                         Qt.ItemDataRole.ToolTipRole, ClockStateRole):
+                model.index(model.row_of(case_id), c).data(role)
+    assert len(reads) == 1
+    model.mark_stale(["c500"])
+    rows["c500"]["title"] = "新标题"
+    assert model.index(500, title).data() == "新标题"
+    assert reads[-1] == ["c500"]
+
+
+def test_a_tick_repaints_only_the_clock_cells_read_since_the_last_tick(qapp):
+    from datetime import timedelta
+
+    from ui.queue.model import QueueModel
+
+    rows = _rows(1000)
+    model = QueueModel(lambda ids: [rows[i] for i in ids if i in rows])
+    model.set_ids(list(rows))
+    clock = COLUMN_INDEX["clock"]
+    changed = []
+    model.dataChanged.connect(lambda tl, br, roles=(): changed.append((tl.row(), tl.column(), br.row(), br.column())))
+    model.tick()
+    assert changed == []  # nothing shown yet: nothing to repaint
+    for r in range(300, 330):
+        model.index(r, clock).data()
+    before = model.index(301, clock).data()
+    model.tick(model.now + timedelta(days=2))
+    assert changed == [(300, clock, 329, clock)]
+    assert model.index(301, clock).data() != before  # read again, not the stale text
+    changed.clear()
+    model.tick()
+    assert changed == [(301, clock, 301, clock)]

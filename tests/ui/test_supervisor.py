@@ -26,8 +26,13 @@ def open_window(qtbot, desk_app, server, username):
 
 def show_supervision(qtbot, window):
     view = window.supervision.view
+    item = window.queue_items[SUPERVISION]
     with qtbot.waitSignal(view.sig_refreshed, timeout=20000):
-        window.queue_list.setCurrentItem(window.queue_items[SUPERVISION])
+        if window.queue_list.currentItem() is item:
+            # A chief's window opens on this view; read it again after the first sync.
+            view.refresh()
+        else:
+            window.queue_list.setCurrentItem(item)
     assert window.middle.currentWidget() is view
     return view
 

@@ -41,20 +41,31 @@ COLUMNS: tuple[tuple[str, str, str | None], ...] = (
 COLUMN_INDEX = {key: i for i, (key, _, _) in enumerate(COLUMNS)}
 CLOCK_COLUMN = COLUMN_INDEX["clock"]
 
-BLOCK = 200
+BLOCK = 100
 
 # Built once: the view asks for flags and data of every visible cell at every paint, and
 # combining Qt's enum members costs more than the rest of the call.
 _CELL_FLAGS = (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                | Qt.ItemFlag.ItemNeverHasChildren)
-_CELL_ROLES = frozenset(int(r) for r in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
-                                          Qt.ItemDataRole.ForegroundRole))
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_CASE_ID = int(CaseIdRole)
+_CLOCK_STATE = int(ClockStateRole)
+_SYNC_MARK = int(SyncMarkRole)
+# The roles a cell answers; the delegate's questions about fonts, alignment, icons and
+# check boxes are answered None before anything else is looked at.
+_ROLES = frozenset((_DISPLAY, _TOOLTIP, _FOREGROUND, _CASE_ID, _CLOCK_STATE, _SYNC_MARK))
+_NCOLUMNS = len(COLUMNS)
+_NO_VALUES = (None,) * _NCOLUMNS
+_TIP_COLUMNS = frozenset((COLUMN_INDEX["title"], COLUMN_INDEX["service"]))
 
 STATE_COLOURS = {
     OVERDUE: QColor("#b3261e"),
     DUE_SOON_STATE: QColor("#a15c00"),
     PAUSED: QColor("#5f6368"),
 }
+_STATE_BRUSHES = {state: QBrush(colour) for state, colour in STATE_COLOURS.items()}
 
 
 class QueueModel(QAbstractTableModel):
@@ -68,9 +79,13 @@ class QueueModel(QAbstractTableModel):
         self._ids: list[str] = []
         self._row_of: dict[str, int] = {}
         self._cache: dict[str, dict] = {}
-        # Each clock cell is asked for its text, colour and state at every paint; working
-        # time is worked out once per case until the next tick or re-read.
-        self._clocks: dict[str, tuple[str, str, bool]] = {}
+        # What each cell answers, per role, formatted once when its row is read: the view
+        # asks every visible cell several questions at every paint, and scrolling through
+        # a long queue must not format, translate or mask anything twice.
+        self._cells: dict[str, dict[int, tuple]] = {}
+        # The clock cell per role, apart because it changes at every tick; working time is
+        # worked out once per case until the next tick or re-read.
+        self._clocks: dict[str, dict[int, Any]] = {}
         self.formatter = ClockFormatter()
         self.officer_names: dict[str, str] = {}
         self.service_names: dict[str, str] = {}
@@ -94,8 +109,10 @@ class QueueModel(QAbstractTableModel):
         self._row_of = {case_id: i for i, case_id in enumerate(self._ids)}
         if keep_rows:
             self._cache = {k: v for k, v in self._cache.items() if k in self._row_of}
+            self._cells = {k: v for k, v in self._cells.items() if k in self._row_of}
         else:
             self._cache = {}
+            self._cells = {}
         self._clocks = {}
         self.endResetModel()
         self.sig_ids_changed.emit()
@@ -115,6 +132,7 @@ class QueueModel(QAbstractTableModel):
         self._row_of = new_row
         if not keep_rows:
             self._cache = {}
+            self._cells = {}
             self._clocks = {}
         self.changePersistentIndexList(old_indexes, new_indexes)
         self.layoutChanged.emit()
@@ -124,6 +142,7 @@ class QueueModel(QAbstractTableModel):
         """Drop cached rows (all when ids is None) and repaint them."""
         if ids is None:
             self._cache.clear()
+            self._cells.clear()
             self._clocks.clear()
             if self._ids:
                 self.dataChanged.emit(self.index(0, 0),
@@ -131,18 +150,22 @@ class QueueModel(QAbstractTableModel):
             return
         for case_id in ids:
             self._cache.pop(case_id, None)
+            self._cells.pop(case_id, None)
             self._clocks.pop(case_id, None)
             row = self._row_of.get(case_id)
             if row is not None:
                 self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
     def tick(self, now: datetime | None = None) -> None:
-        """Advance the live countdowns: only the clock column changes."""
+        """Advance the live countdowns: only the clock column changes, and only in the
+        rows whose clock was read since the last tick (the ones on screen); any other
+        row's clock is worked out fresh when it is first read."""
         self.now = now or utcnow()
-        self._clocks.clear()
-        if self._ids:
-            self.dataChanged.emit(self.index(0, CLOCK_COLUMN),
-                                  self.index(len(self._ids) - 1, CLOCK_COLUMN))
+        rows = [r for r in map(self._row_of.get, self._clocks) if r is not None]
+        self._clocks = {}
+        if rows:
+            self.dataChanged.emit(self.index(min(rows), CLOCK_COLUMN),
+                                  self.index(max(rows), CLOCK_COLUMN))
 
     def set_reference(self, formatter: ClockFormatter, reference) -> None:
         self.formatter = formatter
@@ -175,7 +198,8 @@ class QueueModel(QAbstractTableModel):
         for case_id in block:
             # A case that vanished between the query and the read shows as an empty row
             # until the next refresh, instead of being read again on every paint.
-            self._cache.setdefault(case_id, {"id": case_id})
+            data = self._cache.setdefault(case_id, {"id": case_id})
+            self._cells[case_id] = self._render(data)
 
     # ------------------------------------------------------------ Qt model API
 
@@ -196,40 +220,54 @@ class QueueModel(QAbstractTableModel):
             return Qt.ItemFlag.NoItemFlags
         return _CELL_FLAGS
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._ids) or index.column() >= len(COLUMNS):
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
+        # Called for every visible cell and role at every paint: keep it to lookups.
+        if role not in _ROLES:
             return None
-        if role == CaseIdRole:
-            return self._ids[index.row()]
-        if role not in _CELL_ROLES and role != ClockStateRole and role != SyncMarkRole:
+        r = index.row()
+        c = index.column()
+        ids = self._ids
+        if r < 0 or r >= len(ids) or c < 0 or c >= _NCOLUMNS:
             return None
-        row = self.row_data(index.row())
-        if row is None:
-            return None
-        key = COLUMNS[index.column()][0]
-        if role == SyncMarkRole:
-            return _sync_mark(row)
-        if key == "clock":
-            clock = self._clocks.get(row["id"])
+        case_id = ids[r]
+        if role == _CASE_ID:
+            return case_id
+        if c == CLOCK_COLUMN and role != _SYNC_MARK:
+            clock = self._clocks.get(case_id)
             if clock is None:
-                clock = self._clocks[row["id"]] = self.formatter.row_clock(row, self.now)
-            clock_text, state, provisional = clock
-            if role == ClockStateRole:
-                return state
-            if role == Qt.ItemDataRole.ForegroundRole:
-                colour = STATE_COLOURS.get(state)
-                return QBrush(colour) if colour is not None else None
-            if provisional and clock_text:
-                clock_text += " " + QCoreApplication.translate("QueueModel", "(provisional)")
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return clock_text + "\n" + text.format_local(row.get("next_due_at"), self.formatter.zone)
-            return clock_text
-        if role == ClockStateRole or role == Qt.ItemDataRole.ForegroundRole:
-            return None
-        value = self._display(key, row)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return value if key in ("title", "service") else None
-        return value
+                clock = self._clock_cell(r)
+            return clock[role]
+        cells = self._cells.get(case_id)
+        if cells is None:
+            cells = self._row_cells(r)
+        return cells[role][c]
+
+    def _row_cells(self, row: int) -> dict[int, tuple]:
+        case_id = self._ids[row]
+        cells = self._cells.get(case_id)
+        if cells is None:
+            # Reading the block renders the whole block, so this is rare.
+            data = self.row_data(row) or {"id": case_id}
+            cells = self._cells.get(case_id) or self._render(data)
+            self._cells[case_id] = cells
+        return cells
+
+    def _render(self, row: dict) -> dict[int, tuple]:
+        display = tuple("" if key == "clock" else self._display(key, row) for key, _, _ in COLUMNS)
+        tips = tuple(value if c in _TIP_COLUMNS else None for c, value in enumerate(display))
+        return {_DISPLAY: display, _TOOLTIP: tips, _FOREGROUND: _NO_VALUES,
+                _CLOCK_STATE: _NO_VALUES, _SYNC_MARK: (_sync_mark(row),) * _NCOLUMNS}
+
+    def _clock_cell(self, row: int) -> dict[int, Any]:
+        data = self.row_data(row) or {"id": self._ids[row]}
+        clock_text, state, provisional = self.formatter.row_clock(data, self.now)
+        if provisional and clock_text:
+            clock_text += " " + QCoreApplication.translate("QueueModel", "(provisional)")
+        tip = clock_text + "\n" + text.format_local(data.get("next_due_at"), self.formatter.zone)
+        cell = {_DISPLAY: clock_text, _TOOLTIP: tip, _FOREGROUND: _STATE_BRUSHES.get(state),
+                _CLOCK_STATE: state}
+        self._clocks[self._ids[row]] = cell
+        return cell
 
     def _display(self, key: str, row: dict) -> str:
         if key == "number":

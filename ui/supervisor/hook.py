@@ -41,7 +41,7 @@ class SupervisionHook(QObject):
             self.view = SupervisorView(window.context)
             self.view.sig_open_case.connect(window.open_case)
             window.middle.addWidget(self.view)
-            self.item = QListWidgetItem(icon("station"), QCoreApplication.translate("Supervision", "Supervision"))
+            self.item = QListWidgetItem(icon("urge"), QCoreApplication.translate("Supervision", "Supervision"))
             self.item.setData(Qt.ItemDataRole.UserRole, SUPERVISION)
             outbox_row = window.queue_list.row(window.queue_items["outbox"])
             window.queue_list.insertItem(outbox_row, self.item)
@@ -67,8 +67,11 @@ class SupervisionHook(QObject):
         log.error("clock warnings failed: %s", type(error).__name__)
 
     def raise_warnings(self, warnings: list) -> None:
-        if self.window.closed or not warnings:
+        if self.window.closed:
             return
+        if self.view is not None and self.window.middle.currentWidget() is self.view:
+            # The view is computed from the cache, which the sync has just changed.
+            self.view.refresh()
         soon = [w for w in warnings if w.level == supervision.DUE_SOON]
         overdue = [w for w in warnings if w.level == supervision.OVERDUE]
         if soon:
@@ -79,8 +82,6 @@ class SupervisionHook(QObject):
             self.window.notify(QCoreApplication.translate("Supervision", "Overdue"),
                                QCoreApplication.translate("Supervision", "%n case(s) went overdue: ", None, len(overdue))
                                + ", ".join(w.number for w in overdue[:5]))
-        if self.view is not None and self.window.middle.currentWidget() is self.view:
-            self.view.refresh()
 
 
 def install(window) -> SupervisionHook:

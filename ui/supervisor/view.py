@@ -11,7 +11,7 @@ import logging
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt, QT_TRANSLATE_NOOP, Signal
+from PySide6.QtCore import QCoreApplication, QItemSelectionModel, Qt, QT_TRANSLATE_NOOP, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
     QPushButton, QSpinBox, QSplitter, QStackedWidget, QTableView, QTabWidget, QTreeWidget,
@@ -95,7 +95,11 @@ class SupervisorView(QWidget):
         self.board: supervision.Dashboard | None = None
         self.busy = False
         self._again = False
+        self._after_refresh = ""
         self.exec_dialog = lambda dialog: bool(dialog.exec())
+        # Tests replace these two with answers of their own.
+        self.ask_save_path = lambda name, pattern: QFileDialog.getSaveFileName(
+            self, QCoreApplication.translate("Supervision", "Export"), name, pattern)[0]
         self.setObjectName("supervisorView")
 
         layout = QVBoxLayout(self)
@@ -128,10 +132,15 @@ class SupervisorView(QWidget):
         layout.addLayout(controls)
 
         exports = QHBoxLayout()
+        # Short captions under one "Export:" label keep the view narrow enough to sit
+        # beside the case pane without widening the window.
+        exports.addWidget(QLabel(QCoreApplication.translate("Supervision", "Export:")))
         self.export_buttons: dict[tuple[str, str], QPushButton] = {}
         for kind, caption in (("overdue", QCoreApplication.translate("Supervision", "Overdue list")), ("compliance", QCoreApplication.translate("Supervision", "Compliance"))):
             for fmt in ("csv", "pdf"):
-                button = QPushButton(QCoreApplication.translate("Supervision", "Export %1 (%2)").replace("%1", caption).replace("%2", fmt.upper()))
+                button = QPushButton(f"{caption} {fmt.upper()}")
+                button.setAccessibleName(QCoreApplication.translate("Supervision", "Export %1 (%2)")
+                                         .replace("%1", caption).replace("%2", fmt.upper()))
                 button.clicked.connect(lambda _=False, k=kind, f=fmt: self._ask_export(k, f))
                 exports.addWidget(button)
                 self.export_buttons[(kind, fmt)] = button
@@ -159,6 +168,11 @@ class SupervisorView(QWidget):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree.setAccessibleName(QCoreApplication.translate("Supervision", "Overdue and due soon, by officer"))
         self.tree.currentItemChanged.connect(self._explain_current)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        # The title takes what room is left; number, clock, due time and state stay whole.
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(60)
         self.tree.itemDoubleClicked.connect(self._open_item)
         self.explanation = QLabel()
         self.explanation.setWordWrap(True)
@@ -265,10 +279,18 @@ class SupervisorView(QWidget):
                             QCoreApplication.translate("Supervision", "%n due soon", None, len(board.at_risk) - overdue) + " · " +
                             QCoreApplication.translate("Supervision", "Computed from the local cache at %1")
                             .replace("%1", text.format_local(board.now, self._zone())))
+        if self._after_refresh:
+            self.status.setText(self.status.text() + " · " + self._after_refresh)
+            self._after_refresh = ""
         self.sig_refreshed.emit()
 
     def _show_at_risk(self, board) -> None:
         zone = self._zone()
+        # A refresh after a sync must not drop the cases the chief has picked out.
+        selected = {i.data(0, CaseIdRole) for i in self.tree.selectedItems()} - {None}
+        current = self.tree.currentItem()
+        current_id = current.data(0, CaseIdRole) if current is not None else None
+        self.tree.blockSignals(True)
         self.tree.clear()
         for officer_id, items in supervision.group_by_officer(board.at_risk).items():
             overdue = sum(1 for i in items if i.level == supervision.OVERDUE)
@@ -282,8 +304,17 @@ class SupervisorView(QWidget):
                 child.setData(0, CaseIdRole, item.case_id)
                 child.setIcon(4, icon("overdue" if item.level == supervision.OVERDUE else "due-soon"))
                 top.addChild(child)
+                if item.case_id == current_id:
+                    # NoUpdate: restoring the cursor must not select the case as well.
+                    self.tree.setCurrentItem(child, 0, QItemSelectionModel.SelectionFlag.NoUpdate)
+                if item.case_id in selected:
+                    child.setSelected(True)
             top.setExpanded(True)
-        self.tree.resizeColumnToContents(0)
+        self.tree.blockSignals(False)
+        if self.tree.currentItem() is None:
+            self.explanation.clear()
+        for column in (0, 2, 3, 4):
+            self.tree.resizeColumnToContents(column)
 
     def _show_workload(self, board) -> None:
         zone = self._zone()
@@ -340,6 +371,8 @@ class SupervisorView(QWidget):
         if not case_id:
             self.explanation.clear()
             return
+        # The case pane beside the view shows the case, so the chief can act on it there.
+        self.sig_open_case.emit(case_id)
         zone = self._zone()
         store = self.store
         self.runner.run(lambda: supervision.explain(store, case_id),
@@ -367,9 +400,14 @@ class SupervisorView(QWidget):
 
     # ------------------------------------------------------------ acting
 
+    def _nothing_selected(self) -> None:
+        self.status.setText(QCoreApplication.translate(
+            "Supervision", "Select one or more cases (or an officer's row) in the list first."))
+
     def _ask_urge(self) -> None:
         ids = self.selected_case_ids()
         if not ids:
+            self._nothing_selected()
             return
         dialog = ReasonDialog(QCoreApplication.translate("Supervision", "Urge %n case(s)", None, len(ids)), QCoreApplication.translate("Supervision", "Message to the officer:"), self)
         if self.exec_dialog(dialog):
@@ -378,6 +416,7 @@ class SupervisorView(QWidget):
     def _ask_reassign(self) -> None:
         ids = self.selected_case_ids()
         if not ids:
+            self._nothing_selected()
             return
         ref = self.context.reference
         officers = [o for o in (ref.officers if ref else []) if o.unit_id == self.actor.unit_id]
@@ -386,7 +425,7 @@ class SupervisorView(QWidget):
             v = dialog.values()
             self.reassign(ids, v["to_officer_id"], v["reason"])
 
-    def _act_on_many(self, ids: list[str], act) -> None:
+    def _act_on_many(self, ids: list[str], act, done_text: str) -> None:
         actions = self.context.actions
 
         def work():
@@ -399,26 +438,43 @@ class SupervisorView(QWidget):
             return refused
 
         def done(refused):
+            saved = len(ids) - len(refused)
+            message = done_text.replace("%1", str(saved)) if saved else ""
             if refused:
-                self.status.setText(QCoreApplication.translate("Supervision", "%n case(s) could not be changed: ", None, len(refused))
-                                    + "; ".join(msg for _, msg in refused[:3]))
+                message = " ".join(filter(None, [message, QCoreApplication.translate(
+                    "Supervision", "%n case(s) could not be changed: ", None, len(refused))
+                    + "; ".join(msg for _, msg in refused[:3])]))
+            # Shown after the refresh, which rewrites the status line.
+            self._after_refresh = message
             self.refresh()
 
         self.runner.run(work, done, self._failed)
 
     def urge(self, ids: list[str], body: str) -> None:
-        self._act_on_many(ids, lambda actions, case_id: actions.urge(case_id, body))
+        self._act_on_many(ids, lambda actions, case_id: actions.urge(case_id, body),
+                          QCoreApplication.translate(
+                              "Supervision", "Urged %1 case(s); sent with the next sync."))
 
     def reassign(self, ids: list[str], to_officer_id: str, reason: str) -> None:
-        self._act_on_many(ids, lambda actions, case_id: actions.reassign(case_id, to_officer_id, reason))
+        self._act_on_many(ids, lambda actions, case_id: actions.reassign(case_id, to_officer_id, reason),
+                          QCoreApplication.translate(
+                              "Supervision", "Reassigned %1 case(s); sent with the next sync."))
 
     # ------------------------------------------------------------ exports
 
     def _ask_export(self, kind: str, fmt: str) -> None:
         suffix = "*.csv" if fmt == "csv" else "*.pdf"
-        path, _ = QFileDialog.getSaveFileName(self, QCoreApplication.translate("Supervision", "Export"), f"{kind}.{fmt}", suffix)
-        if path:
-            self.export_to(kind, fmt, Path(path))
+        path = self.ask_save_path(f"{kind}.{fmt}", suffix)
+        if not path:
+            return
+        try:
+            written = self.export_to(kind, fmt, Path(path))
+        except (OSError, RuntimeError, ValueError) as exc:
+            log.error("export failed: %s", type(exc).__name__)
+            self.status.setText(QCoreApplication.translate("Supervision", "The export failed: %1")
+                                .replace("%1", str(exc) or type(exc).__name__))
+            return
+        self.status.setText(QCoreApplication.translate("Supervision", "Exported to %1").replace("%1", str(written)))
 
     def export_info(self) -> export.ExportInfo:
         board = self.board
