@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import getpass
+import importlib
 import json
 import logging
 import os
@@ -294,10 +295,9 @@ def _gui_main():
     # Imported only here: the core stays free of Qt, and the terminal commands work on a
     # machine without a display or without PySide6.
     try:
-        from ui.app import main as gui_main
+        return importlib.import_module("ui.app").main
     except ImportError as exc:
         raise CliError(f"the desktop app cannot start here: {exc}") from exc
-    return gui_main
 
 
 def cmd_gui(ctx: Context) -> int:
