@@ -37,9 +37,7 @@ def held_before(case: Mapping[str, Any], officer_id: str) -> bool:
         data = entry.get("data") or {}
         if entry.get("type") == "claim" and entry.get("author_id") == officer_id:
             return True
-        if entry.get("type") == "reassign" and officer_id in (
-            data.get("to_officer_id"), data.get("to"), data.get("assignee_id")
-        ):
+        if entry.get("type") == "reassign" and data.get("to_officer_id") == officer_id:
             return True
     return False
 

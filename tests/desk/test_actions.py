@@ -172,3 +172,17 @@ def test_retry_of_a_claim_already_held_needs_nothing(store):
                                       code="already_claimed")])
     assert a.retry_conflict(first) is None
     assert store.conflict(first).resolution == "retry" and store.outbox_count() == 0
+
+
+def test_held_before_follows_the_servers_claim_and_reassign_entries():
+    from desk.actions import held_before
+
+    def case(*entries):
+        return {"entries": list(entries)}
+
+    assert held_before(case({"type": "claim", "author_id": "o1"}), "o1")
+    assert held_before(case({"type": "reassign", "author_id": "c1",
+                             "data": {"from_officer_id": "o2", "to_officer_id": "o1"}}), "o1")
+    assert not held_before(case({"type": "reassign", "author_id": "c1",
+                                 "data": {"from_officer_id": "o1", "to_officer_id": "o2"}}), "o3")
+    assert not held_before(case({"type": "note", "author_id": "o1"}), "o1")
