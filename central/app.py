@@ -201,10 +201,11 @@ def create_app(
     now: Callable[[], datetime] | None = None,
     min_client_version: str = "",
     calendar: Calendar | None = None,
+    policy: list[wire.Policy] | None = None,
 ) -> FastAPI:
     service = Service(db_path, gateway_token=gateway_token, seed=seed, token_ttl=token_ttl,
                       change_retention=change_retention, closed_retention=closed_retention,
-                      now=now, calendar=calendar)
+                      now=now, calendar=calendar, policy=policy)
     app = FastAPI(
         title="Desk case exchange API (reference central server)",
         version="1",

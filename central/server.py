@@ -2,7 +2,11 @@
 
     desk central --db PATH --seed {empty,demo} --host 127.0.0.1 --port 8765
                  --gateway-token TOKEN [--certfile F --keyfile F] [--change-retention-days N]
-                 [--min-client-version V] [--revoke-device ID [--username U]]
+                 [--min-client-version V] [--policy-file FILE]
+                 [--revoke-device ID [--username U]]
+
+`--policy-file` adds case kinds or changes their clocks without a release: its rows
+are merged over the seeded policy at start (central/policy.py); restart to re-read it.
 
 `--revoke-device` forgets a lost laptop's device secret, ends its sessions and exits
 (the running server does the same on DELETE /api/v1/devices/{id} with the gateway token).
@@ -37,6 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--token-ttl-hours", type=float, default=12.0)
     parser.add_argument("--min-client-version", default="",
                         help="desk clients older than this get 426")
+    parser.add_argument("--policy-file", metavar="FILE",
+                        help="JSON rows {kind, name, clocks} merged over the case kinds' "
+                             "policy at start (a new kind is a line in it)")
     parser.add_argument("--revoke-device", metavar="DEVICE_ID",
                         help="revoke this device's secret and sessions, then exit")
     parser.add_argument("--username", help="with --revoke-device: only for this officer")
@@ -52,12 +59,21 @@ def run(args: argparse.Namespace) -> int:
     if bool(args.certfile) != bool(args.keyfile):
         print("--certfile and --keyfile go together", file=sys.stderr)
         return 2
+    policy = None
+    if args.policy_file:
+        from central.policy import PolicyFileError, load_policy_file
+
+        try:
+            policy = load_policy_file(args.policy_file)
+        except PolicyFileError as exc:
+            print(f"desk central: {exc}", file=sys.stderr)
+            return 2
     app = create_app(
         args.db, gateway_token=args.gateway_token, seed=args.seed,
         token_ttl=timedelta(hours=args.token_ttl_hours),
         change_retention=timedelta(days=args.change_retention_days),
         closed_retention=timedelta(days=args.closed_retention_days),
-        min_client_version=args.min_client_version,
+        min_client_version=args.min_client_version, policy=policy,
     )
     service = app.state.service
     if args.revoke_device:

@@ -190,6 +190,7 @@ class Service:
         closed_retention: timedelta = timedelta(days=30),
         now: Callable[[], datetime] | None = None,
         calendar: Calendar | None = None,
+        policy: list[wire.Policy] | None = None,
     ) -> None:
         if not gateway_token:
             raise ValueError("a gateway token is required")
@@ -202,6 +203,8 @@ class Service:
             from central.calendar_seed import build_calendar
             calendar = build_calendar()
         self.calendar = calendar
+        # Rows of a policy file (central/policy.py), merged over the seeded policy.
+        self.policy_overrides = list(policy or [])
         self.db = Database(db_path)
         self._failures: dict[str, deque[datetime]] = defaultdict(deque)
         self._failures_lock = threading.Lock()
@@ -311,13 +314,15 @@ class Service:
         self.officer_names = {r["id"]: r["name"] for r in conn.execute("SELECT id, name FROM officers")}
         self.service_items = docs.get("service_items", [])
         self.templates = docs.get("templates", [])
-        self.policies = {p["kind"]: wire.Policy.model_validate(p) for p in docs.get("policy", [])}
+        from central.policy import merge
+        self.policies = merge((wire.Policy.model_validate(p) for p in docs.get("policy", [])),
+                              self.policy_overrides)
         calendar = self.calendar.to_wire().wire()
         officers = [_caller(r).wire().wire() for r in conn.execute("SELECT * FROM officers ORDER BY id")]
         everything = {
             "units": [u.wire() for u in self.units], "officers": officers,
             "service_items": self.service_items, "templates": self.templates,
-            "policy": docs.get("policy", []), "calendar": calendar,
+            "policy": [p.wire() for p in self.policies.values()], "calendar": calendar,
         }
         self.reference_version = hashlib.sha256(canonical(everything).encode()).hexdigest()[:16]
         self._calendar_wire = calendar
@@ -771,6 +776,9 @@ class Service:
         return stations[0]
 
     def intake(self, request: wire.IntakeRequest, *, now: datetime) -> dict[str, Any]:
+        if request.kind not in self.policies:
+            # Strict on what it receives: a kind is one of this server's policy rows.
+            raise ApiError(422, "unknown_kind", "no such case kind")
         unit_id = self._route(request)
         received_at = request.received_at or now
         files = []

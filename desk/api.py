@@ -33,6 +33,7 @@ from desk.wire import (
     Problem,
     Reference,
     SummaryResponse,
+    read_changes,
 )
 
 log = logging.getLogger(__name__)
@@ -243,10 +244,10 @@ class CentralClient:
             raise ServerRefused(msg, status=status, code=code, detail=detail)
         raise BadResponse(f"{what}: unexpected HTTP status {status}")
 
-    def _model(self, model: type[pydantic.BaseModel], content: bytes, what: str):
+    def _model(self, model: type[pydantic.BaseModel], content: bytes, what: str, read=None):
         try:
             # Parsing and validating in one pass is a third faster on big feed pages.
-            return model.model_validate_json(content)
+            return (read or model.model_validate_json)(content)
         except pydantic.ValidationError as exc:
             if any(e.get("type") in ("json_invalid", "json_type") for e in exc.errors()):
                 raise BadResponse(f"{what}: the answer is not valid JSON") from exc
@@ -286,7 +287,8 @@ class CentralClient:
             params["cursor"] = cursor
         resp, content = self._send("GET", "/changes", params=params)
         self._check(resp, content, "GET /changes", (200,))
-        return self._model(ChangesResponse, content, "GET /changes")
+        # A change that cannot be read is set aside (page.unreadable), not fatal.
+        return self._model(ChangesResponse, content, "GET /changes", read=read_changes)
 
     def push(self, ops: Sequence[Op]) -> OpsResponse:
         if not 1 <= len(ops) <= MAX_OPS_PER_PUSH:

@@ -12,6 +12,10 @@ from typing import Any, Literal, Mapping
 
 OPEN_STATUSES = frozenset({"new", "accepted", "in_progress", "waiting_citizen"})
 FINAL_STATUSES = frozenset({"closed", "declined"})
+# A status outside these is one a newer platform added: the case is read-only here
+# (no transition, claim, reply or transfer is offered or queued) but notes, callbacks
+# and reveals are still recorded, as the contract's "Growth" section asks.
+KNOWN_STATUSES = OPEN_STATUSES | FINAL_STATUSES
 
 # The transitions an officer may make with set_status (accept and decline have ops
 # of their own, transfer is an op of its own too).
@@ -95,6 +99,10 @@ def decide(
 
     if op_type in SUPERVISOR_ONLY and not actor.is_supervisor:
         return _rejected("forbidden", f"only a supervisor may {op_type}")
+
+    if status not in KNOWN_STATUSES and op_type not in NEVER_CONFLICT:
+        return _conflict("unknown_status", "the case has a status this desk does not know; "
+                                           "only notes, callbacks and reveals are possible")
 
     if op_type in NEVER_CONFLICT:
         if is_assignee or supervises:

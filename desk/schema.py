@@ -196,8 +196,29 @@ def _m5_period_index(conn) -> None:
     conn.execute("CREATE INDEX local_cases_closed ON local_cases(closed_at, unit_id)")
 
 
+def _m6_set_aside(conn) -> None:
+    # A change of the feed this client cannot read even tolerantly (a platform that grew
+    # past it) is set aside instead of stopping the sync: the last good copy stays in
+    # synced_cases, and this row says which case and why until a later change of the
+    # case is read (it replaces the row) or the case leaves our scope. Keyed by the case
+    # id, or by "seq:N" when the change did not even carry one. `problem` names fields
+    # and error types only, never values.
+    conn.execute(
+        """CREATE TABLE set_aside (
+            case_key TEXT PRIMARY KEY,
+            case_id TEXT,
+            number TEXT,
+            seq INTEGER,
+            version INTEGER,
+            problem TEXT NOT NULL,
+            set_aside_at TEXT NOT NULL
+        )"""
+    )
+
+
 MIGRATIONS: list[Callable] = [
     _m1_core, _m2_search, _m3_drafts_and_warnings, _m4_queue_indexes, _m5_period_index,
+    _m6_set_aside,
 ]
 LATEST = len(MIGRATIONS)
 

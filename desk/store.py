@@ -522,6 +522,45 @@ class Store:
                 self._rebuild(conn, case_id)
             conn.execute("UPDATE sync_state SET full_resync = 0 WHERE id = 1")
 
+    # ------------------------------------------------------------ set aside
+
+    def set_aside(self, unreadable: Sequence[Any], read_ids: Iterable[str], *,
+                  full_resync_generation: int | None = None) -> None:
+        """Before a feed page is applied: file the changes of the page that could not be
+        read (wire.UnreadableChange) and drop the records of the cases the page reads
+        (a later change replaces the set-aside record). The last good copy of a set-aside
+        case is left as it is, and a full resync counts it as seen so it keeps it.
+
+        Its own transaction ahead of the page's: if the page is not committed after it,
+        the same page is fetched again and files the same records."""
+        ids = list(dict.fromkeys(read_ids))
+        if not unreadable and not self._read("SELECT EXISTS(SELECT 1 FROM set_aside)")[0][0]:
+            return
+        with self._write() as conn:
+            if ids:
+                conn.execute("DELETE FROM set_aside WHERE case_id IN (SELECT value FROM json_each(?))",
+                             (_dumps(ids),))
+            now = _now()
+            for change in unreadable:
+                conn.execute(
+                    "INSERT OR REPLACE INTO set_aside (case_key, case_id, number, seq, version, problem, "
+                    "set_aside_at) VALUES (?, ?, coalesce(?, (SELECT number FROM synced_cases WHERE id = ?)), "
+                    "?, ?, ?, ?)",
+                    (change.key, change.case_id, change.number, change.case_id, change.seq,
+                     change.version, change.problem, now))
+                if full_resync_generation is not None and change.case_id:
+                    conn.execute("UPDATE synced_cases SET seen_gen = max(seen_gen, ?) WHERE id = ?",
+                                 (full_resync_generation, change.case_id))
+
+    def set_aside_cases(self) -> list[dict]:
+        """The cases whose latest change could not be read, oldest first: which case
+        (id, number), where in the feed (seq), and why (fields and error types only)."""
+        rows = self._read("SELECT case_id, number, seq, version, problem, set_aside_at, "
+                          "EXISTS(SELECT 1 FROM synced_cases AS s WHERE s.id = a.case_id) "
+                          "FROM set_aside AS a ORDER BY set_aside_at, case_key")
+        return [{"case_id": r[0], "number": r[1], "seq": r[2], "version": r[3], "problem": r[4],
+                 "set_aside_at": r[5], "last_good_copy": bool(r[6])} for r in rows]
+
     # ------------------------------------------------------------ push
 
     def enqueue(self, op: Op, *, author: Mapping[str, Any] | None = None) -> None:

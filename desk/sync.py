@@ -51,6 +51,9 @@ class SyncReport:
     # "transport" | "auth" | "refused" | "bad_response" | "aborted" | None
     error_kind: str | None = None
     retry_after: float | None = None
+    # The cases whose latest change could not be read, still set aside after this cycle
+    # (Store.set_aside_cases): the feed went on without them and kept their last good copy.
+    set_aside: list[dict] = field(default_factory=list)
 
     @property
     def login_needed(self) -> bool:
@@ -68,6 +71,8 @@ class SyncReport:
             parts.append(f"{self.rejected} rejected")
         if self.full_resync:
             parts.append("full resync")
+        if self.set_aside:
+            parts.append(f"{len(self.set_aside)} case(s) set aside")
         return ", ".join(parts)
 
 
@@ -124,6 +129,7 @@ class SyncEngine:
                 self._push(report, abort, progress)
                 progress(0.3, "fetching changes")
                 self._pull(report, abort, progress)
+                self._report_set_aside(report)
                 self._check_summary(report)
             except SyncAborted:
                 report.error = "sync stopped"
@@ -228,6 +234,16 @@ class SyncEngine:
                     # Before the first page so the calendar is there when clocks are derived.
                     self._refresh_reference(page.reference_version)
                     reference_checked = True
+                unreadable = getattr(page, "unreadable", ())
+                # Set aside what cannot be read and clear what is read again, then apply
+                # the rest of the page with its cursor as always.
+                self.store.set_aside(
+                    unreadable,
+                    (c.case.id if c.op == "upsert" else c.case_id for c in page.changes),
+                    full_resync_generation=generation)
+                if unreadable:
+                    log.warning("set aside %d change(s) of the feed that could not be read",
+                                len(unreadable))
                 self.store.apply_changes(
                     list(page.changes), page.next_cursor, full_resync_generation=generation
                 )
@@ -246,6 +262,17 @@ class SyncEngine:
                 progress(min(0.95, 0.3 + 0.05 * pages), f"fetched {report.pulled} case(s)")
         if generation is not None:
             self.store.finish_full_resync(generation)
+
+    def _report_set_aside(self, report: SyncReport) -> None:
+        report.set_aside = self.store.set_aside_cases()
+        for item in report.set_aside:
+            # Ids and field names only: what the server sent may be personal data.
+            what = f"case {item['number']} (id {item['case_id']})" if item["number"] else (
+                f"case id {item['case_id']}" if item["case_id"] else f"change seq {item['seq']}")
+            kept = "; its last good copy is kept" if item["last_good_copy"] else ""
+            report.warnings.append(
+                f"{what} could not be read and was set aside ({item['problem']}){kept}; "
+                f"it is read again when it next changes")
 
     def _measure_clock(self, report: SyncReport, server_time: datetime, before: datetime, after: datetime) -> None:
         local = before + (after - before) / 2
@@ -299,8 +326,10 @@ class SyncEngine:
             # The feed moved on since our last page; the next cycle will compare.
             return
         local = self.store.status_counts(self.actor)
+        # Statuses this client does not know are compared too (they are kept as they are).
+        statuses = list(STATUSES) + sorted((set(local) | set(summary.counts)) - set(STATUSES))
         mismatched = [
-            s for s in STATUSES if int(local.get(s, 0)) != int(summary.counts.get(s, 0))
+            s for s in statuses if int(local.get(s, 0)) != int(summary.counts.get(s, 0))
         ]
         if mismatched:
             detail = ", ".join(

@@ -3,14 +3,33 @@
 The reference server validates requests with these models and the client validates
 responses with them. Every model tolerates fields it does not know (the contract allows
 extra fields in either direction) and drops them.
+
+The platform grows while old clients are still installed (the contract's "Growth"
+section), so every listed set is written once, as a Literal, and used in two modes:
+- CLOSED in what a side sends: requests (ops and their payloads, login, citizen
+  events) are typed with the Literal itself, so the client cannot build an op with a
+  value it does not know and the server refuses one it was not built for.
+- OPEN in what a side reads back: cases, entries, reference data, the feed and op
+  results type the same set as `Open*` (any non-empty word, the Literal's values as
+  examples). An unknown kind, entry type, status, reason, unit kind, role, clock name
+  or outcome is kept as it is and shown; what it means is decided where it is used
+  (rules.py offers no transition on an unknown status, clocks follow the policy row).
+And `null` in a field the contract does not require reads as absent (its default),
+through `Absent`, natively in pydantic-core: a Python call per field of every case
+would cost a first sync a noticeable share of its time.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timezone
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Callable, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator, BaseModel, ConfigDict, Field, GetPydanticSchema, PrivateAttr, TypeAdapter,
+    ValidationError,
+)
+from pydantic_core import core_schema
 
 API_PREFIX = "/api/v1"
 MAX_BODY_CHARS = 5000
@@ -42,6 +61,53 @@ Satisfaction = Literal["satisfied", "neutral", "dissatisfied"]
 CitizenField = Literal["name", "phone", "id_number"]
 RemoveReason = Literal["transferred", "reassigned", "retention"]
 DayKind = Literal["holiday", "workday"]
+ENTRY_TYPES: tuple[str, ...] = EntryType.__args__  # type: ignore[attr-defined]
+UNIT_KINDS: tuple[str, ...] = UnitKind.__args__  # type: ignore[attr-defined]
+CLOCK_NAMES: tuple[str, ...] = ClockName.__args__  # type: ignore[attr-defined]
+CLOCK_UNITS: tuple[str, ...] = ClockUnit.__args__  # type: ignore[attr-defined]
+OUTCOMES: tuple[str, ...] = Outcome.__args__  # type: ignore[attr-defined]
+REMOVE_REASONS: tuple[str, ...] = RemoveReason.__args__  # type: ignore[attr-defined]
+# The word a new case kind or status may take: what a server could reasonably name one.
+WORD_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$"
+
+
+def _open(values: tuple[str, ...]) -> Any:
+    return Field(min_length=1, max_length=200, examples=list(values))
+
+
+# The listed sets as read back (see the module docstring): the known values, or any other.
+OpenKind = Annotated[str, _open(CASE_KINDS)]
+OpenStatus = Annotated[str, _open(STATUSES)]
+OpenEntryType = Annotated[str, _open(ENTRY_TYPES)]
+OpenUnitKind = Annotated[str, _open(UNIT_KINDS)]
+OpenClockName = Annotated[str, _open(CLOCK_NAMES)]
+OpenClockUnit = Annotated[str, _open(CLOCK_UNITS)]
+OpenOutcome = Annotated[str, _open(OUTCOMES)]
+OpenReason = Annotated[str, _open(REMOVE_REASONS)]
+OpenRole = Annotated[str, _open(Role.__args__)]  # type: ignore[attr-defined]
+OpenDayKind = Annotated[str, _open(DayKind.__args__)]  # type: ignore[attr-defined]
+
+
+def Absent(factory: Callable[[], Any]) -> Any:
+    """`null` reads as `factory()` (the field's default) instead of failing the record.
+
+    A left-to-right union: the field's own schema first (no Python call for a value
+    that is there), then null, which alone calls `factory`. Only null: any other value
+    that does not fit still makes the record unreadable (a list of entries with one bad
+    entry must not read as no entries)."""
+
+    def schema(source: Any, handler: Any) -> Any:
+        absent = core_schema.chain_schema([
+            core_schema.none_schema(),
+            core_schema.no_info_plain_validator_function(lambda _none: factory()),
+        ])
+        return core_schema.union_schema([handler(source), absent], mode="left_to_right")
+
+    return GetPydanticSchema(schema)
+
+
+Text = Annotated[str, Absent(str)]
+Flag = Annotated[bool, Absent(bool)]
 
 
 def _aware_utc(value: datetime) -> datetime:
@@ -83,16 +149,17 @@ class WireModel(BaseModel):
 class Problem(WireModel):
     """application/problem+json (RFC 9457) with the contract's stable `code`."""
 
-    type: str = "about:blank"
-    title: str = ""
-    status: int = 0
-    detail: str = ""
-    code: str = ""
+    type: Annotated[str, Absent(lambda: "about:blank")] = "about:blank"
+    title: Text = ""
+    status: Annotated[int, Absent(int)] = 0
+    detail: Text = ""
+    # An open set too: a code this client does not know is shown as it is.
+    code: Text = ""
 
 
 class OpError(WireModel):
-    code: str
-    detail: str = ""
+    code: Text = ""
+    detail: Text = ""
 
 
 # ---------------------------------------------------------------- sessions
@@ -100,11 +167,12 @@ class OpError(WireModel):
 
 class Officer(WireModel):
     id: Id
-    username: str
-    name: str
-    badge_no: str = ""
+    username: Text = ""
+    name: Text = ""
+    badge_no: Text = ""
     unit_id: Id
-    roles: list[Role] = Field(default_factory=list)
+    # Read back: a role this client does not know is kept (and grants nothing here).
+    roles: Annotated[list[OpenRole], Absent(list)] = Field(default_factory=list)
 
 
 class LoginRequest(WireModel):
@@ -126,34 +194,37 @@ class LoginResponse(WireModel):
 
 class Unit(WireModel):
     id: Id
-    name: str
+    name: Text = ""
     parent_id: str | None = None
-    kind: UnitKind
+    kind: Annotated[OpenUnitKind, Absent(str)] = ""
 
 
 class ServiceItem(WireModel):
     id: Id
-    category: str
-    name: str
-    mode: str
+    category: Text = ""
+    name: Text = ""
+    mode: Text = ""
 
 
 class Template(WireModel):
     id: Id
-    title: str
-    body: str
+    title: Text = ""
+    body: Text = ""
 
 
 class PolicyClock(WireModel):
-    clock: ClockName
+    clock: OpenClockName
     limit: Annotated[int, Field(ge=0)]
-    unit: ClockUnit
+    unit: OpenClockUnit
 
 
 class Policy(WireModel):
-    kind: CaseKind
-    name: str
-    clocks: list[PolicyClock]
+    """One case kind's row. A kind this client was not built with arrives with its row,
+    and its clocks and display name (`name`) follow it like any other kind's."""
+
+    kind: OpenKind
+    name: Text = ""
+    clocks: Annotated[list[PolicyClock], Absent(list)] = Field(default_factory=list)
 
 
 class CalendarData(WireModel):
@@ -167,33 +238,42 @@ class CalendarData(WireModel):
 
 class Reference(WireModel):
     version: str
-    units: list[Unit]
-    officers: list[Officer]
-    service_items: list[ServiceItem]
-    templates: list[Template]
-    policy: list[Policy]
+    units: Annotated[list[Unit], Absent(list)] = Field(default_factory=list)
+    officers: Annotated[list[Officer], Absent(list)] = Field(default_factory=list)
+    service_items: Annotated[list[ServiceItem], Absent(list)] = Field(default_factory=list)
+    templates: Annotated[list[Template], Absent(list)] = Field(default_factory=list)
+    policy: Annotated[list[Policy], Absent(list)] = Field(default_factory=list)
     calendar: CalendarData
+
+    def policy_for(self, kind: str | None) -> Policy | None:
+        return next((p for p in self.policy if p.kind == kind), None)
+
+    def kind_name(self, kind: str | None) -> str:
+        """The display name of a case kind from its policy row (a kind this client was
+        not built with has no name of its own), else the kind as it is."""
+        policy = self.policy_for(kind)
+        return (policy.name if policy is not None and policy.name else "") or (kind or "")
 
 
 # ---------------------------------------------------------------- the case
 
 
 class Citizen(WireModel):
-    name: str = ""
-    phone: str = ""
-    id_number: str = ""
+    name: Text = ""
+    phone: Text = ""
+    id_number: Text = ""
 
 
 class Clock(WireModel):
-    clock: ClockName
+    clock: OpenClockName
     due_at: UtcTime
     stopped_at: UtcTime | None = None
-    paused: bool = False
-    provisional: bool = False
+    paused: Flag = False
+    provisional: Flag = False
     # Extras to the contract that the reference server sends so a client can show a
     # paused clock and resume it without guessing; clients fall back to the policy.
     limit: int | None = None
-    unit: ClockUnit | None = None
+    unit: OpenClockUnit | None = None
     started_at: UtcTime | None = None
     paused_at: UtcTime | None = None
     # The officer's performed_at of the op that stopped the clock (kept beside the
@@ -203,54 +283,59 @@ class Clock(WireModel):
 
 class Rating(WireModel):
     score: Annotated[int, Field(ge=1, le=5)]
-    comment: str = ""
+    comment: Text = ""
     rated_at: UtcTime
 
 
 class Entry(WireModel):
     id: Id
-    type: EntryType
+    # An entry type this client does not know is shown with its type and body.
+    type: OpenEntryType
     author_id: str | None = None
-    author_name: str = ""
+    # null for a citizen's message: no officer wrote it.
+    author_name: Text = ""
     unit_id: str | None = None
-    body: str = ""
-    data: dict[str, Any] = Field(default_factory=dict)
+    body: Text = ""
+    data: Annotated[dict[str, Any], Absent(dict)] = Field(default_factory=dict)
     performed_at: UtcTime
     received_at: UtcTime
     op_id: str | None = None
-    late: bool = False
+    late: Flag = False
 
 
 class Attachment(WireModel):
     id: Id
     entry_id: str | None = None
-    name: str
-    content_type: str
-    size: Annotated[int, Field(ge=0)]
-    sha256: str
+    name: Text = ""
+    content_type: Annotated[str, Absent(lambda: "application/octet-stream")] = "application/octet-stream"
+    size: Annotated[int, Field(ge=0), Absent(int)] = 0
+    sha256: Text = ""
 
 
 class Case(WireModel):
+    # Required by the contract: id, number, kind, status, version, unit_id, received_at
+    # (and each clock's clock and due_at). Everything else may be null or missing.
     id: Id
-    number: str
-    kind: CaseKind
+    number: Annotated[str, Field(min_length=1)]
+    kind: OpenKind
     service_item_id: str | None = None
-    category: str = ""
-    channel: str = ""
-    title: str = ""
-    body: str = ""
-    citizen: Citizen = Field(default_factory=Citizen)
+    category: Text = ""
+    channel: Text = ""
+    title: Text = ""
+    body: Text = ""
+    citizen: Annotated[Citizen, Absent(Citizen)] = Field(default_factory=Citizen)
     unit_id: Id
     assignee_id: str | None = None
-    status: Status
+    # A status this client does not know makes the case read-only (rules.py).
+    status: OpenStatus
     version: Annotated[int, Field(ge=0)]
     received_at: UtcTime
     accepted_at: UtcTime | None = None
     accepted_by: str | None = None
-    clocks: list[Clock] = Field(default_factory=list)
+    clocks: Annotated[list[Clock], Absent(list)] = Field(default_factory=list)
     rating: Rating | None = None
-    entries: list[Entry] = Field(default_factory=list)
-    attachments: list[Attachment] = Field(default_factory=list)
+    entries: Annotated[list[Entry], Absent(list)] = Field(default_factory=list)
+    attachments: Annotated[list[Attachment], Absent(list)] = Field(default_factory=list)
 
 
 # ---------------------------------------------------------------- the change feed
@@ -266,10 +351,28 @@ class RemoveChange(WireModel):
     seq: int
     op: Literal["remove"]
     case_id: Id
-    reason: RemoveReason
+    reason: Annotated[OpenReason, Absent(str)] = ""
 
 
 Change = Annotated[Union[UpsertChange, RemoveChange], Field(discriminator="op")]
+
+
+class UnreadableChange(WireModel):
+    """A change of a feed page that does not fit the contract even read tolerantly. It
+    is set aside rather than failing the page; only its place is kept (ids, never
+    values: the values may be personal data)."""
+
+    seq: int | None = None
+    case_id: str | None = None
+    number: str | None = None
+    version: int | None = None
+    # e.g. "case.entries.2.performed_at: datetime_from_date_parsing (1 problem)".
+    problem: str
+
+    @property
+    def key(self) -> str:
+        """What the set-aside record is filed under: the case, or its place in the feed."""
+        return self.case_id or f"seq:{self.seq}"
 
 
 class ChangesResponse(WireModel):
@@ -278,13 +381,69 @@ class ChangesResponse(WireModel):
     has_more: bool
     server_time: UtcTime
     reference_version: str
+    # Filled by read_changes, never on the wire.
+    _unreadable: list[UnreadableChange] = PrivateAttr(default_factory=list)
+
+    @property
+    def unreadable(self) -> list[UnreadableChange]:
+        return self._unreadable
+
+
+_CHANGE: TypeAdapter[Any] = TypeAdapter(Change)
+
+
+def _problem(exc: ValidationError, skip: int = 0) -> str:
+    first = exc.errors()[0] if exc.errors() else {}
+    where = ".".join(str(p) for p in first.get("loc", ())[skip:]) or "change"
+    return f"{where}: {first.get('type', 'invalid')} ({exc.error_count()} problem(s))"
+
+
+def _unreadable(item: Any, exc: ValidationError) -> UnreadableChange:
+    def word(value: Any) -> str | None:
+        return value[:200] if isinstance(value, str) and value else None
+
+    item = item if isinstance(item, dict) else {}
+    case = item.get("case") if isinstance(item.get("case"), dict) else {}
+    seq, version = item.get("seq"), case.get("version")
+    return UnreadableChange(
+        seq=seq if isinstance(seq, int) and not isinstance(seq, bool) else None,
+        case_id=word(case.get("id")) or word(item.get("case_id")),
+        number=word(case.get("number")),
+        version=version if isinstance(version, int) and not isinstance(version, bool) else None,
+        problem=_problem(exc))
+
+
+def read_changes(content: bytes | str) -> ChangesResponse:
+    """A feed page, with the changes that cannot be read set aside (`unreadable`)
+    instead of failing the page: one case a newer server writes in a way this client
+    cannot follow must not stop the sync of every other case.
+
+    The whole page is validated in one pass first (the usual case, and the fast one);
+    only a page that fails, and fails nowhere but inside its changes, is read again
+    change by change. Raises ValidationError when the page itself does not fit."""
+    try:
+        return ChangesResponse.model_validate_json(content)
+    except ValidationError as exc:
+        errors = exc.errors()
+        inside = all(len(e.get("loc", ())) >= 2 and e["loc"][0] == "changes"
+                     and isinstance(e["loc"][1], int) for e in errors)
+        if not errors or not inside:
+            raise
+    raw = json.loads(content)
+    page = ChangesResponse.model_validate({**raw, "changes": []})
+    for item in raw["changes"]:
+        try:
+            page.changes.append(_CHANGE.validate_python(item))
+        except ValidationError as exc:
+            page._unreadable.append(_unreadable(item, exc))
+    return page
 
 
 class SummaryResponse(WireModel):
     """Extra to the contract (GET /summary): case counts per status in the caller's
     scope, at `cursor`, so a client can check its cache after a sync."""
 
-    counts: dict[Status, int]
+    counts: dict[str, int]
     cursor: str
     server_time: UtcTime
 
@@ -381,7 +540,8 @@ class OpsRequest(WireModel):
 
 class OpResult(WireModel):
     op_id: str
-    outcome: Outcome
+    # An outcome this client does not know settles nothing: the op stays queued.
+    outcome: OpenOutcome
     case: Case | None = None
     error: OpError | None = None
 
@@ -394,7 +554,9 @@ class OpsResponse(WireModel):
 
 
 class IntakeRequest(WireModel):
-    kind: CaseKind
+    # Any kind the receiving server has a policy row for (central/policy.py may add
+    # kinds by configuration); the server refuses every other with unknown_kind.
+    kind: Annotated[str, Field(pattern=WORD_PATTERN)]
     category: Annotated[str, Field(max_length=200)] = ""
     service_item_id: str | None = None
     channel: Annotated[str, Field(max_length=200)] = ""

@@ -182,7 +182,7 @@ def test_migration_5_indexes_the_period_figures_on_a_version_4_database(tmp_path
     conn.close()
 
     store = Store.open(tmp_path / "c.db", k)  # runs migration 5
-    assert schema.version(store.conn) == 5
+    assert schema.version(store.conn) >= 5
     names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert "local_cases_closed" in names
     period = {"unit": "s1", "closed": "2026-02-01T00:00:00.000000Z"}
@@ -203,3 +203,35 @@ def test_migration_5_indexes_the_period_figures_on_a_version_4_database(tmp_path
         for plan in query_plans(store, actor, now).values():
             assert all("COVERING INDEX" in line for line in plan if "local_cases" in line), plan
     store.close()
+
+
+def test_migration_6_sets_aside_unreadable_cases_on_a_version_5_database(tmp_path):
+    from desk.wire import UnreadableChange
+
+    k = key()
+    conn = raw_connection(tmp_path / "c.db", k)
+    schema.migrate(conn, target=5)
+    case = make_case(9, title="失物招领登记").model_dump(mode="json")
+    data = json.dumps(case, ensure_ascii=False)
+    conn.execute("INSERT INTO synced_cases (id, number, version, status, unit_id, data) "
+                 "VALUES (?, ?, 1, 'new', 's1', ?)", (case["id"], case["number"], data))
+    conn.execute("INSERT INTO local_cases (id, number, title, status, unit_id, data) "
+                 "VALUES (?, ?, ?, 'new', 's1', ?)", (case["id"], case["number"], case["title"], data))
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'set_aside'").fetchone()[0] == 0
+    conn.close()
+
+    store = Store.open(tmp_path / "c.db", k)  # runs migration 6
+    assert schema.version(store.conn) == 6
+    assert store.case("case-9")["title"] == "失物招领登记", "version-5 data survives"
+    assert store.set_aside_cases() == []
+    store.set_aside([UnreadableChange(seq=40, case_id="case-9", version=2, problem="case.x: int_type"),
+                     UnreadableChange(seq=41, problem="case: model_type")], [])
+    got = store.set_aside_cases()
+    assert [(g["case_id"], g["number"], g["seq"], g["last_good_copy"]) for g in got] == [
+        ("case-9", case["number"], 40, True), (None, None, 41, False)], "the number of the last good copy"
+    store.close()
+    reopened = Store.open(tmp_path / "c.db", k)
+    assert len(reopened.set_aside_cases()) == 2, "set-aside records outlive a restart"
+    reopened.set_aside([], ["case-9"])
+    assert [g["seq"] for g in reopened.set_aside_cases()] == [41], "read again: the record goes"
+    reopened.close()
