@@ -27,8 +27,9 @@ from desk.actions import ActionRefused
 from desk.api import ApiError, AuthError, TransportError
 from desk.masking import mask_citizen, mask_name, mask_text
 from desk.profile import Profile, ProfileError, TokenVault, WrongPassword
+from desk.rules import KNOWN_STATUSES
 from desk.store import StoreError
-from desk.wire import format_time
+from desk.wire import CASE_KINDS, format_time
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -279,6 +280,17 @@ def _names(ctx: Context) -> tuple[dict[str, str], dict[str, str]]:
     return ({u.id: u.name for u in ref.units}, {o.id: o.name for o in ref.officers})
 
 
+def _kind_shown(ctx: Context, kind: str | None) -> str:
+    """The kind as the CLI always printed it, with its policy name beside a kind this
+    desk was not built with (a grown platform's new kind is named by its policy row)."""
+    word = clean(kind or "")
+    if kind in CASE_KINDS:
+        return word
+    ref = ctx.open().store.reference()
+    name = clean(ref.kind_name(kind)) if ref is not None else word
+    return f"{word} ({name})" if name and name != word else word
+
+
 # ---------------------------------------------------------------- commands
 
 
@@ -475,7 +487,11 @@ def cmd_show(ctx: Context) -> int:
     # the citizen fields are, unless the officer revealed them.
     full_name = str((case.get("citizen") or {}).get("name") or "")
     text = (lambda t: clean(t)) if ctx.args.reveal else (lambda t: mask_text(clean(t), [full_name]))
-    ctx.print(f"{case['number']}  {case['kind']}  {case['status']}  (version {case.get('version')})")
+    ctx.print(f"{case['number']}  {_kind_shown(ctx, case.get('kind'))}  {clean(case.get('status'))}"
+              f"  (version {case.get('version')})")
+    if case.get("status") not in KNOWN_STATUSES:
+        # A status a newer platform added: this desk offers no transition on it.
+        ctx.print("status:   not known to this desk: read-only (notes and callbacks still work)")
     ctx.print(f"title:    {one_line(text(case.get('title')), 200)}")
     ctx.print(f"citizen:  {clean(c.get('name'))}  {clean(c.get('phone'))}  {clean(c.get('id_number'))}")
     ctx.print(f"unit:     {clean(units.get(case.get('unit_id'), case.get('unit_id')))}")
