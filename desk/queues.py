@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from desk.overlay import sort_time
-from desk.rules import OPEN_STATUSES, Actor
+from desk.rules import FINAL_STATUSES, Actor
 from desk.store import CLOSED_RETENTION, Store
 
 QUEUES = ("mine", "due-soon", "overdue", "unclaimed", "waiting", "closed", "station")
@@ -28,7 +28,9 @@ SORTS = {
     "citizen": "citizen_name",
 }
 
-_OPEN = "status IN (" + ", ".join(f"'{s}'" for s in sorted(OPEN_STATUSES)) + ")"
+# Open means "not final": a status a newer platform added (read-only here) still lists
+# in the officer's queues rather than vanishing from every one of them.
+_OPEN = "status NOT IN (" + ", ".join(f"'{s}'" for s in sorted(FINAL_STATUSES)) + ")"
 
 
 def _scope(actor: Actor) -> tuple[str, list[Any]]:

@@ -304,6 +304,9 @@ class SyncEngine:
     def _check_summary(self, report: SyncReport) -> None:
         # Only when something moved (or once per engine): a quiet sync stays at one
         # round trip.
+        if report.set_aside:
+            # The cache knowingly differs from the server by the cases set aside.
+            return
         moved = report.pushed or report.pulled or report.removed or report.full_resync
         if self._checked_summary and not moved:
             return

@@ -659,6 +659,7 @@ class MainWindow(QMainWindow):
             self.online_state = "idle"
         if report.clock_offset_s is not None:
             self._clock_offset = report.clock_offset_s
+        self._tell_set_aside(getattr(report, "set_aside", None) or [])
         if report.finished and self.store.reference() is not None and self.context.reference is None:
             self.context.reload_reference()
         elif report.finished:
@@ -666,6 +667,21 @@ class MainWindow(QMainWindow):
             if self.context.reference is None or state.reference_version != self.context.reference.version:
                 self.context.reload_reference()
         self.refresh()
+
+    def _tell_set_aside(self, set_aside: list) -> None:
+        """Name the cases the sync could not read and set aside (a platform that grew
+        past this desk), once for each new set of them; numbers only, no case text."""
+        keys = tuple(sorted(str(a.get("case_id") or a.get("seq")) for a in set_aside))
+        if keys and keys != getattr(self, "_set_aside_told", ()):
+            names = ", ".join(str(a.get("number") or a.get("case_id") or a.get("seq"))
+                              for a in set_aside[:5])
+            if len(set_aside) > 5:
+                names += ", …"
+            self.notify(self.tr("Cases set aside"), self.tr(
+                "%n case(s) could not be read from the server and were set aside: %1. "
+                "The last good copy is kept; each is read again when it next changes.", "",
+                len(set_aside)).replace("%1", names))
+        self._set_aside_told = keys
 
     def _update_status(self) -> None:
         state = self.online_state

@@ -122,6 +122,14 @@ def label(context: str, word: str | None) -> str:
     return QCoreApplication.translate(context, source)
 
 
+def kind_label(kind: str | None, reference) -> str:
+    """A case kind as officers read it: the translated word for a kind this desk knows;
+    for one a grown platform added, the name its policy row gives (else the word)."""
+    if kind in KIND or reference is None:
+        return label("Kind", kind)
+    return reference.kind_name(kind)
+
+
 def parse_time(value: Any) -> datetime | None:
     if value is None or value == "":
         return None

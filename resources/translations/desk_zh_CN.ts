@@ -113,6 +113,10 @@
         <source>Send (Ctrl+Enter)</source>
         <translation>发送（Ctrl+Enter）</translation>
     </message>
+    <message>
+        <source>(not known to this desk: read-only, notes and callbacks still work)</source>
+        <translation>（本客户端不识别此状态：只读，仍可记录备注和回访）</translation>
+    </message>
     <message numerus="yes">
         <source>(%n change(s) not sent)</source>
         <translation>
@@ -631,6 +635,16 @@
     <message>
         <source>Your session has expired. Unsent work is kept.</source>
         <translation>会话已过期，未发送的工作已保留。</translation>
+    </message>
+    <message>
+        <source>Cases set aside</source>
+        <translation>案件暂未同步</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n case(s) could not be read from the server and were set aside: %1. The last good copy is kept; each is read again when it next changes.</source>
+        <translation>
+            <numerusform>%n 件案件无法从服务器读取，已暂时搁置：%1。已保留其上一份完好的副本；案件下次变更时将重新读取。</numerusform>
+        </translation>
     </message>
     <message>
         <source>Online</source>

@@ -86,3 +86,25 @@ def test_allowed_actions_for_buttons():
     assert "reassign" not in mine and "urge" not in mine
     assert {"reassign", "urge"} <= allowed_actions(status="in_progress", unit_id="st1", assignee_id="o1",
                                                    actor=CHIEF, held_before=False)
+
+
+def test_an_unknown_status_is_read_only_but_notes_and_callbacks_work():
+    # A status a newer platform added (the contract's "Growth"): no KeyError, no
+    # transition, claim, reply, transfer, urge or reassign; notes, callbacks, reveals.
+    from desk.rules import Actor, allowed_actions, decide, status_after, status_targets
+
+    holder = Actor(id="o1", unit_id="s1", roles=("officer",))
+    chief = Actor(id="c1", unit_id="s1", roles=("officer", "supervisor"))
+    for actor in (holder, chief):
+        got = allowed_actions(status="suspended", unit_id="s1", assignee_id="o1", actor=actor,
+                              held_before=False)
+        assert got == {"note", "callback", "reveal"}, (actor, got)
+    assert allowed_actions(status="suspended", unit_id="s1", assignee_id=None, actor=holder,
+                           held_before=False) == {"reveal"}
+    assert status_targets("suspended", supervisor=True) == []
+    decision = decide("set_status", {"to": "closed"}, status="suspended", unit_id="s1",
+                      assignee_id="o1", actor=holder, held_before=False)
+    assert (decision.verdict, decision.code) == ("conflict", "unknown_status")
+    assert decide("note", {"body": "x"}, status="suspended", unit_id="s1", assignee_id="o1",
+                  actor=holder, held_before=False).allowed
+    assert status_after("note", {}, "suspended") == "suspended"

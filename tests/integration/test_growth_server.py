@@ -20,6 +20,7 @@ from desk.worktime import Calendar
 from tests.central.test_server_cli import _wait_for_url
 from tests.central.server_fixture import _free_port
 from tests.faults import harness
+from tests.faults.rewriting_proxy import RewritingProxy
 
 ROOT = Path(__file__).resolve().parents[2]
 NEW_KIND = {"kind": "lost_found", "name": "失物招领", "clocks": [
@@ -147,3 +148,63 @@ def test_a_bad_policy_file_stops_the_server_with_one_line(tmp_path):
     assert proc.wait(timeout=60) == 2
     err = proc.stderr.read()
     assert "row 1" in err and "follow_up" in err and "Traceback" not in err
+
+
+def test_desk_sync_names_the_case_it_sets_aside_and_applies_the_rest(tmp_path, env, server):
+    unit = harness.officer_unit(server, "officer1")
+    texted = harness.intake(server, unit, title="身份证补办咨询")
+    suspended = harness.intake(server, unit, title="户口迁移咨询")
+    unreadable = harness.intake(server, unit, title="暂住证咨询")
+    proxy = RewritingProxy(server.url)
+
+    def grown(page):
+        for change in page["changes"]:
+            case = change.get("case") or {}
+            if case.get("id") == texted["id"]:
+                case["entries"].append({
+                    "id": "sms-1", "type": "sms_notice", "author_id": None, "author_name": None,
+                    "unit_id": None, "body": "已短信告知办理地点", "data": {"channel": "sms"},
+                    "performed_at": case["received_at"], "received_at": case["received_at"]})
+                for entry in case["entries"]:
+                    entry["author_name"] = None
+                case["channel"] = None
+                case["followup"] = {"auto": True}
+            elif case.get("id") == suspended["id"]:
+                case["status"] = "suspended"
+            elif case.get("id") == unreadable["id"]:
+                case["received_at"] = "下周一"
+        return page
+
+    proxy.rewrite = grown
+    try:
+        assert _desk("login", "--server", proxy.url, "--username", "officer1")[0] == 0
+        code, out, err = _desk("sync")
+        assert code == 0, (out, err)
+        assert out.startswith("synced: pushed 0, pulled 2") and "1 case(s) set aside" in out, out
+        [line] = [w for w in err.splitlines() if "set aside" in w]
+        assert unreadable["number"] in line and unreadable["id"] in line and "received_at" in line
+        assert "下周一" not in line and "张伟明" not in line and "暂住证" not in line
+
+        code, out, err = _desk("show", texted["number"])
+        assert code == 0 and "sms_notice" in out and "已短信告知办理地点" in out, out
+        code, out, err = _desk("show", suspended["number"])
+        assert "suspended" in out.splitlines()[0] and "read-only" in out
+        code, out, err = _desk("status", suspended["number"], "closed")
+        assert code != 0 and "status this desk does not know" in err, (out, err)
+        code, out, err = _desk("show", unreadable["number"])
+        assert code != 0, "never read: there is no last good copy to show"
+
+        # A quiet sync names it again; once the case changes in a readable way it is in.
+        code, out, err = _desk("sync")
+        assert "1 case(s) set aside" in out and unreadable["number"] in err
+        proxy.rewrite = lambda page: page
+        resp = requests.post(f"{server.url}/api/v1/cases/{unreadable['id']}/citizen", timeout=30,
+                             json={"type": "message", "body": "补充材料"},
+                             headers={"Authorization": f"Bearer {server.gateway_token}"})
+        assert resp.status_code == 201, resp.text
+        code, out, err = _desk("sync")
+        assert code == 0 and "set aside" not in out + err, (out, err)
+        code, out, err = _desk("show", unreadable["number"])
+        assert code == 0 and "补充材料" in out
+    finally:
+        proxy.stop()

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 from desk.actions import held_before as actions_held_before
 from desk.clocks import explain_clock
 from desk.masking import mask_citizen
-from desk.rules import allowed_actions
+from desk.rules import KNOWN_STATUSES, allowed_actions
 from desk.wire import Clock
 from ui import text
 from ui.clockfmt import DUE_SOON_STATE, OK, OVERDUE, PAUSED, utcnow
@@ -318,10 +318,13 @@ class CasePane(QWidget):
         zone = ctx.formatter.zone
         self.number_label.setText(case.get("number", ""))
         self.title_label.setText(case.get("title", ""))
-        self.kind_value.setText(text.label("Kind", case.get("kind")))
+        self.kind_value.setText(text.kind_label(case.get("kind"), ctx.reference))
         service = ctx.service_names.get(case.get("service_item_id") or "", "")
         self.service_value.setText(" / ".join(p for p in (case.get("category"), service) if p))
         status = text.label("Status", case.get("status"))
+        if case.get("status") not in KNOWN_STATUSES:
+            # A status a newer platform added: no transition is offered on it here.
+            status += " " + self.tr("(not known to this desk: read-only, notes and callbacks still work)")
         if case.get("pending_ops"):
             status += " " + self.tr("(%n change(s) not sent)", "", int(case["pending_ops"]))
         if case.get("conflicts"):

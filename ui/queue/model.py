@@ -172,6 +172,7 @@ class QueueModel(QAbstractTableModel):
         if reference is not None:
             self.officer_names = {o.id: o.name for o in reference.officers}
             self.service_names = {s.id: s.name for s in reference.service_items}
+        self.reference = reference
         self.mark_stale()
 
     def case_id(self, row: int) -> str | None:
@@ -273,7 +274,7 @@ class QueueModel(QAbstractTableModel):
         if key == "number":
             return row.get("number", "")
         if key == "kind":
-            return text.label("Kind", row.get("kind"))
+            return text.kind_label(row.get("kind"), getattr(self, "reference", None))
         if key == "service":
             return self.service_names.get(row.get("service_item_id") or "", row.get("category") or "")
         if key == "title":
