@@ -393,7 +393,7 @@ _CHANGE: TypeAdapter[Any] = TypeAdapter(Change)
 
 
 def _problem(exc: ValidationError, skip: int = 0) -> str:
-    first = exc.errors()[0] if exc.errors() else {}
+    first: Any = exc.errors()[0] if exc.errors() else {}
     where = ".".join(str(p) for p in first.get("loc", ())[skip:]) or "change"
     return f"{where}: {first.get('type', 'invalid')} ({exc.error_count()} problem(s))"
 

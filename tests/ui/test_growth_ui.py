@@ -4,8 +4,6 @@ read-only, and a case that cannot be read named in a notice while the rest syncs
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import requests
 
 from desk import wire
