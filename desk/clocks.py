@@ -28,13 +28,14 @@ WAITING = "waiting_citizen"
 
 
 def _unit(clock: Clock, policy: Policy | None) -> str:
-    if clock.unit is not None:
+    # A unit this desk cannot count in (a newer platform's) reads as not sent.
+    if clock.unit in (WORKING_DAY, CALENDAR_DAY):
         return clock.unit
     # A server that does not send the unit: the policy says, and every reference default
     # but the petition's is counted in working days.
     if policy is not None:
         for rule in policy.clocks:
-            if rule.clock == clock.clock:
+            if rule.clock == clock.clock and rule.unit in (WORKING_DAY, CALENDAR_DAY):
                 return rule.unit
     return WORKING_DAY
 

@@ -332,3 +332,22 @@ def test_pause_keeps_the_remaining_working_time(start, pause_at, pause_len):
     resumed = op(paused, "set_status", resumed_at, before="waiting_citizen", after="in_progress")
     assert remaining(resumed[0], resumed_at, CAL) == left
     assert resumed[0].due_at >= reply.due_at
+
+
+def test_a_new_kinds_clocks_follow_its_policy_row_and_unknown_units_read_as_not_sent():
+    # A kind this desk was not built with: its row decides, like any other kind's.
+    from datetime import datetime, timezone
+
+    from desk.clocks import remaining, start_clocks
+    from desk.overlay import default_calendar
+    from desk.wire import Clock, Policy
+
+    cal = default_calendar()
+    row = Policy.model_validate({"kind": "lost_found", "name": "失物招领", "clocks": [
+        {"clock": "reply", "limit": 3, "unit": "calendar_day"}]})
+    start = datetime(2026, 3, 6, 2, 0, tzinfo=timezone.utc)  # a Friday
+    [clock] = start_clocks(row, start, cal)
+    assert clock.due_at == datetime(2026, 3, 9, 2, 0, tzinfo=timezone.utc), "three calendar days"
+    odd = Clock.model_validate({"clock": "reply", "due_at": "2026-03-09T02:00:00Z",
+                                "unit": "business_hour"})
+    assert remaining(odd, start, cal, row) == clock.due_at - start, "the policy row's unit"
