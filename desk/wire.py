@@ -228,12 +228,13 @@ class Policy(WireModel):
 
 
 class CalendarData(WireModel):
-    zone: str = "Asia/Shanghai"
-    known_years: list[int]
-    days: dict[date, DayKind] = Field(default_factory=dict)
+    zone: Annotated[str, Absent(lambda: "Asia/Shanghai")] = "Asia/Shanghai"
+    known_years: Annotated[list[int], Absent(list)] = Field(default_factory=list)
+    # Closed even when read: a day this desk cannot classify cannot be counted.
+    days: Annotated[dict[date, DayKind], Absent(dict)] = Field(default_factory=dict)
     # Extra to the contract: the names of holidays, so a due time can be explained
     # ("National Day skipped"). Clients that do not know it ignore it.
-    names: dict[date, str] = Field(default_factory=dict)
+    names: Annotated[dict[date, str], Absent(dict)] = Field(default_factory=dict)
 
 
 class Reference(WireModel):
