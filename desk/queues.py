@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from desk.overlay import sort_time
-from desk.rules import FINAL_STATUSES, Actor
+from desk.rules import OPEN_STATUSES, Actor
 from desk.store import CLOSED_RETENTION, Store
 
 QUEUES = ("mine", "due-soon", "overdue", "unclaimed", "waiting", "closed", "station")
@@ -28,9 +28,18 @@ SORTS = {
     "citizen": "citizen_name",
 }
 
-# Open means "not final": a status a newer platform added (read-only here) still lists
-# in the officer's queues rather than vanishing from every one of them.
-_OPEN = "status NOT IN (" + ", ".join(f"'{s}'" for s in sorted(FINAL_STATUSES)) + ")"
+_OPEN = "status IN (" + ", ".join(f"'{s}'" for s in sorted(OPEN_STATUSES)) + ")"
+
+
+def _open(store: Store) -> str:
+    """The open statuses, with any a newer platform added (read-only here) that the
+    feed brought: such a case still lists in the officer's queues instead of vanishing
+    from every one of them. Words from the cache, quoted as SQL literals."""
+    extra = sorted(store.unknown_statuses()) if hasattr(store, "unknown_statuses") else []
+    if not extra:
+        return _OPEN
+    words = sorted(OPEN_STATUSES) + extra
+    return "status IN (" + ", ".join("'" + s.replace("'", "''") + "'" for s in words) + ")"
 
 
 def _scope(actor: Actor) -> tuple[str, list[Any]]:
@@ -45,16 +54,17 @@ def queue_filter(store: Store, name: str, actor: Actor, now: datetime) -> tuple[
     """The WHERE clause and parameters of a named queue."""
     now_s = sort_time(now)
     scope, scope_params = _scope(actor)
+    open_ = _open(store)
     if name == "mine":
-        return f"{_OPEN} AND assignee_id = ?", [actor.id]
+        return f"{open_} AND assignee_id = ?", [actor.id]
     if name == "due-soon":
         threshold = store.calendar_or_default().add_working(now, DUE_SOON_WORKING)
-        return (f"{_OPEN} AND {scope} AND next_due_at >= ? AND next_due_at <= ?",
+        return (f"{open_} AND {scope} AND next_due_at >= ? AND next_due_at <= ?",
                 [*scope_params, now_s, sort_time(threshold)])
     if name == "overdue":
-        return f"{_OPEN} AND {scope} AND next_due_at < ?", [*scope_params, now_s]
+        return f"{open_} AND {scope} AND next_due_at < ?", [*scope_params, now_s]
     if name == "unclaimed":
-        return f"{_OPEN} AND assignee_id IS NULL AND unit_id = ?", [actor.unit_id]
+        return f"{open_} AND assignee_id IS NULL AND unit_id = ?", [actor.unit_id]
     if name == "waiting":
         if actor.is_supervisor:
             return "status = 'waiting_citizen' AND unit_id = ?", [actor.unit_id]
@@ -63,7 +73,7 @@ def queue_filter(store: Store, name: str, actor: Actor, now: datetime) -> tuple[
         since = sort_time(now - CLOSED_RETENTION)
         return f"status = 'closed' AND {scope} AND closed_at >= ?", [*scope_params, since]
     if name == "station":
-        return f"{_OPEN} AND unit_id = ?", [actor.unit_id]
+        return f"{open_} AND unit_id = ?", [actor.unit_id]
     raise ValueError(f"unknown queue {name!r}; known: {', '.join(QUEUES)}")
 
 

@@ -214,6 +214,10 @@ def _m6_set_aside(conn) -> None:
             set_aside_at TEXT NOT NULL
         )"""
     )
+    # Statuses a newer platform added that the feed has brought: the queues list cases
+    # in them among the open ones (an index range per status, like the known ones,
+    # rather than a NOT IN that reads every closed case of the scope too).
+    conn.execute("CREATE TABLE statuses_seen (status TEXT PRIMARY KEY)")
 
 
 MIGRATIONS: list[Callable] = [

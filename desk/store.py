@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 from collections import Counter
 from contextlib import contextmanager
@@ -28,7 +29,9 @@ import sqlite_utils
 from desk import clocks as clock_rules
 from desk import overlay, schema
 from desk.overlay import LocalOp, sort_time
-from desk.wire import Clock, Op, OpResult, Reference, RemoveChange, UpsertChange, format_time
+from desk.wire import (
+    WORD_PATTERN, Clock, Op, OpResult, Reference, RemoveChange, UpsertChange, format_time,
+)
 from desk.worktime import Calendar
 
 CLOSED_RETENTION = timedelta(days=30)
@@ -551,6 +554,29 @@ class Store:
                 if full_resync_generation is not None and change.case_id:
                     conn.execute("UPDATE synced_cases SET seen_gen = max(seen_gen, ?) WHERE id = ?",
                                  (full_resync_generation, change.case_id))
+
+    def note_statuses(self, statuses: Iterable[str]) -> None:
+        """Remember statuses this desk does not know that the feed brought (see
+        unknown_statuses); a few words, written once each."""
+        # Only words: they are spliced into the queues' SQL as quoted literals.
+        new = {s for s in statuses if re.fullmatch(WORD_PATTERN, s)} - self.unknown_statuses()
+        if not new:
+            return
+        with self._write() as conn:
+            conn.executemany("INSERT OR IGNORE INTO statuses_seen (status) VALUES (?)",
+                             [(s,) for s in sorted(new)])
+        self._statuses_seen = None
+
+    def unknown_statuses(self) -> frozenset[str]:
+        """The statuses outside the known ones that cases in this cache have had."""
+        seen = getattr(self, "_statuses_seen", None)
+        if seen is None:
+            try:
+                seen = frozenset(r[0] for r in self._read("SELECT status FROM statuses_seen"))
+            except sqlcipher3.OperationalError:
+                return frozenset()  # a cache read before migration 6 (the migration tests)
+            self._statuses_seen = seen
+        return seen
 
     def set_aside_cases(self) -> list[dict]:
         """The cases whose latest change could not be read, oldest first: which case

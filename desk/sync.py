@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from desk.api import ApiError, AuthError, BadResponse, CursorExpired, ServerRefused, TransportError
-from desk.rules import Actor
+from desk.rules import KNOWN_STATUSES, Actor
 from desk.wire import MAX_CHANGES_LIMIT, MAX_OPS_PER_PUSH, STATUSES
 
 log = logging.getLogger(__name__)
@@ -241,6 +241,9 @@ class SyncEngine:
                     unreadable,
                     (c.case.id if c.op == "upsert" else c.case_id for c in page.changes),
                     full_resync_generation=generation)
+                grown = {c.case.status for c in page.changes if c.op == "upsert"} - KNOWN_STATUSES
+                if grown:
+                    self.store.note_statuses(grown)
                 if unreadable:
                     log.warning("set aside %d change(s) of the feed that could not be read",
                                 len(unreadable))

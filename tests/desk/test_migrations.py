@@ -224,6 +224,9 @@ def test_migration_6_sets_aside_unreadable_cases_on_a_version_5_database(tmp_pat
     assert schema.version(store.conn) == 6
     assert store.case("case-9")["title"] == "失物招领登记", "version-5 data survives"
     assert store.set_aside_cases() == []
+    assert store.unknown_statuses() == frozenset()
+    store.note_statuses(["suspended", "x'); DROP TABLE outbox; --"])
+    assert store.unknown_statuses() == frozenset({"suspended"}), "words only"
     store.set_aside([UnreadableChange(seq=40, case_id="case-9", version=2, problem="case.x: int_type"),
                      UnreadableChange(seq=41, problem="case: model_type")], [])
     got = store.set_aside_cases()

@@ -127,6 +127,13 @@ def test_a_grown_platform_is_read_and_one_unreadable_case_is_set_aside(fake, sto
     actions.callback("c-000003", "reached", "回访完毕")
     assert store.case("c-000003")["status"] == "suspended"
     assert store.outbox_count() == 2
+    # Still in the officer's queue, among the open cases.
+    from datetime import datetime, timezone
+
+    from desk.queues import queue_counts, queue_ids
+    now = datetime(2026, 11, 26, 3, 0, tzinfo=timezone.utc)
+    assert "c-000003" in queue_ids(store, "mine", ME, now)
+    assert queue_counts(store, ME, now)["mine"] == 1
 
     # The next page: one case in a shape no reading can follow, beside two good ones.
     broken = case("c-000004", version=2, title="新标题", received_at=None, entries=[
