@@ -8,7 +8,8 @@ The platform grows while old clients are still installed (the contract's "Growth
 section), so every listed set is written once, as a Literal, and used in two modes:
 - CLOSED in what a side sends: requests (ops and their payloads, login, citizen
   events) are typed with the Literal itself, so the client cannot build an op with a
-  value it does not know and the server refuses one it was not built for.
+  value it does not know and the server refuses one it was not built for (intake's
+  `kind` is the one word checked against the server's own policy, which may grow).
 - OPEN in what a side reads back: cases, entries, reference data, the feed and op
   results type the same set as `Open*` (any non-empty word, the Literal's values as
   examples). An unknown kind, entry type, status, reason, unit kind, role, clock name
@@ -85,7 +86,6 @@ OpenClockUnit = Annotated[str, _open(CLOCK_UNITS)]
 OpenOutcome = Annotated[str, _open(OUTCOMES)]
 OpenReason = Annotated[str, _open(REMOVE_REASONS)]
 OpenRole = Annotated[str, _open(Role.__args__)]  # type: ignore[attr-defined]
-OpenDayKind = Annotated[str, _open(DayKind.__args__)]  # type: ignore[attr-defined]
 
 
 def Absent(factory: Callable[[], Any]) -> Any:
