@@ -2,7 +2,7 @@
 
     desk central --db PATH --seed {empty,demo} --host 127.0.0.1 --port 8765
                  --gateway-token TOKEN [--certfile F --keyfile F] [--change-retention-days N]
-                 [--min-client-version V] [--revoke-device ID [--username U]]
+                 [--min-client-version V] [--body-timeout S] [--revoke-device ID [--username U]]
 
 `--revoke-device` forgets a lost laptop's device secret, ends its sessions and exits
 (the running server does the same on DELETE /api/v1/devices/{id} with the gateway token).
@@ -37,6 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--token-ttl-hours", type=float, default=12.0)
     parser.add_argument("--min-client-version", default="",
                         help="desk clients older than this get 426")
+    parser.add_argument("--body-timeout", type=float, default=30.0, metavar="SECONDS",
+                        help="a request body that stalls longer than this is dropped (408)")
     parser.add_argument("--revoke-device", metavar="DEVICE_ID",
                         help="revoke this device's secret and sessions, then exit")
     parser.add_argument("--username", help="with --revoke-device: only for this officer")
@@ -57,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         token_ttl=timedelta(hours=args.token_ttl_hours),
         change_retention=timedelta(days=args.change_retention_days),
         closed_retention=timedelta(days=args.closed_retention_days),
-        min_client_version=args.min_client_version,
+        min_client_version=args.min_client_version, body_timeout=args.body_timeout,
     )
     service = app.state.service
     if args.revoke_device:
