@@ -388,7 +388,7 @@ class OpsEnvelope(WireModel):
     validated alone as an Op, so one bad op is `rejected` and the others still apply
     (a bad op that failed the whole batch would block an outbox forever)."""
 
-    ops: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=MAX_OPS_PER_PUSH)]
+    ops: Annotated[list[Any], Field(min_length=1, max_length=MAX_OPS_PER_PUSH)]
 
 
 class OpResult(WireModel):
