@@ -144,7 +144,7 @@ class GuardMiddleware:
         while True:
             try:
                 message = await asyncio.wait_for(receive(), self.body_timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 # uvicorn closes the connection after an answer to a body it did not
                 # read to its end, so a stalled client holds nothing any longer.
                 await _problem_response(408, "request_timeout", "the body did not arrive in time",

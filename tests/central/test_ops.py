@@ -270,7 +270,9 @@ def test_ops_request_validation(server, login):
     assert officer.post("/ops", json={"ops": []}).status_code == 422
     too_many = [op("x", "note", {"body": "x"}) for _ in range(101)]
     assert officer.post("/ops", json={"ops": too_many}).status_code == 422
-    assert officer.post("/ops", json={"ops": [1, "x"]}).status_code == 422
+    assert officer.post("/ops", json={"ops": {"op_id": "x"}}).status_code == 422
+    # Not even an object: still one result each, in order, without an op_id.
+    assert [(r["op_id"], r["outcome"]) for r in officer.push(1, "x")] == [("", "rejected")] * 2
     # A well-formed envelope gets one result per op: a bad op is rejected on its own.
     bad = op("x", "note", {"body": "x"}, op_id="not-a-uuid")
     unknown_type = {**op("x", "note"), "type": "delete"}

@@ -4,7 +4,7 @@ with a short body timeout so a stalled body is dropped within the test's patienc
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

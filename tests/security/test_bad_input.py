@@ -13,8 +13,7 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import requests
@@ -134,7 +133,7 @@ def _raw(port: int, request: bytes, *, wait: float) -> tuple[bytes, float]:
         while True:
             try:
                 chunk = sock.recv(65536)
-            except socket.timeout:
+            except TimeoutError:
                 raise AssertionError(f"the server held the connection: {answer!r}") from None
             if not chunk:
                 return answer, time.monotonic() - started

@@ -20,7 +20,7 @@ from typing import Any
 
 import requests
 
-from tests.central.conftest import Client, intake, op
+from tests.central.conftest import intake, op
 from tests.central.tiny_seed import PASSWORD, STATION_1, STATION_2
 
 TIMEOUT = 10.0
@@ -111,7 +111,7 @@ class Hostile:
                 sock.sendall(request)
                 while chunk := sock.recv(65536):
                     answer += chunk
-        except socket.timeout:
+        except TimeoutError:
             self.tally.hangs.append(f"{caller} raw {request[:40]!r}")
         if answer.startswith(b"HTTP/1.1 5") and not answer.startswith(b"HTTP/1.1 503"):
             self.tally.errors_500.append(f"{caller} raw {request[:40]!r} -> {answer[:60]!r}")
@@ -278,8 +278,8 @@ def test_hostile_requests_get_no_500_no_hang_and_no_other_case(server, login, cl
                 b"GET /api/v1/x%0a%1b[2J HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
                 b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03" + b"\x00" * 40,
                 # Bodies that stall: announced 100 bytes, sent 10 (dropped with 408).
-                b"POST /api/v1/ops HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                b"Content-Length: 100\r\n\r\n{\"ops\": [1",
+                (b"POST /api/v1/ops HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: 100\r\n\r\n{\"ops\": [1"),
                 b"POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"use",
                 b"GET /api/v1/summary HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + tokens["officer3"].encode()
                 + b"\r\nX-Device-Id: \xff\xfe\r\nConnection: close\r\n\r\n"):
