@@ -9,6 +9,7 @@ Reference-server-only endpoints, all behind the gateway token given at start:
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -32,6 +33,7 @@ from desk.worktime import Calendar
 from central.errors import PROBLEM_MEDIA_TYPE, ApiError, problem
 from central.service import (
     Caller, ReferenceIntakeRequest, RevokeResponse, SeedSource, Service, SetPasswordRequest,
+    wire_field_names,
 )
 
 access_log = logging.getLogger("central.access")
@@ -43,6 +45,17 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
                          (404, "Not found"), (413, "Body over 1 MiB"), (422, "Invalid fields"),
                          (426, "Client too old"), (429, "Too many requests"))
 }
+DEFAULT_BODY_TIMEOUT = 30.0
+# C0 controls, DEL and C1 controls (U+009B is a terminal's CSI), and the Unicode line
+# and paragraph separators: none may reach a log line as it is.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def log_safe(value: Any) -> str:
+    """Text for a log line: every control character as a visible escape, so a request
+    can neither forge a line (%0a) nor write a raw escape sequence into the log."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                        else f"\\u{ord(m.group()):04x}", str(value))
 
 
 def _problem_response(status: int, code: str, detail: str = "",
@@ -60,18 +73,21 @@ def _log_server_bug(scope: dict, exc: BaseException) -> None:
     the source text."""
     frames = "".join(f"  {frame.filename}:{frame.lineno} in {frame.name}\n"
                      for frame in traceback.extract_tb(exc.__traceback__))
-    error_log.error("unhandled error on %s %s: %s\n%s", scope["method"], scope["path"],
-                    type(exc).__name__, frames.rstrip("\n"))
+    error_log.error("unhandled error on %s %s: %s\n%s", log_safe(scope["method"]),
+                    log_safe(scope["path"]), type(exc).__name__, frames.rstrip("\n"))
 
 
 class GuardMiddleware:
-    """Outermost: access log without personal data, the client-version gate, and the
-    1 MiB body limit (by Content-Length and by the bytes actually streamed)."""
+    """Outermost: access log without personal data, the client-version gate, the
+    1 MiB body limit (by Content-Length and by the bytes actually streamed), and the
+    body timeout (a body that stalls is dropped with 408, not waited on forever)."""
 
-    def __init__(self, app: Any, *, min_client_version: str, max_body: int) -> None:
+    def __init__(self, app: Any, *, min_client_version: str, max_body: int,
+                 body_timeout: float = DEFAULT_BODY_TIMEOUT) -> None:
         self.app = app
         self.min_version = _version_tuple(min_client_version)
         self.max_body = max_body
+        self.body_timeout = body_timeout
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http":
@@ -98,9 +114,10 @@ class GuardMiddleware:
         finally:
             # Path without the query string: cursors are harmless, but nothing else
             # from the request belongs in a log.
-            access_log.info("%s %s %s %.1fms officer=%s", scope["method"], scope["path"],
-                            status_holder["status"], (time.monotonic() - started) * 1000,
-                            scope["state"].get("officer_id", "-"))
+            access_log.info("%s %s %s %.1fms officer=%s", log_safe(scope["method"]),
+                            log_safe(scope["path"]), status_holder["status"],
+                            (time.monotonic() - started) * 1000,
+                            log_safe(scope["state"].get("officer_id", "-")))
 
     async def _handle(self, scope: dict, receive: Callable, send: Callable) -> None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -125,7 +142,14 @@ class GuardMiddleware:
         # refused before the app sees any of it.
         chunks, size = [], 0
         while True:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.body_timeout)
+            except TimeoutError:
+                # uvicorn closes the connection after an answer to a body it did not
+                # read to its end, so a stalled client holds nothing any longer.
+                await _problem_response(408, "request_timeout", "the body did not arrive in time",
+                                        headers={"Connection": "close"})(scope, receive, send)
+                return
             if message["type"] == "http.disconnect":
                 return
             chunk = message.get("body", b"")
@@ -137,6 +161,13 @@ class GuardMiddleware:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        content_type = headers.get("content-type", "")
+        if body and ("json" in content_type or not content_type) and not _is_utf8(body):
+            # Python's JSON parser lets raw surrogate bytes (b"\xed\xa0\x80") through as
+            # text that can be neither stored nor hashed: refuse them here.
+            await _problem_response(422, "validation_failed", "the body is not valid UTF-8")(
+                scope, receive, send)
+            return
         if _has_lone_surrogate(body):
             await _problem_response(400, "malformed_json", "the body holds text that is not valid Unicode")(
                 scope, receive, send)
@@ -157,6 +188,14 @@ class GuardMiddleware:
 # that can be stored or hashed as UTF-8. Only bodies that spell a surrogate at all are
 # decoded a second time, so ordinary requests pay one regex scan.
 _SURROGATE_ESCAPE = re.compile(rb"\\[uU][dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _has_lone_surrogate(body: bytes) -> bool:
@@ -202,6 +241,7 @@ def create_app(
     min_client_version: str = "",
     calendar: Calendar | None = None,
     policy: list[wire.Policy] | None = None,
+    body_timeout: float = DEFAULT_BODY_TIMEOUT,
 ) -> FastAPI:
     service = Service(db_path, gateway_token=gateway_token, seed=seed, token_ttl=token_ttl,
                       change_retention=change_retention, closed_retention=closed_retention,
@@ -236,7 +276,8 @@ def create_app(
             return _problem_response(400, "malformed_json", "the body is not valid JSON")
         # Say which fields, never echo their values (they may be personal data).
         fields = sorted({".".join(str(p) for p in e.get("loc", ())[1:]) or "body" for e in errors})
-        return _problem_response(422, "validation_failed", "invalid fields: " + ", ".join(fields))
+        return _problem_response(422, "validation_failed",
+                                 "invalid fields: " + ", ".join(wire_field_names(fields)))
 
     # ------------------------------------------------------------ dependencies
 
@@ -298,7 +339,8 @@ def create_app(
     # ------------------------------------------------------------ push
 
     @app.post(f"{P}/ops", response_model=wire.OpsResponse, responses=PROBLEM_RESPONSES, tags=["sync"])
-    def ops(body: wire.OpsRequest, caller: Caller = Depends(current)) -> Response:
+    def ops(body: wire.OpsEnvelope, caller: Caller = Depends(current)) -> Response:
+        # The envelope is checked here, each op alone in apply_ops (wire.Op).
         return json_response({"results": service.apply_ops(caller, body.ops, now=service.now())})
 
     # ------------------------------------------------------------ attachments
@@ -364,5 +406,5 @@ def create_app(
     # 2.6 times as long for a body only 6% smaller (bench/bench_server.py).
     app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
     app.add_middleware(GuardMiddleware, min_client_version=min_client_version,
-                       max_body=wire.MAX_REQUEST_BYTES)
+                       max_body=wire.MAX_REQUEST_BYTES, body_timeout=body_timeout)
     return app

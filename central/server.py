@@ -2,7 +2,7 @@
 
     desk central --db PATH --seed {empty,demo} --host 127.0.0.1 --port 8765
                  --gateway-token TOKEN [--certfile F --keyfile F] [--change-retention-days N]
-                 [--min-client-version V] [--policy-file FILE]
+                 [--min-client-version V] [--policy-file FILE] [--body-timeout S]
                  [--revoke-device ID [--username U]]
 
 `--policy-file` adds case kinds or changes their clocks without a release: its rows
@@ -44,6 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--policy-file", metavar="FILE",
                         help="JSON rows {kind, name, clocks} merged over the case kinds' "
                              "policy at start (a new kind is a line in it)")
+    parser.add_argument("--body-timeout", type=float, default=30.0, metavar="SECONDS",
+                        help="a request body that stalls longer than this is dropped (408)")
     parser.add_argument("--revoke-device", metavar="DEVICE_ID",
                         help="revoke this device's secret and sessions, then exit")
     parser.add_argument("--username", help="with --revoke-device: only for this officer")
@@ -73,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         token_ttl=timedelta(hours=args.token_ttl_hours),
         change_retention=timedelta(days=args.change_retention_days),
         closed_retention=timedelta(days=args.closed_retention_days),
-        min_client_version=args.min_client_version, policy=policy,
+        min_client_version=args.min_client_version, policy=policy, body_timeout=args.body_timeout,
     )
     service = app.state.service
     if args.revoke_device:

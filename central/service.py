@@ -150,14 +150,9 @@ def _caller(row: Any, device_id: str = "") -> Caller:
 
 
 def in_scope(caller: Caller, unit_id: str | None, assignee_id: str | None) -> bool:
-    """The contract's scope rule; `retired` (closed past retention) is checked apart."""
-    if unit_id is None:
-        return False
-    if assignee_id is not None and assignee_id == caller.id:
-        return True
-    if unit_id != caller.unit_id:
-        return False
-    return assignee_id is None or caller.is_supervisor
+    """The contract's scope rule (desk.rules); `retired` (closed past retention) is
+    checked apart."""
+    return rules.in_scope(caller.actor, unit_id, assignee_id)
 
 
 def _scope_sql(caller: Caller) -> tuple[str, list[Any]]:
@@ -347,6 +342,8 @@ class Service:
               *, now: datetime) -> dict[str, Any]:
         if not device_id:
             raise ApiError(400, "device_id_required", "send X-Device-Id")
+        # The attempt is counted before the slow hash, atomically: counted only after
+        # it, a burst of parallel guesses all passed the check before any failed.
         self._check_throttle(username, now)
         with self.db.read() as conn:
             row = conn.execute("SELECT * FROM officers WHERE username = ?", (username,)).fetchone()
@@ -354,7 +351,6 @@ class Service:
         salt = row["pw_salt"] if row else b"\x00" * 16
         digest = hash_password(password, salt)
         if row is None or not hmac.compare_digest(digest, row["pw_hash"]):
-            self._record_failure(username, now)
             raise ApiError(401, "invalid_credentials", "wrong username or password")
         caller = _caller(row, device_id)
         token = secrets.token_urlsafe(32)
@@ -383,20 +379,21 @@ class Service:
         }
 
     def _check_throttle(self, username: str, now: datetime) -> None:
+        """Count this attempt for the username, or refuse it with 429 when 5 were
+        counted in the last minute. A successful login clears the count."""
         with self._failures_lock:
-            times = self._failures.get(username)
-            if not times:
-                return
+            times = self._failures[username]
             while times and times[0] <= now - FAILURE_WINDOW:
                 times.popleft()
             if len(times) >= FAILURES_ALLOWED:
                 wait = (times[0] + FAILURE_WINDOW - now).total_seconds()
                 raise ApiError(429, "too_many_attempts", "too many failed logins; wait",
                                headers={"Retry-After": str(max(1, int(wait + 0.999)))})
-
-    def _record_failure(self, username: str, now: datetime) -> None:
-        with self._failures_lock:
-            self._failures[username].append(now)
+            times.append(now)
+            if len(self._failures) > 10_000:
+                # Guessed usernames must not grow this without bound.
+                for name in [n for n, t in self._failures.items() if t[-1] <= now - FAILURE_WINDOW]:
+                    del self._failures[name]
 
     def authenticate(self, token: str | None, *, now: datetime) -> Caller:
         if not token:
@@ -637,7 +634,10 @@ class Service:
 
     # ------------------------------------------------------------ the op engine
 
-    def apply_ops(self, caller: Caller, ops: Iterable[wire.Op], *, now: datetime) -> list[dict[str, Any]]:
+    def apply_ops(self, caller: Caller, ops: Iterable[wire.Op | dict[str, Any]], *,
+                  now: datetime) -> list[dict[str, Any]]:
+        """One result per op, in order. An op may come unvalidated (a dict from the
+        wire): one that is not a valid Op is `rejected` on its own and the rest go on."""
         results = []
         stopped_cases: set[str] = set()
         # One commit for the batch, each op a savepoint inside it: every op is still
@@ -645,7 +645,14 @@ class Service:
         # of a push. If the batch fails half-way nothing was answered, so the client
         # resends it all and nothing is lost or done twice.
         with self.db.write():
-            for op in ops:
+            for raw in ops:
+                op = raw if isinstance(raw, wire.Op) else _parse_op(raw)
+                if not isinstance(op, wire.Op):
+                    case_id = raw.get("case_id") if isinstance(raw, dict) else None
+                    if isinstance(case_id, str):
+                        stopped_cases.add(case_id)
+                    results.append(op)
+                    continue
                 result = self._apply_one(caller, op, stopped_cases, now)
                 if result["outcome"] in ("conflict", "rejected", "blocked"):
                     stopped_cases.add(op.case_id)
@@ -653,9 +660,11 @@ class Service:
         return results
 
     def _apply_one(self, caller: Caller, op: wire.Op, stopped_cases: set[str], now: datetime) -> dict[str, Any]:
+        # surrogatepass: a lone surrogate must never crash the hash (the guard refuses
+        # such bodies, but the hash is not the place to find out).
         content_hash = hashlib.sha256(canonical({
             "officer": caller.id, "type": op.type, "case_id": op.case_id, "payload": op.payload,
-        }).encode()).hexdigest()
+        }).encode("utf-8", "surrogatepass")).hexdigest()
         with self.db.write() as conn:
             seen = conn.execute("SELECT content_hash, outcome, result FROM ops WHERE op_id = ?",
                                 (op.op_id,)).fetchone()
@@ -666,7 +675,9 @@ class Service:
                 stored = json.loads(seen["result"])
                 if stored["outcome"] == "applied":
                     stored["outcome"] = "duplicate"
-                return stored
+                # The stored answer as the caller may see it now: the case may have
+                # left their scope since.
+                return self._visible(conn, caller, op, stored)
             if op.case_id in stopped_cases:
                 return _result(op, "blocked", error=("blocked", "an earlier op on this case did not apply"))
             result = self._decide_and_apply(conn, caller, op, now)
@@ -674,13 +685,36 @@ class Service:
                          " VALUES (?,?,?,?,?,?)",
                          (op.op_id, caller.id, content_hash, result["outcome"], canonical(result),
                           db_time(now)))
+            return self._visible(conn, caller, op, result)
+
+    def _visible(self, conn: Any, caller: Caller, op: wire.Op, result: dict[str, Any]) -> dict[str, Any]:
+        """A result carries `case` only for a caller who may see the case now or held it
+        before (desk.rules.may_see); anyone else gets null and a code that tells nothing
+        of what the case holds."""
+        row = conn.execute("SELECT unit_id, assignee_id, retired FROM cases WHERE id = ?",
+                           (op.case_id,)).fetchone()
+        if row is None:
+            return {**result, "case": None}
+        held = conn.execute("SELECT 1 FROM holders WHERE case_id = ? AND officer_id = ?",
+                            (op.case_id, caller.id)).fetchone() is not None
+        unit_id = None if row["retired"] else row["unit_id"]
+        if rules.may_see(caller.actor, unit_id, row["assignee_id"], held_before=held):
             return result
+        hidden = {**result, "case": None}
+        if result["outcome"] in ("conflict", "rejected") and result.get("error"):
+            code = rules.hidden_code(op.type, row["unit_id"], row["assignee_id"], caller.actor)
+            if result["error"]["code"] not in ("validation_failed", "op_id_reused"):
+                hidden["error"] = {"code": code, "detail": (
+                    "another officer claimed the case" if code == "claimed"
+                    else "the case is not in the officer's scope")}
+        return hidden
 
     def _decide_and_apply(self, conn: Any, caller: Caller, op: wire.Op, now: datetime) -> dict[str, Any]:
         try:
             payload = wire.parse_payload(op.type, op.payload)
         except ValidationError as exc:
-            fields = ", ".join(".".join(str(p) for p in e["loc"]) or op.type for e in exc.errors())
+            fields = ", ".join(wire_field_names(
+                ".".join(str(p) for p in e["loc"]) or op.type for e in exc.errors()))
             return _result(op, "rejected", error=("validation_failed", f"invalid payload: {fields}"))
         loaded = self._load_case(conn, op.case_id)
         if loaded is None:
@@ -737,16 +771,23 @@ class Service:
             reason = "reassigned"
         elif op.type == "reveal":
             data = {"field": values["field"]}
+        # The officer's clock may be wrong (years off, or before the citizen wrote):
+        # the stored time stays between the case's arrival and the server's receipt,
+        # so every deadline computed from it stays computable, and the officer's own
+        # value is kept beside it.
+        performed_at = min(max(op.performed_at, case.received_at), now)
+        if performed_at != op.performed_at:
+            data = {**data, "clock_skew": True, "performed_at_claimed": wire.format_time(op.performed_at)}
         case.status = status_after
         case.clocks = sla.apply_op(
             case.clocks, op_type=op.type, payload=values, status_before=status_before,
-            status_after=status_after, at=now, performed_at=op.performed_at,
+            status_after=status_after, at=now, performed_at=performed_at,
             cal=self.calendar, policy=self.policies.get(case.kind))
         entry_type = "status" if op.type == "set_status" else op.type
         case.entries.append(wire.Entry(
             id=f"{case.id}-e{len(case.entries) + 1}", type=entry_type, author_id=caller.id,
             author_name=caller.name, unit_id=caller.unit_id, body=body, data=data,
-            performed_at=op.performed_at, received_at=now, op_id=op.op_id,
+            performed_at=performed_at, received_at=now, op_id=op.op_id,
             late=decision.verdict == "late"))
         case.version += 1
         doc = self._save_case(conn, case, now=now, old=old, reason=reason)
@@ -862,6 +903,26 @@ class Service:
             raise ApiError(404, "not_found", "no such attachment")
         meta = {k: row[k] for k in ("id", "name", "content_type", "size", "sha256")}
         return meta, bytes(row["data"])
+
+
+def _parse_op(raw: Any) -> wire.Op | dict[str, Any]:
+    """The op, or its `rejected` result: which fields are wrong, never their values."""
+    try:
+        return wire.Op.model_validate(raw)
+    except ValidationError as exc:
+        fields = sorted({".".join(str(p) for p in e["loc"]) or "op" for e in exc.errors()})
+        op_id = raw.get("op_id") if isinstance(raw, dict) else None
+        return {"op_id": op_id if isinstance(op_id, str) and len(op_id) <= 200 else "",
+                "outcome": "rejected", "case": None,
+                "error": {"code": "validation_failed",
+                          "detail": "invalid op: " + ", ".join(wire_field_names(fields))}}
+
+
+def wire_field_names(fields: Iterable[str]) -> list[str]:
+    """Field paths as the wire spells them; a key a caller made up (it may be personal
+    data) is shown as `?`."""
+    return [".".join(p if p.isdigit() or (p.isidentifier() and p.isascii() and len(p) <= 40)
+                     else "?" for p in f.split(".")) for f in fields]
 
 
 def _result(op: wire.Op, outcome: str, *, case: dict[str, Any] | None = None,

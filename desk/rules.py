@@ -71,6 +71,34 @@ def _rejected(code: str, detail: str) -> Decision:
     return Decision("rejected", code, detail)
 
 
+def in_scope(actor: Actor, unit_id: str | None, assignee_id: str | None) -> bool:
+    """The contract's scope: the cases assigned to the actor and the unclaimed cases of
+    their unit; a supervisor sees every case of their unit."""
+    if unit_id is None:
+        return False
+    if assignee_id is not None and assignee_id == actor.id:
+        return True
+    if unit_id != actor.unit_id:
+        return False
+    return assignee_id is None or actor.is_supervisor
+
+
+def may_see(actor: Actor, unit_id: str | None, assignee_id: str | None, *, held_before: bool) -> bool:
+    """May an op result (or an attachment) show this case to the actor? Only when it is
+    in their scope now or they held it before; anyone else learns nothing of it."""
+    return held_before or in_scope(actor, unit_id, assignee_id)
+
+
+def hidden_code(op_type: str, unit_id: str | None, assignee_id: str | None, actor: Actor) -> str:
+    """The error code of a refused op whose case the actor may not see: `claimed` when
+    someone else of the unit won the claim, `out_of_scope` for anything else (another
+    unit's case, another officer's case)."""
+    if (op_type == "claim" and assignee_id is not None and assignee_id != actor.id
+            and unit_id == actor.unit_id):
+        return "claimed"
+    return "out_of_scope"
+
+
 def can_transition(status: str, to: str) -> bool:
     return to in TRANSITIONS.get(status, frozenset())
 
@@ -105,9 +133,9 @@ def decide(
                                            "only notes, callbacks and reveals are possible")
 
     if op_type in NEVER_CONFLICT:
+        # Reveal too: only the holder, a former holder or a supervisor of the unit, so
+        # every reveal is by someone accountable for the case.
         if is_assignee or supervises:
-            return OK
-        if op_type == "reveal" and in_unit:
             return OK
         if held_before:
             return Decision("late", "", "the officer no longer holds the case")

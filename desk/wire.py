@@ -114,7 +114,11 @@ def _aware_utc(value: datetime) -> datetime:
     """Times on the wire carry an offset; we keep them as aware UTC datetimes."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("time must carry a UTC offset (RFC 3339)")
-    return value.astimezone(timezone.utc)
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError:
+        # 0001-01-01T00:00+14:00 and 9999-12-31T23:59-14:00 have no UTC form.
+        raise ValueError("time is out of range in UTC") from None
 
 
 def _non_blank(value: str) -> str:
@@ -537,6 +541,14 @@ class Op(WireModel):
 
 class OpsRequest(WireModel):
     ops: Annotated[list[Op], Field(min_length=1, max_length=MAX_OPS_PER_PUSH)]
+
+
+class OpsEnvelope(WireModel):
+    """What the server checks of a push as a whole: 1 to 100 objects. Each is then
+    validated alone as an Op, so one bad op is `rejected` and the others still apply
+    (a bad op that failed the whole batch would block an outbox forever)."""
+
+    ops: Annotated[list[Any], Field(min_length=1, max_length=MAX_OPS_PER_PUSH)]
 
 
 class OpResult(WireModel):

@@ -9,7 +9,7 @@ from typing import Any, Iterator
 import pytest
 import requests
 
-from tests.central.server_fixture import ManualClock, RunningServer, start_server
+from tests.central.server_fixture import ACTIVE_CLOCKS, ManualClock, RunningServer, start_server
 from tests.central.tiny_seed import PASSWORD, STATION_1, TinySeed
 
 
@@ -70,12 +70,21 @@ class Client:
                 return changes, cursor
 
 
+# The server clock of the running test (the `clock` fixture), so that an op performed
+# "now" is performed at the server's now: a time after the server's own receipt is
+# clamped and flagged as clock skew.
+# (Kept in server_fixture: this conftest is loaded twice, as pytest's conftest and as
+# tests.central.conftest for the test modules that import its helpers.)
+_SERVER_CLOCK = ACTIVE_CLOCKS
+
+
 def op(case_id: str, type_: str, payload: dict | None = None, *, op_id: str | None = None,
        base_version: int = 1, performed_at: datetime | None = None) -> dict[str, Any]:
     return {
         "op_id": op_id or str(uuid.uuid4()), "seq": 1, "case_id": case_id, "type": type_,
         "base_version": base_version,
-        "performed_at": (performed_at or datetime.now(timezone.utc)).isoformat(),
+        "performed_at": (performed_at or (_SERVER_CLOCK[-1]() if _SERVER_CLOCK
+                                          else datetime.now(timezone.utc))).isoformat(),
         "payload": payload or {},
     }
 
@@ -97,9 +106,12 @@ def citizen(server: RunningServer, case_id: str, **body: Any) -> requests.Respon
 
 
 @pytest.fixture
-def clock() -> ManualClock:
+def clock() -> Iterator[ManualClock]:
     # A Wednesday morning in Beijing, clear of holidays.
-    return ManualClock(datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc))
+    manual = ManualClock(datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc))
+    _SERVER_CLOCK.append(manual)
+    yield manual
+    _SERVER_CLOCK.remove(manual)
 
 
 @pytest.fixture

@@ -52,6 +52,10 @@ class ManualClock:
             return self._now
 
 
+# The ManualClocks of the running tests (tests/central/conftest.py's `clock` fixture).
+ACTIVE_CLOCKS: list[ManualClock] = []
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

@@ -110,8 +110,12 @@ def test_late_note_from_an_officer_who_held_the_case(store):
 
 
 def test_reveal_is_recorded(store):
+    # Only the holder, a former holder or a supervisor may reveal (contract): not on
+    # an unclaimed case of the unit.
+    refused("forbidden", officer(store).reveal, "case-1", "phone")
+    officer(store).claim("case-1")
     officer(store).reveal("case-1", "phone")
-    assert store.outbox()[0].payload == {"field": "phone"}
+    assert store.outbox()[1].payload == {"field": "phone"}
     refused("validation_failed", officer(store).reveal, "case-1", "address")
 
 

@@ -161,11 +161,14 @@ def test_cli_human_output_is_clear(tmp_path, env, server):
     assert "139****5678" in out and "14010519********34" in out and "0351-4567890" in out
     rows = ok("queue", "unclaimed")
     assert "张伟明" not in rows and "张**的身份证进度" in rows
+    # Only the holder, a former holder or a supervisor may reveal: not on an unclaimed case.
+    code, out, err = run("show", number, "--reveal")
+    assert code != 0 and out == "" and err.count("\n") == 1 and "never held" in err
+    ok("claim", number)
     revealed = ok("show", number, "--reveal")
     assert "电话13912345678" in revealed and "我是张伟明" in revealed
 
     # An entry without text is the author alone, no dangling colon.
-    ok("claim", number)
     claim_line = next(line for line in ok("show", number).splitlines() if " claim " in line)
     assert not claim_line.rstrip(" ").split("[")[0].rstrip().endswith(":"), claim_line
 

@@ -149,6 +149,10 @@ def test_hostile_citizen_text_is_plain_and_contact_is_masked(qtbot, desk_app, se
     assert "张**" in citizen_cell and "139****5678" in citizen_cell
     assert "13912345678" not in pane.citizen_label.text()
     assert "14010519********34" in pane.citizen_label.text()
+    # Only the holder, a former holder or a supervisor may reveal (contract): claim first.
+    qtbot.mouseClick(pane.action_buttons["claim"], Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
+    pane.show_case(case_id)
     qtbot.mouseClick(pane.show_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "13912345678" in pane.citizen_label.text(), timeout=10000)
     assert "张伟明" in pane.citizen_label.text()
