@@ -26,7 +26,7 @@ PERSONAL_FIELDS = ("name", "phone")
 
 OVERDUE_COLUMNS = {
     "number": "Case number", "title": "Title", "kind": "Kind", "status": "Status",
-    "assignee": "Officer", "clock": "Clock", "due_at": "Due", "level": "State",
+    "assignee": "Officer", "clock": "Clock", "due_at": "Due", "level": "Deadline state",
     "citizen_name": "Citizen", "citizen_phone": "Phone",
 }
 COMPLIANCE_COLUMNS = {

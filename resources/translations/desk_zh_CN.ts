@@ -1380,6 +1380,10 @@
         <translation>群众姓名</translation>
     </message>
     <message>
+        <source>Deadline state</source>
+        <translation>时限情况</translation>
+    </message>
+    <message>
         <source>Phone</source>
         <translation>联系电话</translation>
     </message>

@@ -507,7 +507,7 @@ class SupervisorView(QWidget):
                 export.record_reveals(self.context.actions.reveal, [i.case_id for i in items])
             columns = {"number": QCoreApplication.translate("Supervision", "Case number"), "title": QCoreApplication.translate("Supervision", "Title"), "kind": QCoreApplication.translate("Supervision", "Kind"),
                        "status": QCoreApplication.translate("Supervision", "Status"), "assignee": QCoreApplication.translate("Supervision", "Officer"), "clock": QCoreApplication.translate("Supervision", "Clock"),
-                       "due_at": QCoreApplication.translate("Supervision", "Due"), "level": QCoreApplication.translate("Supervision", "State"), "citizen_name": QCoreApplication.translate("Supervision", "Citizen"),
+                       "due_at": QCoreApplication.translate("Supervision", "Due"), "level": QCoreApplication.translate("Supervision", "Deadline state"), "citizen_name": QCoreApplication.translate("Supervision", "Citizen"),
                        "citizen_phone": QCoreApplication.translate("Supervision", "Phone")}
             kwargs = dict(officer_name=self.officer_name, label=self.label,
                           format_time=lambda t: text.format_local(t, zone))

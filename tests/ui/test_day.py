@@ -1,0 +1,45 @@
+"""Issue 13, the officer's day without a stumble: what a first day in the app tripped on,
+each checked in the real window against the real demo server."""
+
+from __future__ import annotations
+
+import csv
+import re
+import subprocess
+
+from tests.ui.conftest import login
+from tests.ui.test_supervisor import open_window, show_supervision
+
+
+def pdf_words(path) -> list[tuple[float, str]]:
+    """(height in pt, word) for every word `pdftotext -bbox` finds."""
+    out = subprocess.run(["pdftotext", "-bbox", str(path), "-"], check=True,
+                         capture_output=True, text=True).stdout
+    return [(float(y1) - float(y0), word) for y0, y1, word in
+            re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', out)]
+
+
+def test_pdf_exports_are_readable_a4_in_a_chinese_face(qtbot, desk_app, server, tmp_path):
+    window = open_window(qtbot, desk_app, server, "chief1")
+    view = show_supervision(qtbot, window)
+    for kind in ("overdue", "compliance"):
+        pdf = view.export_to(kind, "pdf", tmp_path / f"{kind}.pdf")
+        info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
+        assert "(A4)" in info
+        fonts = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True).stdout
+        assert "CJKsc" in fonts and "CJKjp" not in fonts, fonts
+        words = pdf_words(pdf)
+        title_height = words[0][0]
+        body = [h for h, _ in words if h < title_height]
+        # A word's box is about 1.4 times its point size in this face: 9 pt body text
+        # gives boxes of 12.5 pt and more.
+        assert min(body) >= 12, min(body)
+        assert body and title_height > max(body) * 1.3
+        plain = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True,
+                               text=True).stdout
+        # No radical stands in for the character written (⾄ for 至, ⺠ for 民).
+        assert not re.search("[\u2e80-\u2ef3\u2f00-\u2fd5]", plain), plain[:400]
+        assert "清源派出所" in plain
+    overdue = view.export_to("overdue", "csv", tmp_path / "overdue.csv")
+    header = list(csv.reader(overdue.read_text(encoding="utf-8-sig").splitlines()))[5]
+    assert len(header) == len(set(header)), header
