@@ -23,10 +23,13 @@ from PySide6.QtGui import (
 )
 
 BODY_PT = 9.5
+SHORT_CELL = 20
 TITLE_PT = 15
 # Simplified Chinese faces in order of preference (Noto on Linux, the Windows ones after).
 CHINESE_FACES = ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "SimHei",
                  "WenQuanYi Micro Hei")
+
+LATIN_FACES = ("DejaVu Sans", "Liberation Sans", "Arial", "Segoe UI", "Noto Sans")
 
 
 def chinese_family() -> str | None:
@@ -34,10 +37,24 @@ def chinese_family() -> str | None:
     return next((f for f in CHINESE_FACES if f in families), None)
 
 
+def latin_family() -> str | None:
+    families = set(QFontDatabase.families())
+    return next((f for f in LATIN_FACES if f in families), None)
+
+
 def _table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in rows)
+    # Short columns (numbers, dates, names) stay on one line, so a case number is never
+    # cut in two; the long ones (titles) wrap and take the width that is left.
+    short = [all(len(str(row[i])) <= SHORT_CELL for row in rows if i < len(row))
+             for i in range(len(columns))]
+
+    def cell(tag: str, i: int, value) -> str:
+        style = ' style="white-space: nowrap"' if i < len(short) and short[i] else ""
+        return f"<{tag}{style}>{html.escape(str(value))}</{tag}>"
+
+    head = "".join(cell("th", i, c) for i, c in enumerate(columns))
+    body = "".join("<tr>" + "".join(cell("td", i, v) for i, v in enumerate(row)) + "</tr>"
+                   for row in rows)
     return (f'<table border="1" cellspacing="0" cellpadding="4" width="100%">'
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
@@ -53,11 +70,15 @@ def write_pdf(path: Path, title: str, heading: Sequence[tuple[str, str]],
     writer.setPageMargins(QMarginsF(12, 12, 12, 12), QPageLayout.Unit.Millimeter)
     writer.setTitle(title)
     writer.setCreator("Desk")
+    # Latin letters and digits in the interface's own face, Chinese in a Simplified
+    # Chinese one: through the CJK face, digits took glyphs that extracted as nothing.
     family = chinese_family()
-    face = f"font-family: '{family}';" if family else ""
+    families = [f for f in (latin_family(), family) if f]
+    face = "font-family: " + ", ".join(f"'{f}'" for f in families) + ";"
     lines = "".join(f"<p>{html.escape(k)}: {html.escape(v)}</p>" for k, v in heading)
     doc = QTextDocument()
-    font = QFont(family) if family else QFont()
+    font = QFont()
+    font.setFamilies(families)
     font.setPointSizeF(BODY_PT)
     doc.setDefaultFont(font)
     doc.setDefaultStyleSheet(
@@ -85,8 +106,9 @@ def write_pdf(path: Path, title: str, heading: Sequence[tuple[str, str]],
             painter.restore()
     finally:
         painter.end()
-    _fix_text_map(path, font, [title, *(k + v for k, v in heading), *columns,
-                               *(str(v) for row in rows for v in row)])
+    if family:
+        _fix_text_map(path, QFont(family), [title, *(k + v for k, v in heading), *columns,
+                                   *(str(v) for row in rows for v in row)])
     return path
 
 
@@ -118,7 +140,7 @@ def _fix_text_map(path: Path, font: QFont, texts: Sequence[str]) -> None:
         return
     data = path.read_bytes()
     out, position = [], 0
-    for match in re.finditer(rb"beginbf(?:range|char)(.*?)endbf(?:range|char)", data, re.S):
+    for match in re.finditer(rb"beginbf(?:range|char)(.*?)endbf(?:range|char)", data, re.DOTALL):
         block = match.group(1).decode("ascii")
         for old, new in replace.items():
             block = block.replace(old, new)
