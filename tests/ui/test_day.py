@@ -42,3 +42,37 @@ def test_pdf_exports_are_readable_a4_in_a_chinese_face(qtbot, desk_app, server, 
     overdue = view.export_to("overdue", "csv", tmp_path / "overdue.csv")
     header = list(csv.reader(overdue.read_text(encoding="utf-8-sig").splitlines()))[5]
     assert len(header) == len(set(header)), header
+
+
+def clock_lines(pane) -> list[str]:
+    box = pane.clocks_box
+    return [box.itemAt(i).widget().text() for i in range(box.count())
+            if box.itemAt(i).widget() is not None]
+
+
+def test_case_pane_explains_pauses_like_the_supervisor_panel(qtbot, desk_app, server):
+    from desk import supervision
+    from desk.clocks import case_pauses
+    from ui import text
+
+    window = open_window(qtbot, desk_app, server, "chief1")
+    store = window.store
+    resumed = None
+    for case_id in supervision_case_ids(window):
+        case = store.case(case_id)
+        if any(end is not None for _, end in case_pauses(case)) and any(
+                c.get("stopped_at") is None for c in case.get("clocks", [])):
+            resumed = case
+            break
+    assert resumed is not None, "the demo has a case that waited on the citizen and runs again"
+    window.case_pane.show_case(resumed["id"])
+    shown = " ".join(clock_lines(window.case_pane))
+    assert "Paused while waiting for the citizen:" in shown, shown
+    steps = supervision.explain(store, resumed["id"])
+    assert " ".join(text.explain_steps(steps, window.context.formatter.zone)) in shown
+
+
+def supervision_case_ids(window) -> list[str]:
+    from desk import queues
+    from ui.clockfmt import utcnow
+    return queues.queue_ids(window.store, "station", window.actor, utcnow())

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk.actions import held_before as actions_held_before
-from desk.clocks import explain_clock
+from desk.clocks import explain_case_clock
 from desk.masking import mask_citizen
 from desk.rules import allowed_actions
 from desk.wire import Clock
@@ -377,7 +377,7 @@ class CasePane(QWidget):
         policy = None
         if self.context.reference is not None:
             policy = next((p for p in self.context.reference.policy if p.kind == self.case.get("kind")), None)
-        steps = explain_clock(model, self.context.calendar, policy=policy)
+        steps = explain_case_clock(self.case, model, self.context.calendar, policy)
         return text.explain_steps(steps, self.context.formatter.zone)
 
     def _render_citizen(self) -> None:
