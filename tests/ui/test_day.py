@@ -7,6 +7,7 @@ import csv
 import re
 import subprocess
 
+from tests.ui.conftest import login
 from tests.ui.test_supervisor import open_window, show_supervision
 
 
@@ -72,7 +73,39 @@ def test_case_pane_explains_pauses_like_the_supervisor_panel(qtbot, desk_app, se
     assert " ".join(text.explain_steps(steps, window.context.formatter.zone)) in shown
 
 
-def supervision_case_ids(window) -> list[str]:
+def supervision_case_ids(window, queue="station") -> list[str]:
     from desk import queues
     from ui.clockfmt import utcnow
-    return queues.queue_ids(window.store, "station", window.actor, utcnow())
+    return queues.queue_ids(window.store, queue, window.actor, utcnow())
+
+
+def test_numbers_and_names_inside_citizen_text_are_masked_until_shown(qtbot, desk_app, server):
+    from desk.masking import fields_in_text
+
+    window = login(qtbot, desk_app, server, "officer1")
+    store, pane = window.store, window.case_pane
+    target = None
+    for case_id in supervision_case_ids(window, "mine"):
+        case = store.case(case_id)
+        name = (case.get("citizen") or {}).get("name") or ""
+        if name and name in (case.get("body") or "") and "phone" in fields_in_text(case.get("body") or ""):
+            target = case
+            break
+    assert target is not None, "the demo has a body with the citizen's name and a mobile number"
+    name = target["citizen"]["name"]
+    pane.show_case(target["id"])
+    body = pane.body_view.toPlainText()
+    assert name not in body and name[0] + "*" in body, body
+    assert not re.search(r"(?<!\d)1[3-9]\d{9}(?!\d)", body), body
+    assert pane.show_button.isEnabled()
+    pane.show_button.click()
+    qtbot.waitUntil(lambda: name in pane.body_view.toPlainText(), timeout=10000)
+    entries = store.case(target["id"])["entries"]
+    fields = {(e.get("data") or {}).get("field") for e in entries
+              if e["type"] == "reveal" and e.get("author_id") == window.actor.id}
+    assert {"name", "phone"} <= fields
+    # Another case: masked again.
+    other = next(i for i in supervision_case_ids(window, "mine") if i != target["id"])
+    pane.show_case(other)
+    pane.show_case(target["id"])
+    assert name not in pane.body_view.toPlainText()

@@ -16,7 +16,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
-from desk.masking import mask_name, mask_phone
+from desk.masking import mask_name, mask_phone, mask_text
 from ui import text
 from ui.clockfmt import DUE_SOON_STATE, OVERDUE, PAUSED, ClockFormatter, utcnow
 
@@ -278,7 +278,8 @@ class QueueModel(QAbstractTableModel):
             return self.service_names.get(row.get("service_item_id") or "", row.get("category") or "")
         if key == "title":
             # One line in a table: the title is plain text and may contain newlines.
-            return " ".join(str(row.get("title") or "").split())
+            # Numbers and the citizen's name in it are masked, as in the CLI's list.
+            return " ".join(mask_text(str(row.get("title") or ""), [str(row.get("citizen_name") or "")]).split())
         if key == "citizen":
             name = mask_name(row.get("citizen_name") or "")
             phone = mask_phone(row.get("citizen_phone") or "")
