@@ -27,6 +27,7 @@ from ui.drafts import Drafts
 from ui.lock import IdleWatcher, LockScreen
 from ui.outbox.view import ConflictsView, OutboxView
 from ui.queue.model import CLOCK_COLUMN, COLUMNS, QueueModel
+from ui.refusals import refusal_text
 from ui.resources import icon
 from ui import settings as desk_settings
 from ui.supervisor import hook as supervision_hook
@@ -545,8 +546,9 @@ class MainWindow(QMainWindow):
 
         def failed(error: BaseException):
             if isinstance(error, ActionRefused):
-                self.case_pane.show_refusal(error.message)
-                self.statusBar().showMessage(error.message, 8000)
+                message = refusal_text(error)
+                self.case_pane.show_refusal(message)
+                self.statusBar().showMessage(message, 8000)
             else:
                 log.error("action failed: %s", type(error).__name__)
                 message = self.tr("The action could not be saved: %1").replace(

@@ -981,6 +981,185 @@
     </message>
 </context>
 <context>
+    <name>Refusal</name>
+    <message>
+        <source>text</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <source>reason</source>
+        <translation>理由</translation>
+    </message>
+    <message>
+        <source>new status</source>
+        <translation>新状态</translation>
+    </message>
+    <message>
+        <source>duration</source>
+        <translation>时长</translation>
+    </message>
+    <message>
+        <source>unit</source>
+        <translation>单位</translation>
+    </message>
+    <message>
+        <source>officer</source>
+        <translation>民警</translation>
+    </message>
+    <message>
+        <source>SMS notice</source>
+        <translation>短信提示</translation>
+    </message>
+    <message>
+        <source>outcome</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>satisfaction</source>
+        <translation>满意度</translation>
+    </message>
+    <message>
+        <source>field</source>
+        <translation>字段</translation>
+    </message>
+    <message>
+        <source>The %1 must not be empty.</source>
+        <translation>%1不能为空。</translation>
+    </message>
+    <message>
+        <source>The %1 is longer than %2 characters.</source>
+        <translation>%1超过 %2 个字。</translation>
+    </message>
+    <message>
+        <source>The %1 must be at least %2.</source>
+        <translation>%1至少为 %2。</translation>
+    </message>
+    <message>
+        <source>The %1 has a value that is not allowed.</source>
+        <translation>%1的取值不允许。</translation>
+    </message>
+    <message>
+        <source>The case is not in the local cache.</source>
+        <translation>本地缓存中没有该案件。</translation>
+    </message>
+    <message>
+        <source>There is no such conflict.</source>
+        <translation>没有该冲突。</translation>
+    </message>
+    <message>
+        <source>This conflict was resolved already.</source>
+        <translation>该冲突已处理。</translation>
+    </message>
+    <message>
+        <source>This action has no text to keep as a note.</source>
+        <translation>该操作没有可保存为备注的内容。</translation>
+    </message>
+    <message>
+        <source>Only a supervisor may do this.</source>
+        <translation>只有所长可以执行此操作。</translation>
+    </message>
+    <message>
+        <source>You never held this case.</source>
+        <translation>您从未办理过该案件。</translation>
+    </message>
+    <message>
+        <source>You no longer hold this case.</source>
+        <translation>该案件已不由您办理。</translation>
+    </message>
+    <message>
+        <source>The case is no longer in your unit.</source>
+        <translation>该案件已不在本单位。</translation>
+    </message>
+    <message>
+        <source>The case is not in your unit.</source>
+        <translation>该案件不在本单位。</translation>
+    </message>
+    <message>
+        <source>A case that is %1 cannot be claimed.</source>
+        <translation>状态为“%1”的案件不能领取。</translation>
+    </message>
+    <message>
+        <source>The officer holds the case already.</source>
+        <translation>该民警已在办理此案件。</translation>
+    </message>
+    <message>
+        <source>Another officer claimed the case.</source>
+        <translation>其他民警已领取该案件。</translation>
+    </message>
+    <message>
+        <source>Only the assignee may do this.</source>
+        <translation>只有承办民警可以执行此操作。</translation>
+    </message>
+    <message>
+        <source>The case is %1, not new.</source>
+        <translation>该案件状态为“%1”，不是新案件。</translation>
+    </message>
+    <message>
+        <source>Only the assignee or a supervisor may reply.</source>
+        <translation>只有承办民警或所长可以答复。</translation>
+    </message>
+    <message>
+        <source>Only the assignee or a supervisor may transfer.</source>
+        <translation>只有承办民警或所长可以转办。</translation>
+    </message>
+    <message>
+        <source>A case cannot be set to %1 here.</source>
+        <translation>不能在此将案件设为“%1”。</translation>
+    </message>
+    <message>
+        <source>Only a supervisor of the unit may reopen a case.</source>
+        <translation>只有本单位所长可以重新打开案件。</translation>
+    </message>
+    <message>
+        <source>Only the assignee may change the status.</source>
+        <translation>只有承办民警可以更改状态。</translation>
+    </message>
+    <message>
+        <source>A case that is %1 cannot become %2.</source>
+        <translation>状态为“%1”的案件不能改为“%2”。</translation>
+    </message>
+    <message>
+        <source>A case that is %1 cannot be transferred.</source>
+        <translation>状态为“%1”的案件不能转办。</translation>
+    </message>
+    <message>
+        <source>There is no such unit.</source>
+        <translation>没有该单位。</translation>
+    </message>
+    <message>
+        <source>The case is in that unit already.</source>
+        <translation>该案件已在该单位。</translation>
+    </message>
+    <message>
+        <source>There is no such officer in the case&apos;s unit.</source>
+        <translation>案件所在单位没有该民警。</translation>
+    </message>
+    <message>
+        <source>Not possible: the case is %1.</source>
+        <translation>无法执行：案件状态为“%1”。</translation>
+    </message>
+    <message>
+        <source>This action is not known.</source>
+        <translation>未知的操作。</translation>
+    </message>
+    <message>
+        <source>Some of what was entered is not valid.</source>
+        <translation>填写的内容有误。</translation>
+    </message>
+    <message>
+        <source>You may not do this.</source>
+        <translation>您无权执行此操作。</translation>
+    </message>
+    <message>
+        <source>Not possible in the case&apos;s current status.</source>
+        <translation>案件当前状态下无法执行。</translation>
+    </message>
+    <message>
+        <source>The action is not possible now.</source>
+        <translation>目前无法执行该操作。</translation>
+    </message>
+</context>
+<context>
     <name>Satisfaction</name>
     <message>
         <source>Satisfied</source>

@@ -7,6 +7,8 @@ import csv
 import re
 import subprocess
 
+import pytest
+
 from tests.ui.conftest import login
 from tests.ui.test_supervisor import open_window, show_supervision
 
@@ -109,3 +111,67 @@ def test_numbers_and_names_inside_citizen_text_are_masked_until_shown(qtbot, des
     pane.show_case(other)
     pane.show_case(target["id"])
     assert name not in pane.body_view.toPlainText()
+
+
+@pytest.fixture
+def chinese():
+    from ui import i18n
+
+    translations = i18n.Translations()
+    assert translations.install("zh_CN")
+    yield translations
+    translations.install("en")
+
+
+def first_case(window, queue, test):
+    return next(i for i in supervision_case_ids(window, queue) if test(window.store.case(i)))
+
+
+def test_composer_starts_each_case_in_its_own_mode_and_speaks_chinese(qtbot, chinese, desk_app, server):
+    from PySide6.QtCore import Qt
+
+    window = login(qtbot, desk_app, server, "officer1")
+    pane = window.case_pane
+    closed = first_case(window, "closed", lambda c: True)
+    open_id = first_case(window, "mine", lambda c: c["status"] in ("accepted", "in_progress"))
+    pane.show_case(closed)
+    assert pane.mode_combo.currentData() == "note"
+    pane.show_case(open_id)
+    assert pane.mode_combo.currentData() == "reply"
+    assert not pane.template_combo.isHidden() and not pane.sms_check.isHidden()
+
+    # Feedback follows the current problem, in Chinese.
+    pane.editor.setPlainText("")
+    pane.send()
+    assert pane.refused_label.text() == "请先填写内容。"
+    pane.editor.setPlainText("长" * 6000)
+    qtbot.keyClick(pane.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: pane.refused_label.text() != "", timeout=10000)
+    assert pane.refused_label.text() == "内容超过 5000 个字。"
+
+    # The SMS tick is spent with the reply it went with.
+    pane.editor.setPlainText("您好，已为您查询。")
+    pane.sms_check.setChecked(True)
+    with qtbot.waitSignal(window.sig_listed, timeout=10000):
+        pane.send()
+    qtbot.waitUntil(lambda: pane.editor.toPlainText() == "", timeout=10000)
+    assert not pane.sms_check.isChecked()
+
+
+def test_every_core_refusal_reads_in_chinese(chinese):
+    """Each English sentence desk/ can raise (rules and validation) is matched."""
+    import inspect
+
+    from desk import actions, rules
+    from desk.actions import ActionRefused
+    from ui.refusals import refusal_text
+
+    sources = inspect.getsource(rules) + inspect.getsource(actions)
+    messages = re.findall(r'(?:_conflict|_rejected|ActionRefused|Decision)\(\s*f?"\w*",\s*f?"([^"]+)"', sources)
+    messages += ["the body is longer than 5000 characters", "the reason must not be empty",
+                 "the duration must be at least 0", "the outcome must be one of reached, busy"]
+    assert len(messages) > 25
+    for message in messages:
+        message = re.sub(r"\{[^}]*\}", "closed", message)
+        shown = refusal_text(ActionRefused("invalid_transition", message))
+        assert not re.search("[A-Za-z]{3,}", shown.replace("closed", "")), (message, shown)

@@ -152,6 +152,7 @@ class CasePane(QWidget):
         # Fields asked for with Show and not yet recorded; once all are, text is shown.
         self._reveal_pending: set[str] = set()
         self._text_revealed = False
+        self._mode_case_id: str | None = None
         self._draft_key: tuple[str, str] | None = None
 
         outer = QVBoxLayout(self)
@@ -446,7 +447,14 @@ class CasePane(QWidget):
         for op_type, button in self.action_buttons.items():
             button.setEnabled(op_type in allowed)
             button.setVisible(op_type != "reassign" or actor.is_supervisor)
-        current = self.mode_combo.currentData()
+        # A new case starts in the mode its status suggests (a reply where one can be
+        # written), never in the last case's: a reply must not go out as a note.
+        current = self.mode_combo.currentData() if self._mode_case_id == case.get("id") else None
+        if current is None or current not in allowed:
+            current = next((m for m in COMPOSE_MODES if m in allowed), None)
+        if self._mode_case_id != case.get("id"):
+            self.sms_check.setChecked(False)
+        self._mode_case_id = case.get("id")
         self.mode_combo.blockSignals(True)
         self.mode_combo.clear()
         for mode in COMPOSE_MODES:
@@ -503,7 +511,10 @@ class CasePane(QWidget):
             self.drafts.put(*self._draft_key, self.editor.toPlainText())
 
     def clear_draft(self, case_id: str, mode: str) -> None:
+        """After sending: the text and the SMS tick are spent."""
         self.drafts.put(case_id, mode, "")
+        if case_id == self.case_id:
+            self.sms_check.setChecked(False)
         if self._draft_key == (case_id, mode):
             self._draft_key = None
             self.editor.clear()

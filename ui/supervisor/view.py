@@ -19,11 +19,13 @@ from PySide6.QtWidgets import (
 )
 
 from desk import export, supervision
+from desk.actions import ActionRefused
 from ui import text
 from ui.actions.dialogs import ReassignDialog, ReasonDialog
 from ui.clockfmt import utcnow
 from ui.resources import icon
 from ui.supervisor.charts import WARN_COLOR, Bar, BarChart
+from ui.refusals import refusal_text
 from ui.supervisor.export_pdf import write_pdf
 from ui.supervisor.model import RowsModel
 
@@ -434,7 +436,8 @@ class SupervisorView(QWidget):
                 try:
                     act(actions, case_id)
                 except Exception as exc:  # one refusal must not stop the others
-                    refused.append((case_id, getattr(exc, "message", type(exc).__name__)))
+                    refused.append((case_id, refusal_text(exc) if isinstance(exc, ActionRefused)
+                                    else type(exc).__name__))
             return refused
 
         def done(refused):
