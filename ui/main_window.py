@@ -121,6 +121,7 @@ class MainWindow(QMainWindow):
         tl.addLayout(search_row)
         self.model = QueueModel(self.store.rows, self)
         self.model.requery = self._requery
+        self.model.case_lookup = self.store.case
         self.table = QTableView()
         self.table.setObjectName("queueTable")
         self.table.setModel(self.model)

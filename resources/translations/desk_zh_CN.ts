@@ -1596,6 +1596,26 @@
         <translation>已暂停</translation>
     </message>
     <message>
+        <source>Declined</source>
+        <translation>不予受理</translation>
+    </message>
+    <message>
+        <source>Closed %1</source>
+        <translation>已办结 %1</translation>
+    </message>
+    <message>
+        <source>Accepted %1</source>
+        <translation>已受理 %1</translation>
+    </message>
+    <message>
+        <source>Replied %1</source>
+        <translation>已答复 %1</translation>
+    </message>
+    <message>
+        <source>Done %1</source>
+        <translation>已完成 %1</translation>
+    </message>
+    <message>
         <source>Met</source>
         <translation>按时完成</translation>
     </message>
@@ -1624,6 +1644,18 @@
         <translation>
             <numerusform>%n 小时</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>%1 d</source>
+        <translation>%1天</translation>
+    </message>
+    <message>
+        <source>%1 h</source>
+        <translation>%1小时</translation>
+    </message>
+    <message>
+        <source>%1 min</source>
+        <translation>%1分</translation>
     </message>
     <message>
         <source>%1 overdue</source>

@@ -175,3 +175,54 @@ def test_every_core_refusal_reads_in_chinese(chinese):
         message = re.sub(r"\{[^}]*\}", "closed", message)
         shown = refusal_text(ActionRefused("invalid_transition", message))
         assert not re.search("[A-Za-z]{3,}", shown.replace("closed", "")), (message, shown)
+
+
+def test_times_in_the_calendars_zone_and_stopped_clocks_say_what_and_when(
+        qtbot, desk_app, server, monkeypatch):
+    import time
+    from zoneinfo import ZoneInfo
+
+    from PySide6.QtCore import Qt
+
+    from ui import text
+    from ui.queue.model import CLOCK_COLUMN
+
+    # A station PC set to UTC: nothing shown may follow it.
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    window = login(qtbot, desk_app, server, "officer1")
+    case_id = first_case(window, "mine", lambda c: c["status"] in ("accepted", "in_progress"))
+    window.context.actions.note(case_id, "内部备注")
+    window.queue_list.setCurrentItem(window.queue_items["outbox"])
+    qtbot.waitUntil(lambda: window.outbox_view.model.rowCount() > 0, timeout=10000)
+    outbox = window.outbox_view.model
+    column = [k for k, _ in outbox.columns].index("performed")
+    shown = outbox.data(outbox.index(0, column))
+    performed = outbox.items[0].performed_at
+    assert shown == performed.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    assert text.format_local(performed) == shown
+
+    # The closed queue: every row says when it was closed instead of an empty cell.
+    with qtbot.waitSignal(window.sig_listed, timeout=10000):
+        window.queue_list.setCurrentItem(window.queue_items["closed"])
+    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=10000)
+    cell = window.model.data(window.model.index(0, CLOCK_COLUMN), Qt.ItemDataRole.DisplayRole)
+    assert re.fullmatch(r"Closed \d\d-\d\d \d\d:\d\d", cell), cell
+
+
+def test_countdown_is_compact_and_plural_in_english(qapp):
+    from datetime import timedelta
+
+    from ui import i18n, text
+
+    translations = i18n.Translations()
+    translations.install("en")
+    assert text.compact_countdown(timedelta(hours=2, minutes=24)) == "2 h 24 min left"
+    assert text.compact_countdown(-timedelta(days=1, hours=3)) == "1 d 3 h overdue"
+    assert text.countdown(timedelta(hours=1), working=True) == "1 hour left"
+    assert text.countdown(timedelta(hours=2), working=True) == "2 hours left"
+    translations.install("zh_CN")
+    try:
+        assert text.compact_countdown(-timedelta(hours=2)) == "超期 2小时"
+    finally:
+        translations.install("en")
