@@ -7,7 +7,7 @@ import logging
 from datetime import datetime, timezone
 
 from PySide6.QtCore import QByteArray, QCoreApplication, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit,
     QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QProgressBar, QPushButton,
@@ -70,8 +70,7 @@ class MainWindow(QMainWindow):
         self.online_state = "offline" if offline else "connecting"
         self.notifications: list[tuple[str, str]] = []
 
-        self.setWindowTitle(self.tr("Desk — %1 (%2)").replace("%1", context.officer.name)
-                            .replace("%2", context.unit_name(context.officer.unit_id)))
+        self._update_title()
         self.setWindowIcon(icon("app"))
         self._build_menus()
 
@@ -222,10 +221,19 @@ class MainWindow(QMainWindow):
         idle_action.triggered.connect(self._ask_idle_minutes)
         desk_menu.addAction(idle_action)
         language_menu = desk_menu.addMenu(self.tr("&Language"))
+        # The saved choice is ticked; `--lang` changes one run and is not saved.
+        group = QActionGroup(self)
+        group.setExclusive(True)
+        self.language_actions: dict[str, QAction] = {}
+        chosen = desk_settings.language("zh_CN")
         for code, caption in (("zh_CN", "简体中文"), ("en", "English")):
             action = QAction(caption, self)
+            action.setCheckable(True)
+            action.setChecked(code == chosen)
+            group.addAction(action)
             action.triggered.connect(lambda _=False, c=code: self._set_language(c))
             language_menu.addAction(action)
+            self.language_actions[code] = action
         desk_menu.addSeparator()
         logout_action = QAction(icon("logout"), self.tr("Log &out…"), self)
         logout_action.triggered.connect(self.ask_logout)
@@ -282,21 +290,25 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ state persistence
 
+    def _state_key(self, key: str) -> str:
+        return desk_settings.officer_key(self.context.officer.id, key)
+
     def _restore_state(self) -> None:
         s = desk_settings.settings()
-        geometry = s.value("window/geometry")
+        key = self._state_key
+        geometry = s.value(key("window/geometry"))
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
         # Proportions for a first start; saved sizes replace them below.
         self.splitter.setSizes([180, 760, 520])
-        for key, splitter in (("window/main_splitter", self.splitter),
+        for name, splitter in (("window/main_splitter", self.splitter),
                               ("window/case_splitter", self.case_pane.splitter)):
-            value = s.value(key)
+            value = s.value(self._state_key(name))
             if isinstance(value, QByteArray):
                 splitter.restoreState(value)
-        header = s.value("window/table_header")
+        header = s.value(key("window/table_header"))
         if isinstance(header, QByteArray):
             self.table.horizontalHeader().restoreState(header)
         else:
@@ -308,17 +320,18 @@ class MainWindow(QMainWindow):
             hh.moveSection(hh.visualIndex(CLOCK_COLUMN), 1)
         # A chief's own queue is mostly empty: the station's review is where the day starts.
         first = supervision_hook.SUPERVISION if self.actor.is_supervisor else "mine"
-        last = str(s.value("window/last_queue", first))
+        last = str(s.value(key("window/last_queue"), first))
         item = self.queue_items.get(last) or self.queue_items[first]
         self.queue_list.setCurrentItem(item)
 
     def save_state(self) -> None:
         s = desk_settings.settings()
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/main_splitter", self.splitter.saveState())
-        s.setValue("window/case_splitter", self.case_pane.splitter.saveState())
-        s.setValue("window/table_header", self.table.horizontalHeader().saveState())
-        s.setValue("window/last_queue", self.queue_name)
+        key = self._state_key
+        s.setValue(key("window/geometry"), self.saveGeometry())
+        s.setValue(key("window/main_splitter"), self.splitter.saveState())
+        s.setValue(key("window/case_splitter"), self.case_pane.splitter.saveState())
+        s.setValue(key("window/table_header"), self.table.horizontalHeader().saveState())
+        s.setValue(key("window/last_queue"), self.queue_name)
         s.sync()
 
     def closeEvent(self, event) -> None:
@@ -518,7 +531,17 @@ class MainWindow(QMainWindow):
         self.case_pane.tick()
         self._update_status()
 
+    def _update_title(self) -> None:
+        # On a first login the reference (and so the unit's name) comes with the first
+        # sync: the title is written again then, never left showing the unit's code.
+        officer = self.context.officer
+        unit = self.context.unit_names.get(officer.unit_id or "")
+        title = (self.tr("Desk — %1 (%2)").replace("%2", unit) if unit
+                 else self.tr("Desk — %1"))
+        self.setWindowTitle(title.replace("%1", officer.name))
+
     def _reference_changed(self) -> None:
+        self._update_title()
         self.model.set_reference(self.context.formatter, self.context.reference)
         self.case_pane.reference_changed()
 
@@ -729,9 +752,11 @@ class MainWindow(QMainWindow):
             self.idle.set_minutes(minutes)
 
     def _set_language(self, code: str) -> None:
-        desk_settings.settings().setValue("ui/language", code)
-        QMessageBox.information(self, self.tr("Language"),
-                                self.tr("The language changes the next time Desk starts."))
+        desk_settings.set_language(code)
+        box = QMessageBox(QMessageBox.Icon.Information, self.tr("Language"),
+                          self.tr("The language changes the next time Desk starts."),
+                          QMessageBox.StandardButton.Ok, self)
+        self._exec(box)
 
     def ask_logout(self) -> None:
         box = QMessageBox(self)

@@ -581,6 +581,10 @@
         </translation>
     </message>
     <message>
+        <source>Desk — %1</source>
+        <translation>警务工作台 — %1</translation>
+    </message>
+    <message>
         <source>The case is no longer available to you.</source>
         <translation>您已无法查看该案件。</translation>
     </message>

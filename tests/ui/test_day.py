@@ -226,3 +226,44 @@ def test_countdown_is_compact_and_plural_in_english(qapp):
         assert text.compact_countdown(-timedelta(hours=2)) == "超期 2小时"
     finally:
         translations.install("en")
+
+
+def test_window_state_is_per_officer_and_the_title_names_the_unit(qtbot, desk_app, server):
+    from ui import settings as desk_settings
+    from ui.supervisor.hook import SUPERVISION
+
+    s = desk_settings.settings()
+    # officer2 last used the outbox on this shared PC (in the old shared key, too).
+    s.setValue("window/last_queue", "outbox")
+    s.setValue(desk_settings.officer_key("officer2-id", "window/last_queue"), "outbox")
+    window = open_window(qtbot, desk_app, server, "chief1")
+    assert window.queue_list.currentItem() is window.queue_items[SUPERVISION]
+    unit_id = window.context.officer.unit_id
+    assert window.context.unit_names.get(unit_id) in window.windowTitle()
+    assert f"（{unit_id}）" not in window.windowTitle() and f"({unit_id})" not in window.windowTitle()
+
+
+def test_lang_flag_is_for_one_run_and_the_menu_choice_is_saved(qtbot, desk_app, server, monkeypatch):
+    from ui import app as desk_app_module
+    from ui import settings as desk_settings
+
+    class Started(Exception):
+        pass
+
+    seen = []
+
+    def fake_setup(argv, language):
+        seen.append(language)
+        raise Started
+
+    monkeypatch.setattr(desk_app_module, "setup_application", fake_setup)
+    with pytest.raises(Started):
+        desk_app_module.main(["--lang", "en"])
+    assert seen == ["en"]
+    assert desk_settings.settings().value("ui/language") is None
+
+    window = login(qtbot, desk_app, server, "officer1")
+    assert window.language_actions["zh_CN"].isChecked()
+    window._exec = lambda dialog: 0
+    window.language_actions["en"].trigger()
+    assert desk_settings.language() == "en" and window.language_actions["en"].isChecked()
