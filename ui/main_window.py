@@ -7,14 +7,14 @@ import logging
 from datetime import datetime, timezone
 
 from PySide6.QtCore import QByteArray, QCoreApplication, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit,
     QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QProgressBar, QPushButton,
     QSplitter, QStackedWidget, QSystemTrayIcon, QTableView, QVBoxLayout, QWidget,
 )
 
-from desk import queues
+from desk import queues, supervision
 from desk.actions import ActionRefused
 from desk.rules import status_targets
 from ui import text
@@ -117,6 +117,14 @@ class MainWindow(QMainWindow):
         self.search_edit.returnPressed.connect(self._search)
         self.search_edit.textChanged.connect(self._search_text_changed)
         search_row.addWidget(self.search_edit)
+        # How many cases the search found (or that it found none).
+        self.search_result = QLabel()
+        self.search_result.setTextFormat(Qt.TextFormat.PlainText)
+        self.search_result.hide()
+        search_row.addWidget(self.search_result)
+        clear_search = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.search_edit)
+        clear_search.setContext(Qt.ShortcutContext.WidgetShortcut)
+        clear_search.activated.connect(self.search_edit.clear)
         tl.addLayout(search_row)
         self.model = QueueModel(self.store.rows, self)
         self.model.requery = self._requery
@@ -263,10 +271,12 @@ class MainWindow(QMainWindow):
         self.clock_warning.hide()
         self.sync_button = QPushButton(icon("sync"), self.tr("Sync now"))
         self.sync_button.clicked.connect(self.sync_now)
-        bar.addWidget(self.state_icon)
-        bar.addWidget(self.state_label)
         bar.addWidget(self.progress)
         bar.addWidget(self.clock_warning)
+        # Online/offline is permanent: a notice or "Saved." in the status bar must never
+        # hide whether the link is up.
+        bar.addPermanentWidget(self.state_icon)
+        bar.addPermanentWidget(self.state_label)
         bar.addPermanentWidget(self.outbox_label)
         bar.addPermanentWidget(self.last_sync_label)
         bar.addPermanentWidget(self.sync_button)
@@ -285,8 +295,9 @@ class MainWindow(QMainWindow):
         if self.tray is not None and QSystemTrayIcon.supportsMessages():
             self.tray.showMessage(title, message, icon("app"), 8000)
         else:
-            # Without a tray the status bar carries it, so the warning is not lost.
-            self.statusBar().showMessage(f"{title}: {message}", 15000)
+            # Without a tray the status bar carries it, so the warning is not lost. The
+            # message says it all ("8 cases went overdue: …"); the title is the balloon's.
+            self.statusBar().showMessage(message, 15000)
 
     # ------------------------------------------------------------ state persistence
 
@@ -367,6 +378,7 @@ class MainWindow(QMainWindow):
         self.middle.setCurrentIndex(0)
         self.queue_name = name
         self.search_text = ""
+        self.search_result.hide()
         self.search_edit.blockSignals(True)
         self.search_edit.clear()
         self.search_edit.blockSignals(False)
@@ -383,6 +395,16 @@ class MainWindow(QMainWindow):
 
     def _search(self) -> None:
         self.search_text = self.search_edit.text().strip()
+        # Results come from every queue: no queue stays highlighted while they show.
+        self.queue_list.blockSignals(True)
+        if self.search_text:
+            self.queue_list.setCurrentItem(None)
+            self.queue_list.clearSelection()
+        elif self.queue_name in self.queue_items:
+            self.queue_list.setCurrentItem(self.queue_items[self.queue_name])
+        self.queue_list.blockSignals(False)
+        if not self.search_text:
+            self.search_result.hide()
         self.refresh()
 
     def _search_text_changed(self, value: str) -> None:
@@ -435,6 +457,13 @@ class MainWindow(QMainWindow):
             self._refresh_again = False
             self.refresh()
             return
+        if ids is not None and self.search_text:
+            self.search_result.setText(
+                self.tr("%n case(s) found", "", len(ids)) if ids else self.tr("No case found"))
+            self.search_result.setObjectName("" if ids else "warning")
+            self.search_result.style().unpolish(self.search_result)
+            self.search_result.style().polish(self.search_result)
+            self.search_result.show()
         if ids is not None:
             current = self.case_pane.case_id
             # Rows are re-read: the listing follows a change in the store as often as a
@@ -607,20 +636,42 @@ class MainWindow(QMainWindow):
             dialog = StatusDialog(status_targets(case.get("status", ""), supervisor=self.actor.is_supervisor), self)
             if self._exec(dialog):
                 v = dialog.values()
+                # Closing cannot be taken back by the officer (only a chief reopens).
+                if v["to"] == "closed" and not self.ask_yes_no(
+                        self.tr("Close the case"),
+                        self.tr("Close %1? Only a station chief can reopen it.").replace(
+                            "%1", case.get("number", ""))):
+                    return
                 self._run_action(lambda: actions.set_status(case_id, v["to"], v["reason"]))
         elif op_type == "transfer":
             units = ctx.reference.units if ctx.reference is not None else []
             dialog = TransferDialog(units, case.get("unit_id", ""), self)
             if self._exec(dialog):
                 v = dialog.values()
+                # The case leaves this unit's queues with the transfer.
+                if not self.ask_yes_no(
+                        self.tr("Transfer the case"),
+                        self.tr("Transfer %1 to %2? It leaves your unit's queues.")
+                        .replace("%1", case.get("number", "")).replace("%2", ctx.unit_name(v["to_unit_id"]))):
+                    return
                 self._run_action(lambda: actions.transfer(case_id, v["to_unit_id"], v["reason"]))
         elif op_type == "reassign":
             officers = [o for o in (ctx.reference.officers if ctx.reference else [])
                         if o.unit_id == case.get("unit_id")]
-            dialog = ReassignDialog(officers, case.get("assignee_id"), self)
+            dialog = ReassignDialog(officers, case.get("assignee_id"), self,
+                                    workload=self._open_cases_by_officer())
             if self._exec(dialog):
                 v = dialog.values()
                 self._run_action(lambda: actions.reassign(case_id, v["to_officer_id"], v["reason"]))
+
+    def _open_cases_by_officer(self) -> dict[str, int]:
+        """Open cases each officer of the unit holds (for the reassign picker)."""
+        try:
+            loads = supervision.workload(self.store, self.actor, utcnow())
+        except Exception as exc:  # the picker still works without the figures
+            log.error("workload failed: %s", type(exc).__name__)
+            return {}
+        return {w.officer_id: w.open for w in loads if w.officer_id}
 
     def _exec(self, dialog) -> bool:
         """Runs a dialog modally. Tests replace this to fill dialogs in."""

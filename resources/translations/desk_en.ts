@@ -41,6 +41,13 @@
 <context>
     <name>MainWindow</name>
     <message numerus="yes">
+        <source>%n case(s) found</source>
+        <translation>
+            <numerusform>%n case found</numerusform>
+            <numerusform>%n cases found</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
         <source>%n case(s) newly assigned to you.</source>
         <translation>
             <numerusform>%n case newly assigned to you.</numerusform>
@@ -90,6 +97,16 @@
         <translation>
             <numerusform>%n action waiting to be sent.</numerusform>
             <numerusform>%n actions waiting to be sent.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>ReassignDialog</name>
+    <message numerus="yes">
+        <source>%n open case(s)</source>
+        <translation>
+            <numerusform>%n open case</numerusform>
+            <numerusform>%n open cases</numerusform>
         </translation>
     </message>
 </context>
@@ -149,6 +166,13 @@
         <translation>
             <numerusform>Urge %n case</numerusform>
             <numerusform>Urge %n cases</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n case(s) selected. Message to the officers:</source>
+        <translation>
+            <numerusform>%n case selected. Message to the officers:</numerusform>
+            <numerusform>%n cases selected. Message to the officers:</numerusform>
         </translation>
     </message>
     <message numerus="yes">

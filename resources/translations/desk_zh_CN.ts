@@ -305,16 +305,20 @@
         <translation>补记</translation>
     </message>
     <message>
+        <source>citizen · %1</source>
+        <translation>群众 · %1</translation>
+    </message>
+    <message>
+        <source>automatic, after the citizen&apos;s message · %1</source>
+        <translation>群众补充材料后自动变更 · %1</translation>
+    </message>
+    <message>
         <source>%1 · %2 · done %3 · received %4</source>
         <translation>%1 · %2 · 办理 %3 · 平台收到 %4</translation>
     </message>
     <message>
-        <source>citizen</source>
-        <translation>群众</translation>
-    </message>
-    <message>
-        <source>not yet</source>
-        <translation>尚未</translation>
+        <source>%1 · %2 · done %3 · not yet received by the platform</source>
+        <translation>%1 · %2 · 办理 %3 · 平台尚未收到</translation>
     </message>
 </context>
 <context>
@@ -550,6 +554,16 @@
         <source>Cannot read the local cache: %1</source>
         <translation>无法读取本地缓存：%1</translation>
     </message>
+    <message numerus="yes">
+        <source>%n case(s) found</source>
+        <translation>
+            <numerusform>找到 %n 件</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No case found</source>
+        <translation>未找到</translation>
+    </message>
     <message>
         <source>New assignment</source>
         <translation>新分派</translation>
@@ -623,6 +637,22 @@
     <message>
         <source>Reason for the citizen:</source>
         <translation>给群众的理由：</translation>
+    </message>
+    <message>
+        <source>Close the case</source>
+        <translation>办结案件</translation>
+    </message>
+    <message>
+        <source>Close %1? Only a station chief can reopen it.</source>
+        <translation>确定办结 %1？办结后只有所长可以重新打开。</translation>
+    </message>
+    <message>
+        <source>Transfer the case</source>
+        <translation>转办案件</translation>
+    </message>
+    <message>
+        <source>Transfer %1 to %2? It leaves your unit&apos;s queues.</source>
+        <translation>确定将 %1 转办至%2？转办后案件将离开本单位的队列。</translation>
     </message>
     <message>
         <source>Syncing…</source>
@@ -967,6 +997,16 @@
         <source>Reassign to another officer</source>
         <translation>改派给其他民警</translation>
     </message>
+    <message numerus="yes">
+        <source>%n open case(s)</source>
+        <translation>
+            <numerusform>在办 %n 件</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Choose an officer…</source>
+        <translation>请选择民警…</translation>
+    </message>
     <message>
         <source>&amp;Officer:</source>
         <translation>民警(&amp;O)：</translation>
@@ -978,6 +1018,10 @@
     <message>
         <source>No other officer in this unit.</source>
         <translation>本单位没有其他民警。</translation>
+    </message>
+    <message>
+        <source>Please choose the officer.</source>
+        <translation>请选择民警。</translation>
     </message>
     <message>
         <source>Please write the reason.</source>
@@ -1498,10 +1542,6 @@
             <numerusform>督办 %n 件</numerusform>
         </translation>
     </message>
-    <message>
-        <source>Message to the officer:</source>
-        <translation>督办意见：</translation>
-    </message>
     <message numerus="yes">
         <source>%n case(s) could not be changed: </source>
         <translation>
@@ -1519,6 +1559,12 @@
     <message>
         <source>Export</source>
         <translation>导出</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n case(s) selected. Message to the officers:</source>
+        <translation>
+            <numerusform>已选 %n 件。给承办民警的督办意见：</numerusform>
+        </translation>
     </message>
     <message>
         <source>The export failed: %1</source>
@@ -1731,6 +1777,18 @@
     <message>
         <source>Transfer to another unit</source>
         <translation>转办至其他单位</translation>
+    </message>
+    <message>
+        <source>Filter units…</source>
+        <translation>筛选单位…</translation>
+    </message>
+    <message>
+        <source>Filter units</source>
+        <translation>筛选单位</translation>
+    </message>
+    <message>
+        <source>&amp;Find:</source>
+        <translation>查找(&amp;F)：</translation>
     </message>
     <message>
         <source>Units</source>

@@ -114,7 +114,7 @@ def test_numbers_and_names_inside_citizen_text_are_masked_until_shown(qtbot, des
 
 
 @pytest.fixture
-def chinese():
+def chinese(qapp):
     from ui import i18n
 
     translations = i18n.Translations()
@@ -267,3 +267,131 @@ def test_lang_flag_is_for_one_run_and_the_menu_choice_is_saved(qtbot, desk_app, 
     window._exec = lambda dialog: 0
     window.language_actions["en"].trigger()
     assert desk_settings.language() == "en" and window.language_actions["en"].isChecked()
+
+
+def test_qt_dialogs_speak_chinese(chinese):
+    from PySide6.QtCore import QCoreApplication
+
+    assert QCoreApplication.translate("QFileDialog", "Look in:") == "查找范围："
+    assert QCoreApplication.translate("QFileDialog", "Files of type:") == "文件类型："
+
+
+def test_search_says_what_it_found_and_esc_clears_it(qtbot, chinese, desk_app, server):
+    from PySide6.QtCore import Qt
+
+    window = login(qtbot, desk_app, server, "officer1")
+    number = window.model.row_data(0)["number"]
+    edit = window.search_edit
+    edit.setText(number)
+    with qtbot.waitSignal(window.sig_listed, timeout=10000):
+        edit.returnPressed.emit()
+    assert window.search_result.text() == "找到 1 件" and window.search_result.isVisibleTo(window)
+    assert window.queue_list.currentItem() is None and not window.queue_list.selectedItems()
+    edit.setText("没有这样的案件内容")
+    with qtbot.waitSignal(window.sig_listed, timeout=10000):
+        edit.returnPressed.emit()
+    assert window.search_result.text() == "未找到"
+    edit.setFocus()
+    with qtbot.waitSignal(window.sig_listed, timeout=10000):
+        qtbot.keyClick(edit, Qt.Key.Key_Escape)
+    assert edit.text() == "" and not window.search_result.isVisibleTo(window)
+    assert window.queue_list.currentItem() is window.queue_items["mine"]
+
+
+def test_timeline_words_notices_and_status_bar(qtbot, chinese, desk_app, server):
+    window = login(qtbot, desk_app, server, "officer1")
+    from desk.clocks import case_pauses
+
+    pane = window.case_pane
+
+    resumed = first_case(window, "mine", lambda c: any(
+        (e.get("data") or {}).get("by") == "citizen" for e in c.get("entries", [])) and case_pauses(c))
+    pane.show_case(resumed)
+    metas = [w.meta.text() for w in pane.entry_widgets]
+    assert not any(" · - · " in m for m in metas), metas
+    assert any(m.startswith("群众补充材料后自动变更") for m in metas), metas
+    assert any(m.startswith("群众 · ") for m in metas), metas
+
+    # A notice in the status bar leaves the link state in view and is not doubled.
+    window.tray = None
+    window.notify("超期", "8 件已超期：SX1")
+    assert window.statusBar().currentMessage() == "8 件已超期：SX1"
+    assert window.state_label.isVisibleTo(window) or not window.isVisible()
+    assert window.state_label.text() and not window.state_label.isHidden()
+
+
+def test_offline_entry_reads_not_yet_received(qtbot, chinese, desk_app, server):
+    from ui.case.view import EntryWidget
+
+    window = login(qtbot, desk_app, server, "officer1")
+    entry = {"type": "note", "author_id": window.actor.id, "unit_id": window.actor.unit_id,
+             "performed_at": "2026-11-26T02:30:00Z", "received_at": None, "local_state": "pending",
+             "body": "备注"}
+    widget = EntryWidget(entry, window.context)
+    assert widget.meta.text().endswith("平台尚未收到"), widget.meta.text()
+    widget.deleteLater()
+
+
+def test_transfer_reassign_urge_dialogs_and_confirmations(qtbot, chinese, desk_app, server):
+    from PySide6.QtWidgets import QLabel, QMessageBox
+
+    from ui.actions.dialogs import ReassignDialog, TransferDialog
+
+    window = open_window(qtbot, desk_app, server, "chief1")
+    ref = window.context.reference
+    station = window.actor.unit_id
+    dialog = TransferDialog(ref.units, station, window)
+    item = dialog.items[station]
+    assert item.parent() is not None and item.parent().isExpanded()
+    sibling = next(u for u in ref.units if u.kind == "station" and u.id != station)
+    dialog.filter.setText(sibling.name)
+    assert dialog.tree.currentItem() is dialog.items[sibling.id]
+    hidden = [u for u in ref.units if dialog.items[u.id].isHidden()]
+    assert hidden, "the filter hides the units that do not match"
+    dialog.deleteLater()
+
+    officers = [o for o in ref.officers if o.unit_id == station]
+    loads = window._open_cases_by_officer()
+    picker = ReassignDialog(officers, None, window, workload=loads)
+    assert picker.officer.currentIndex() == -1
+    assert all("在办" in picker.officer.itemText(i) for i in range(picker.officer.count()))
+    assert "supervisor" not in (next(o for o in officers if o.id == picker.officer.itemData(0)).roles)
+    picker.reason.setPlainText("工作调整")
+    picker._try_accept()
+    assert picker.error.text() == "请选择民警。"
+    picker.deleteLater()
+
+    # Close and transfer ask first; "No" leaves the case as it was.
+    asked = []
+
+    def answer(dialog):
+        if isinstance(dialog, QMessageBox):
+            asked.append(dialog.text())
+            dialog.button(QMessageBox.StandardButton.No).click()
+            return False
+        if isinstance(dialog, TransferDialog):
+            dialog.select_unit(sibling.id)
+            dialog.reason.setPlainText("属地管辖")
+            return True
+        dialog.target.setCurrentIndex(dialog.target.findData("closed"))
+        return True
+
+    window._exec = answer
+    case_id = next(i for i in supervision_case_ids(window) if window.store.case(i)["status"] in ("accepted", "in_progress"))
+    before = window.store.outbox_count()
+    window.request_action("transfer", case_id)
+    window.request_action("set_status", case_id)
+    assert len(asked) == 2 and "转办" in asked[0] and "办结" in asked[1], asked
+    assert window.store.outbox_count() == before
+
+    # The urge dialog says how many cases it is for.
+    view = show_supervision(qtbot, window)
+    seen = []
+    view.exec_dialog = lambda d: seen.append(d) or False
+    top = view.tree.topLevelItem(0)
+    view.tree.setCurrentItem(top)
+    top.setSelected(True)
+    view._ask_urge()
+    assert seen
+    labels = " ".join(w.text() for w in seen[0].findChildren(QLabel))
+    assert re.search(r"已选 \d+ 件", labels), labels

@@ -91,12 +91,19 @@ class EntryWidget(QFrame):
         self.title.setStyleSheet("font-weight: 600;")
         layout.addWidget(self.title)
         author = entry.get("author_name") or context.officer_name(entry.get("author_id"))
-        meta = self.tr("%1 · %2 · done %3 · received %4")
-        meta = (meta.replace("%1", author or self.tr("citizen"))
-                .replace("%2", context.unit_name(entry.get("unit_id")) or "-")
-                .replace("%3", text.format_local(entry.get("performed_at"), zone))
-                .replace("%4", text.format_local(entry.get("received_at"), zone)
-                         if state is None else self.tr("not yet")))
+        done = text.format_local(entry.get("performed_at"), zone)
+        if entry.get("type") == "citizen_message" or (entry.get("type") == "rating" and not author):
+            # A citizen has no unit and the platform received it when it was written.
+            meta = self.tr("citizen · %1").replace("%1", done)
+        elif entry.get("type") == "status" and (entry.get("data") or {}).get("by") == "citizen":
+            meta = self.tr("automatic, after the citizen's message · %1").replace("%1", done)
+        else:
+            meta = (self.tr("%1 · %2 · done %3 · received %4") if state is None
+                    else self.tr("%1 · %2 · done %3 · not yet received by the platform"))
+            meta = (meta.replace("%1", author or "-")
+                    .replace("%2", context.unit_name(entry.get("unit_id")) or "-")
+                    .replace("%3", done)
+                    .replace("%4", text.format_local(entry.get("received_at"), zone)))
         self.meta = plain_label(meta, object_name="entryMeta")
         layout.addWidget(self.meta)
         detail = _entry_detail(entry, context)

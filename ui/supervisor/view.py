@@ -411,7 +411,8 @@ class SupervisorView(QWidget):
         if not ids:
             self._nothing_selected()
             return
-        dialog = ReasonDialog(QCoreApplication.translate("Supervision", "Urge %n case(s)", None, len(ids)), QCoreApplication.translate("Supervision", "Message to the officer:"), self)
+        dialog = ReasonDialog(QCoreApplication.translate("Supervision", "Urge %n case(s)", None, len(ids)),
+                              QCoreApplication.translate("Supervision", "%n case(s) selected. Message to the officers:", None, len(ids)), self)
         if self.exec_dialog(dialog):
             self.urge(ids, dialog.values()["reason"])
 
@@ -422,7 +423,8 @@ class SupervisorView(QWidget):
             return
         ref = self.context.reference
         officers = [o for o in (ref.officers if ref else []) if o.unit_id == self.actor.unit_id]
-        dialog = ReassignDialog(officers, None, self)
+        loads = {w.officer_id: w.open for w in (self.board.workload if self.board else []) if w.officer_id}
+        dialog = ReassignDialog(officers, None, self, workload=loads)
         if self.exec_dialog(dialog):
             v = dialog.values()
             self.reassign(ids, v["to_officer_id"], v["reason"])
