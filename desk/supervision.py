@@ -34,7 +34,7 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
 from desk.clocks import clock_state, explain_case_clock
 from desk.overlay import sort_time

@@ -48,11 +48,13 @@ class ClockFormatter:
     def row_clock(self, row: Mapping[str, Any], now: datetime, *, full: bool = False) -> tuple[str, str, bool]:
         """(text, state, provisional) for a table row's nearest running clock; compact
         for the column unless `full` (the tooltip)."""
+        # A waiting case says so even when its row carries no due time (paused clocks
+        # are not "next due"); it was an empty cell.
+        if row.get("status") == "waiting_citizen":
+            return QCoreApplication.translate("Text", "Paused"), PAUSED, bool(row.get("provisional"))
         due = text.parse_time(row.get("next_due_at"))
         if due is None:
             return "", NONE, False
-        if row.get("status") == "waiting_citizen":
-            return QCoreApplication.translate("Text", "Paused"), PAUSED, bool(row.get("provisional"))
         unit = self.unit(row.get("kind", ""), row.get("next_clock") or "")
         remaining = self.remaining(due, now, unit)
         shown = (text.countdown(remaining, working=unit == "working_day") if full

@@ -209,6 +209,14 @@ def test_times_in_the_calendars_zone_and_stopped_clocks_say_what_and_when(
     cell = window.model.data(window.model.index(0, CLOCK_COLUMN), Qt.ItemDataRole.DisplayRole)
     assert re.fullmatch(r"Closed \d\d-\d\d \d\d:\d\d", cell), cell
 
+    # No row of the officer's queues has an empty countdown.
+    with qtbot.waitSignal(window.sig_listed, timeout=10000):
+        window.queue_list.setCurrentItem(window.queue_items["mine"])
+    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=10000)
+    cells = [window.model.data(window.model.index(r, CLOCK_COLUMN), Qt.ItemDataRole.DisplayRole)
+             for r in range(window.model.rowCount())]
+    assert all(cells), cells
+
 
 def test_countdown_is_compact_and_plural_in_english(qapp):
     from datetime import timedelta
