@@ -403,3 +403,18 @@ def test_transfer_reassign_urge_dialogs_and_confirmations(qtbot, chinese, desk_a
     assert seen
     labels = " ".join(w.text() for w in seen[0].findChildren(QLabel))
     assert re.search(r"已选 \d+ 件", labels), labels
+
+
+def test_overdue_export_masks_numbers_in_titles():
+    from datetime import datetime, timezone
+
+    from desk import export, supervision
+
+    item = supervision.AtRisk(case_id="c1", number="SX1", kind="tip", title="姚志强举报，电话13370148678",
+                              status="new", assignee_id=None, clock="reply",
+                              due_at=datetime(2026, 11, 27, 1, tzinfo=timezone.utc),
+                              level=supervision.OVERDUE, provisional=False,
+                              citizen_name="姚志强", citizen_phone="13370148678")
+    masked = export.overdue_table([item], reveal=False)[0][1]
+    assert "姚志强" not in masked and "13370148678" not in masked, masked
+    assert export.overdue_table([item], reveal=True)[0][1] == item.title

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from desk import export, supervision
 from desk.actions import ActionRefused
+from desk.masking import mask_text
 from ui import text
 from ui.actions.dialogs import ReassignDialog, ReasonDialog
 from ui.clockfmt import utcnow
@@ -301,7 +302,9 @@ class SupervisorView(QWidget):
             top.setData(0, CaseIdRole, None)
             self.tree.addTopLevelItem(top)
             for item in items:
-                child = QTreeWidgetItem([item.number, item.title, text.label("Clock", item.clock),
+                # The title masked as everywhere else (numbers, the citizen's name).
+                child = QTreeWidgetItem([item.number, mask_text(item.title, [item.citizen_name]),
+                                         text.label("Clock", item.clock),
                                          text.format_local(item.due_at, zone), self.label("Level", item.level)])
                 child.setData(0, CaseIdRole, item.case_id)
                 child.setIcon(4, icon("overdue" if item.level == supervision.OVERDUE else "due-soon"))
