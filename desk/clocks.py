@@ -205,3 +205,41 @@ def explain_clock(
             "performed_at": format_time(performed) if performed is not None else None,
         })
     return steps
+
+
+def _entry_time(value: Any) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def case_pauses(case: Mapping[str, Any]) -> list[tuple[datetime, datetime | None]]:
+    """The spans a case waited on the citizen, from its status entries: from a change to
+    waiting_citizen until the next change away from it or the citizen's next message."""
+    spans: list[tuple[datetime, datetime | None]] = []
+    start: datetime | None = None
+    for entry in case.get("entries", []):
+        if entry.get("type") not in ("status", "citizen_message"):
+            continue
+        to = (entry.get("data") or {}).get("to")
+        at = _entry_time(entry.get("received_at") or entry.get("performed_at"))
+        if at is None:
+            continue
+        if entry.get("type") == "status" and to == WAITING and start is None:
+            start = at
+        elif start is not None and (entry.get("type") == "citizen_message" or to != WAITING):
+            spans.append((start, at))
+            start = None
+    if start is not None:
+        spans.append((start, None))
+    return spans
+
+
+def explain_case_clock(case: Mapping[str, Any], clock: Clock, cal: Calendar,
+                       policy: Policy | None = None) -> list[dict[str, Any]]:
+    """The one full explanation of a case's clock, pauses included: what the case pane
+    and the supervisor's panel both show. A pause still open comes from the clock itself."""
+    closed = [(a, b) for a, b in case_pauses(case) if b is not None]
+    return explain_clock(clock, cal, closed, policy)

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from desk.masking import mask_name, mask_phone
+from desk.masking import mask_name, mask_phone, mask_text
 from desk.supervision import AtRisk, Compliance
 
 BOM_ENCODING = "utf-8-sig"
@@ -26,7 +26,7 @@ PERSONAL_FIELDS = ("name", "phone")
 
 OVERDUE_COLUMNS = {
     "number": "Case number", "title": "Title", "kind": "Kind", "status": "Status",
-    "assignee": "Officer", "clock": "Clock", "due_at": "Due", "level": "State",
+    "assignee": "Officer", "clock": "Clock", "due_at": "Due", "level": "Deadline state",
     "citizen_name": "Citizen", "citizen_phone": "Phone",
 }
 COMPLIANCE_COLUMNS = {
@@ -73,7 +73,9 @@ def overdue_table(items: Sequence[AtRisk], *, reveal: bool,
     for item in items:
         name = item.citizen_name if reveal else mask_name(item.citizen_name)
         phone = item.citizen_phone if reveal else mask_phone(item.citizen_phone)
-        rows.append([item.number, item.title, label("Kind", item.kind),
+        # Numbers and the citizen's name written into the title are personal data too.
+        title = item.title if reveal else mask_text(item.title, [item.citizen_name])
+        rows.append([item.number, title, label("Kind", item.kind),
                      label("Status", item.status), officer_name(item.assignee_id),
                      label("Clock", item.clock), format_time(item.due_at),
                      label("Level", item.level), name, phone])

@@ -77,3 +77,16 @@ def mask_text(text: str, names: Iterable[str] = ()) -> str:
     for name in sorted({n.strip() for n in names if n and len(n.strip()) >= 2}, key=len, reverse=True):
         out = out.replace(name, mask_name(name))
     return out
+
+
+def fields_in_text(text: str, names: Iterable[str] = ()) -> set[str]:
+    """Which kinds of personal data `mask_text` would hide in this text ("id_number",
+    "phone", "name"): what a reveal of the text has to record."""
+    found = set()
+    if _ID_IN_TEXT.search(text or ""):
+        found.add("id_number")
+    if _MOBILE_IN_TEXT.search(_ID_IN_TEXT.sub("", text or "")):
+        found.add("phone")
+    if any(n and len(n.strip()) >= 2 and n.strip() in (text or "") for n in names):
+        found.add("name")
+    return found

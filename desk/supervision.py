@@ -34,9 +34,9 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
-from desk.clocks import clock_state, explain_clock
+from desk.clocks import clock_state, explain_case_clock
 from desk.overlay import sort_time
 from desk.rules import OPEN_STATUSES, Actor
 from desk.store import CLOSED_RETENTION, Store
@@ -114,25 +114,6 @@ def group_by_officer(items: Sequence[AtRisk]) -> dict[str | None, list[AtRisk]]:
     return groups
 
 
-def _pauses(case: Mapping[str, Any]) -> list[tuple[datetime, datetime | None]]:
-    """The spans the case waited on the citizen, from its status entries."""
-    spans: list[tuple[datetime, datetime | None]] = []
-    start: datetime | None = None
-    for entry in case.get("entries", []):
-        if entry.get("type") not in ("status", "citizen_message"):
-            continue
-        to = (entry.get("data") or {}).get("to")
-        at = _time(entry.get("received_at") or entry.get("performed_at"))
-        if entry.get("type") == "status" and to == "waiting_citizen" and start is None:
-            start = at
-        elif start is not None and (entry.get("type") == "citizen_message" or to != "waiting_citizen"):
-            spans.append((start, at))
-            start = None
-    if start is not None:
-        spans.append((start, None))
-    return spans
-
-
 def explain(store: Store, case_id: str, clock_name: str | None = None) -> list[dict[str, Any]]:
     """The reasoning behind a case's clock (desk.worktime's explanation steps), for the
     nearest running clock unless `clock_name` is given."""
@@ -148,8 +129,7 @@ def explain(store: Store, case_id: str, clock_name: str | None = None) -> list[d
     if chosen is None:
         return []
     policy = next((p for p in getattr(store, "_policies", []) if p.kind == case.get("kind")), None)
-    closed = [(a, b) for a, b in _pauses(case) if b is not None]
-    return explain_clock(chosen, store.calendar_or_default(), closed, policy)
+    return explain_case_clock(case, chosen, store.calendar_or_default(), policy)
 
 
 # ---------------------------------------------------------------- workload

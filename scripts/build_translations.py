@@ -18,6 +18,9 @@ sys.path.insert(0, str(ROOT))
 from ui import i18n  # noqa: E402  (after the path fix so it runs from a checkout)
 
 LANGUAGES = ("zh_CN",)
+# English is the source language; its catalogue holds only the plural forms (%n), so
+# "%n hour(s)" reads "1 hour" / "2 hours" (lupdate -pluralonly).
+PLURAL_ONLY = ("en",)
 
 
 def update_sources() -> None:
@@ -25,6 +28,11 @@ def update_sources() -> None:
     for language in LANGUAGES:
         ts = ROOT / "resources" / "translations" / f"desk_{language}.ts"
         subprocess.run([*i18n.pyside_tool("lupdate"), "-no-obsolete", "-locations", "none",
+                        "-target-language", language, *sources, "-ts", str(ts.relative_to(ROOT))],
+                       check=True, cwd=ROOT)
+    for language in PLURAL_ONLY:
+        ts = ROOT / "resources" / "translations" / f"desk_{language}.ts"
+        subprocess.run([*i18n.pyside_tool("lupdate"), "-no-obsolete", "-locations", "none", "-pluralonly",
                         "-target-language", language, *sources, "-ts", str(ts.relative_to(ROOT))],
                        check=True, cwd=ROOT)
 

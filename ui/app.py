@@ -135,7 +135,8 @@ def setup_application(argv: list[str], language: str) -> tuple[QApplication, i18
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="desk gui", description="The officer's desk.")
-    parser.add_argument("--lang", choices=i18n.LANGUAGES, help="interface language (default: zh_CN)")
+    parser.add_argument("--lang", choices=i18n.LANGUAGES, help="interface language for this run only (default: the one chosen in the "
+                        "Desk menu, zh_CN at first)")
     parser.add_argument("--server", help="server URL (overrides the machine config)")
     parser.add_argument("--sync-interval", type=float, default=60.0, help="seconds between syncs")
     parser.add_argument("--profile", metavar="DIR", help="with --password-stdin: the profile to open")
@@ -175,9 +176,8 @@ def _arm_smoke_quit(window) -> None:
 def main(argv: list[str] | None = None, *, demo: dict | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
+    # --lang is for this run; the saved language is the one chosen in the Desk menu.
     language = args.lang or desk_settings.language(i18n.DEFAULT_LANGUAGE)
-    if args.lang:
-        desk_settings.settings().setValue("ui/language", args.lang)
     app, _translations = setup_application([sys.argv[0], *argv], language)
     desk_app = DeskApp(sync_interval=args.sync_interval)
     if demo:

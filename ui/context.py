@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from desk.actions import Actions
+from ui import text
 from ui.clockfmt import ClockFormatter
 
 
@@ -34,6 +35,7 @@ class DeskContext(QObject):
         self.reference = self.store.reference()
         self.calendar = self.store.calendar()
         self.formatter = ClockFormatter(self.calendar, self.reference)
+        text.set_display_zone((self.calendar or self.store.calendar_or_default()).zone)
         ref = self.reference
         if ref is not None:
             self.unit_names = {u.id: u.name for u in ref.units}

@@ -86,6 +86,12 @@ class Translations:
         self.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
         if self.language == "en":
             QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+            # Only the plural forms: the source text is English already.
+            ensure_built()
+            translator = QTranslator(app)
+            if translator.load("desk_en", str(translations_dir())):
+                app.installTranslator(translator)
+                self._installed.append(translator)
             return True
         QLocale.setDefault(QLocale(self.language))
         ensure_built()

@@ -7,14 +7,14 @@ import logging
 from datetime import datetime, timezone
 
 from PySide6.QtCore import QByteArray, QCoreApplication, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit,
     QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QProgressBar, QPushButton,
     QSplitter, QStackedWidget, QSystemTrayIcon, QTableView, QVBoxLayout, QWidget,
 )
 
-from desk import queues
+from desk import queues, supervision
 from desk.actions import ActionRefused
 from desk.rules import status_targets
 from ui import text
@@ -27,6 +27,7 @@ from ui.drafts import Drafts
 from ui.lock import IdleWatcher, LockScreen
 from ui.outbox.view import ConflictsView, OutboxView
 from ui.queue.model import CLOCK_COLUMN, COLUMNS, QueueModel
+from ui.refusals import refusal_text
 from ui.resources import icon
 from ui import settings as desk_settings
 from ui.supervisor import hook as supervision_hook
@@ -69,8 +70,7 @@ class MainWindow(QMainWindow):
         self.online_state = "offline" if offline else "connecting"
         self.notifications: list[tuple[str, str]] = []
 
-        self.setWindowTitle(self.tr("Desk — %1 (%2)").replace("%1", context.officer.name)
-                            .replace("%2", context.unit_name(context.officer.unit_id)))
+        self._update_title()
         self.setWindowIcon(icon("app"))
         self._build_menus()
 
@@ -117,9 +117,18 @@ class MainWindow(QMainWindow):
         self.search_edit.returnPressed.connect(self._search)
         self.search_edit.textChanged.connect(self._search_text_changed)
         search_row.addWidget(self.search_edit)
+        # How many cases the search found (or that it found none).
+        self.search_result = QLabel()
+        self.search_result.setTextFormat(Qt.TextFormat.PlainText)
+        self.search_result.hide()
+        search_row.addWidget(self.search_result)
+        clear_search = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.search_edit)
+        clear_search.setContext(Qt.ShortcutContext.WidgetShortcut)
+        clear_search.activated.connect(self.search_edit.clear)
         tl.addLayout(search_row)
         self.model = QueueModel(self.store.rows, self)
         self.model.requery = self._requery
+        self.model.case_lookup = self.store.case
         self.table = QTableView()
         self.table.setObjectName("queueTable")
         self.table.setModel(self.model)
@@ -220,10 +229,19 @@ class MainWindow(QMainWindow):
         idle_action.triggered.connect(self._ask_idle_minutes)
         desk_menu.addAction(idle_action)
         language_menu = desk_menu.addMenu(self.tr("&Language"))
+        # The saved choice is ticked; `--lang` changes one run and is not saved.
+        group = QActionGroup(self)
+        group.setExclusive(True)
+        self.language_actions: dict[str, QAction] = {}
+        chosen = desk_settings.language("zh_CN")
         for code, caption in (("zh_CN", "简体中文"), ("en", "English")):
             action = QAction(caption, self)
+            action.setCheckable(True)
+            action.setChecked(code == chosen)
+            group.addAction(action)
             action.triggered.connect(lambda _=False, c=code: self._set_language(c))
             language_menu.addAction(action)
+            self.language_actions[code] = action
         desk_menu.addSeparator()
         logout_action = QAction(icon("logout"), self.tr("Log &out…"), self)
         logout_action.triggered.connect(self.ask_logout)
@@ -253,10 +271,12 @@ class MainWindow(QMainWindow):
         self.clock_warning.hide()
         self.sync_button = QPushButton(icon("sync"), self.tr("Sync now"))
         self.sync_button.clicked.connect(self.sync_now)
-        bar.addWidget(self.state_icon)
-        bar.addWidget(self.state_label)
         bar.addWidget(self.progress)
         bar.addWidget(self.clock_warning)
+        # Online/offline is permanent: a notice or "Saved." in the status bar must never
+        # hide whether the link is up.
+        bar.addPermanentWidget(self.state_icon)
+        bar.addPermanentWidget(self.state_label)
         bar.addPermanentWidget(self.outbox_label)
         bar.addPermanentWidget(self.last_sync_label)
         bar.addPermanentWidget(self.sync_button)
@@ -275,26 +295,31 @@ class MainWindow(QMainWindow):
         if self.tray is not None and QSystemTrayIcon.supportsMessages():
             self.tray.showMessage(title, message, icon("app"), 8000)
         else:
-            # Without a tray the status bar carries it, so the warning is not lost.
-            self.statusBar().showMessage(f"{title}: {message}", 15000)
+            # Without a tray the status bar carries it, so the warning is not lost. The
+            # message says it all ("8 cases went overdue: …"); the title is the balloon's.
+            self.statusBar().showMessage(message, 15000)
 
     # ------------------------------------------------------------ state persistence
 
+    def _state_key(self, key: str) -> str:
+        return desk_settings.officer_key(self.context.officer.id, key)
+
     def _restore_state(self) -> None:
         s = desk_settings.settings()
-        geometry = s.value("window/geometry")
+        key = self._state_key
+        geometry = s.value(key("window/geometry"))
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
         # Proportions for a first start; saved sizes replace them below.
         self.splitter.setSizes([180, 760, 520])
-        for key, splitter in (("window/main_splitter", self.splitter),
+        for name, splitter in (("window/main_splitter", self.splitter),
                               ("window/case_splitter", self.case_pane.splitter)):
-            value = s.value(key)
+            value = s.value(self._state_key(name))
             if isinstance(value, QByteArray):
                 splitter.restoreState(value)
-        header = s.value("window/table_header")
+        header = s.value(key("window/table_header"))
         if isinstance(header, QByteArray):
             self.table.horizontalHeader().restoreState(header)
         else:
@@ -306,17 +331,18 @@ class MainWindow(QMainWindow):
             hh.moveSection(hh.visualIndex(CLOCK_COLUMN), 1)
         # A chief's own queue is mostly empty: the station's review is where the day starts.
         first = supervision_hook.SUPERVISION if self.actor.is_supervisor else "mine"
-        last = str(s.value("window/last_queue", first))
+        last = str(s.value(key("window/last_queue"), first))
         item = self.queue_items.get(last) or self.queue_items[first]
         self.queue_list.setCurrentItem(item)
 
     def save_state(self) -> None:
         s = desk_settings.settings()
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/main_splitter", self.splitter.saveState())
-        s.setValue("window/case_splitter", self.case_pane.splitter.saveState())
-        s.setValue("window/table_header", self.table.horizontalHeader().saveState())
-        s.setValue("window/last_queue", self.queue_name)
+        key = self._state_key
+        s.setValue(key("window/geometry"), self.saveGeometry())
+        s.setValue(key("window/main_splitter"), self.splitter.saveState())
+        s.setValue(key("window/case_splitter"), self.case_pane.splitter.saveState())
+        s.setValue(key("window/table_header"), self.table.horizontalHeader().saveState())
+        s.setValue(key("window/last_queue"), self.queue_name)
         s.sync()
 
     def closeEvent(self, event) -> None:
@@ -352,6 +378,7 @@ class MainWindow(QMainWindow):
         self.middle.setCurrentIndex(0)
         self.queue_name = name
         self.search_text = ""
+        self.search_result.hide()
         self.search_edit.blockSignals(True)
         self.search_edit.clear()
         self.search_edit.blockSignals(False)
@@ -368,6 +395,16 @@ class MainWindow(QMainWindow):
 
     def _search(self) -> None:
         self.search_text = self.search_edit.text().strip()
+        # Results come from every queue: no queue stays highlighted while they show.
+        self.queue_list.blockSignals(True)
+        if self.search_text:
+            self.queue_list.setCurrentItem(None)
+            self.queue_list.clearSelection()
+        elif self.queue_name in self.queue_items:
+            self.queue_list.setCurrentItem(self.queue_items[self.queue_name])
+        self.queue_list.blockSignals(False)
+        if not self.search_text:
+            self.search_result.hide()
         self.refresh()
 
     def _search_text_changed(self, value: str) -> None:
@@ -420,6 +457,13 @@ class MainWindow(QMainWindow):
             self._refresh_again = False
             self.refresh()
             return
+        if ids is not None and self.search_text:
+            self.search_result.setText(
+                self.tr("%n case(s) found", "", len(ids)) if ids else self.tr("No case found"))
+            self.search_result.setObjectName("" if ids else "warning")
+            self.search_result.style().unpolish(self.search_result)
+            self.search_result.style().polish(self.search_result)
+            self.search_result.show()
         if ids is not None:
             current = self.case_pane.case_id
             # Rows are re-read: the listing follows a change in the store as often as a
@@ -516,7 +560,17 @@ class MainWindow(QMainWindow):
         self.case_pane.tick()
         self._update_status()
 
+    def _update_title(self) -> None:
+        # On a first login the reference (and so the unit's name) comes with the first
+        # sync: the title is written again then, never left showing the unit's code.
+        officer = self.context.officer
+        unit = self.context.unit_names.get(officer.unit_id or "")
+        title = (self.tr("Desk — %1 (%2)").replace("%2", unit) if unit
+                 else self.tr("Desk — %1"))
+        self.setWindowTitle(title.replace("%1", officer.name))
+
     def _reference_changed(self) -> None:
+        self._update_title()
         self.model.set_reference(self.context.formatter, self.context.reference)
         self.case_pane.reference_changed()
 
@@ -545,8 +599,9 @@ class MainWindow(QMainWindow):
 
         def failed(error: BaseException):
             if isinstance(error, ActionRefused):
-                self.case_pane.show_refusal(error.message)
-                self.statusBar().showMessage(error.message, 8000)
+                message = refusal_text(error)
+                self.case_pane.show_refusal(message)
+                self.statusBar().showMessage(message, 8000)
             else:
                 log.error("action failed: %s", type(error).__name__)
                 message = self.tr("The action could not be saved: %1").replace(
@@ -581,20 +636,42 @@ class MainWindow(QMainWindow):
             dialog = StatusDialog(status_targets(case.get("status", ""), supervisor=self.actor.is_supervisor), self)
             if self._exec(dialog):
                 v = dialog.values()
+                # Closing cannot be taken back by the officer (only a chief reopens).
+                if v["to"] == "closed" and not self.ask_yes_no(
+                        self.tr("Close the case"),
+                        self.tr("Close %1? Only a station chief can reopen it.").replace(
+                            "%1", case.get("number", ""))):
+                    return
                 self._run_action(lambda: actions.set_status(case_id, v["to"], v["reason"]))
         elif op_type == "transfer":
             units = ctx.reference.units if ctx.reference is not None else []
             dialog = TransferDialog(units, case.get("unit_id", ""), self)
             if self._exec(dialog):
                 v = dialog.values()
+                # The case leaves this unit's queues with the transfer.
+                if not self.ask_yes_no(
+                        self.tr("Transfer the case"),
+                        self.tr("Transfer %1 to %2? It leaves your unit's queues.")
+                        .replace("%1", case.get("number", "")).replace("%2", ctx.unit_name(v["to_unit_id"]))):
+                    return
                 self._run_action(lambda: actions.transfer(case_id, v["to_unit_id"], v["reason"]))
         elif op_type == "reassign":
             officers = [o for o in (ctx.reference.officers if ctx.reference else [])
                         if o.unit_id == case.get("unit_id")]
-            dialog = ReassignDialog(officers, case.get("assignee_id"), self)
+            dialog = ReassignDialog(officers, case.get("assignee_id"), self,
+                                    workload=self._open_cases_by_officer())
             if self._exec(dialog):
                 v = dialog.values()
                 self._run_action(lambda: actions.reassign(case_id, v["to_officer_id"], v["reason"]))
+
+    def _open_cases_by_officer(self) -> dict[str, int]:
+        """Open cases each officer of the unit holds (for the reassign picker)."""
+        try:
+            loads = supervision.workload(self.store, self.actor, utcnow())
+        except Exception as exc:  # the picker still works without the figures
+            log.error("workload failed: %s", type(exc).__name__)
+            return {}
+        return {w.officer_id: w.open for w in loads if w.officer_id}
 
     def _exec(self, dialog) -> bool:
         """Runs a dialog modally. Tests replace this to fill dialogs in."""
@@ -742,9 +819,11 @@ class MainWindow(QMainWindow):
             self.idle.set_minutes(minutes)
 
     def _set_language(self, code: str) -> None:
-        desk_settings.settings().setValue("ui/language", code)
-        QMessageBox.information(self, self.tr("Language"),
-                                self.tr("The language changes the next time Desk starts."))
+        desk_settings.set_language(code)
+        box = QMessageBox(QMessageBox.Icon.Information, self.tr("Language"),
+                          self.tr("The language changes the next time Desk starts."),
+                          QMessageBox.StandardButton.Ok, self)
+        self._exec(box)
 
     def ask_logout(self) -> None:
         box = QMessageBox(self)

@@ -3,6 +3,8 @@ about a citizen live only in the encrypted store."""
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QSettings
 
 DEFAULT_IDLE_MINUTES = 15
@@ -23,3 +25,15 @@ def idle_minutes() -> float:
 
 def language(default: str = "zh_CN") -> str:
     return str(settings().value("ui/language", default))
+
+
+def set_language(code: str) -> None:
+    """The officer's explicit choice (the Desk menu); `--lang` is for one run only."""
+    settings().setValue("ui/language", code)
+
+
+def officer_key(officer_id: str, key: str) -> str:
+    """A key of one officer's window state: on a shared station PC each officer gets
+    their own layout and opening queue. Ids only, never case data."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", officer_id or "unknown")
+    return f"officers/{safe}/{key}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QCoreApplication, QLocale, QT_TRANSLATE_NOOP
 
@@ -140,12 +141,28 @@ def parse_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
+# Times are shown in the calendar's zone, never the computer's (a station PC set to UTC
+# showed the outbox eight hours off the timeline). The context sets it from the cached
+# calendar; until then the contract's zone.
+_display_zone: Any = ZoneInfo("Asia/Shanghai")
+
+
+def set_display_zone(zone: Any) -> None:
+    global _display_zone  # noqa: PLW0603 - one zone for every read-out of the process
+    if zone is not None:
+        _display_zone = ZoneInfo(zone) if isinstance(zone, str) else zone
+
+
+def display_zone() -> Any:
+    return _display_zone
+
+
 def format_local(value: Any, zone=None, *, seconds: bool = False) -> str:
-    """A time for people: in the calendar's zone (or the machine's), no offset noise."""
+    """A time for people: in the calendar's zone, no offset noise."""
     t = parse_time(value)
     if t is None:
         return ""
-    t = t.astimezone(zone) if zone is not None else t.astimezone()
+    t = t.astimezone(zone if zone is not None else _display_zone)
     return t.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
@@ -162,6 +179,29 @@ def format_span(span: timedelta, *, working: bool) -> str:
     if not days and (minutes or not hours):
         parts.append(QCoreApplication.translate("Text", "%n minute(s)", None, minutes))
     return " ".join(parts)
+
+
+def compact_span(span: timedelta) -> str:
+    """A span in at most two short units for a table column: "1 d 3 h", "45 min"."""
+    total_minutes = int(abs(span).total_seconds() // 60)
+    days, rest = divmod(total_minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(QCoreApplication.translate("Text", "%1 d").replace("%1", str(days)))
+    if hours:
+        parts.append(QCoreApplication.translate("Text", "%1 h").replace("%1", str(hours)))
+    if not days and (minutes or not hours):
+        parts.append(QCoreApplication.translate("Text", "%1 min").replace("%1", str(minutes)))
+    return " ".join(parts)
+
+
+def compact_countdown(remaining: timedelta) -> str:
+    """The table's countdown: short enough for its column in either language, and
+    overdue reads differently from time left at a glance ("2 h overdue", "1 d 3 h left")."""
+    if remaining < timedelta(0):
+        return QCoreApplication.translate("Text", "%1 overdue").replace("%1", compact_span(remaining))
+    return QCoreApplication.translate("Text", "%1 left").replace("%1", compact_span(remaining))
 
 
 def countdown(remaining: timedelta, *, working: bool) -> str:

@@ -309,16 +309,20 @@
         <translation>补记</translation>
     </message>
     <message>
+        <source>citizen · %1</source>
+        <translation>群众 · %1</translation>
+    </message>
+    <message>
+        <source>automatic, after the citizen&apos;s message · %1</source>
+        <translation>群众补充材料后自动变更 · %1</translation>
+    </message>
+    <message>
         <source>%1 · %2 · done %3 · received %4</source>
         <translation>%1 · %2 · 办理 %3 · 平台收到 %4</translation>
     </message>
     <message>
-        <source>citizen</source>
-        <translation>群众</translation>
-    </message>
-    <message>
-        <source>not yet</source>
-        <translation>尚未</translation>
+        <source>%1 · %2 · done %3 · not yet received by the platform</source>
+        <translation>%1 · %2 · 办理 %3 · 平台尚未收到</translation>
     </message>
 </context>
 <context>
@@ -554,6 +558,16 @@
         <source>Cannot read the local cache: %1</source>
         <translation>无法读取本地缓存：%1</translation>
     </message>
+    <message numerus="yes">
+        <source>%n case(s) found</source>
+        <translation>
+            <numerusform>找到 %n 件</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No case found</source>
+        <translation>未找到</translation>
+    </message>
     <message>
         <source>New assignment</source>
         <translation>新分派</translation>
@@ -583,6 +597,10 @@
         <translation>
             <numerusform>%n 项操作未能执行，请查看“冲突”。</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Desk — %1</source>
+        <translation>警务工作台 — %1</translation>
     </message>
     <message>
         <source>The case is no longer available to you.</source>
@@ -623,6 +641,22 @@
     <message>
         <source>Reason for the citizen:</source>
         <translation>给群众的理由：</translation>
+    </message>
+    <message>
+        <source>Close the case</source>
+        <translation>办结案件</translation>
+    </message>
+    <message>
+        <source>Close %1? Only a station chief can reopen it.</source>
+        <translation>确定办结 %1？办结后只有所长可以重新打开。</translation>
+    </message>
+    <message>
+        <source>Transfer the case</source>
+        <translation>转办案件</translation>
+    </message>
+    <message>
+        <source>Transfer %1 to %2? It leaves your unit&apos;s queues.</source>
+        <translation>确定将 %1 转办至%2？转办后案件将离开本单位的队列。</translation>
     </message>
     <message>
         <source>Syncing…</source>
@@ -977,6 +1011,16 @@
         <source>Reassign to another officer</source>
         <translation>改派给其他民警</translation>
     </message>
+    <message numerus="yes">
+        <source>%n open case(s)</source>
+        <translation>
+            <numerusform>在办 %n 件</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Choose an officer…</source>
+        <translation>请选择民警…</translation>
+    </message>
     <message>
         <source>&amp;Officer:</source>
         <translation>民警(&amp;O)：</translation>
@@ -990,8 +1034,191 @@
         <translation>本单位没有其他民警。</translation>
     </message>
     <message>
+        <source>Please choose the officer.</source>
+        <translation>请选择民警。</translation>
+    </message>
+    <message>
         <source>Please write the reason.</source>
         <translation>请填写理由。</translation>
+    </message>
+</context>
+<context>
+    <name>Refusal</name>
+    <message>
+        <source>text</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <source>reason</source>
+        <translation>理由</translation>
+    </message>
+    <message>
+        <source>new status</source>
+        <translation>新状态</translation>
+    </message>
+    <message>
+        <source>duration</source>
+        <translation>时长</translation>
+    </message>
+    <message>
+        <source>unit</source>
+        <translation>单位</translation>
+    </message>
+    <message>
+        <source>officer</source>
+        <translation>民警</translation>
+    </message>
+    <message>
+        <source>SMS notice</source>
+        <translation>短信提示</translation>
+    </message>
+    <message>
+        <source>outcome</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>satisfaction</source>
+        <translation>满意度</translation>
+    </message>
+    <message>
+        <source>field</source>
+        <translation>字段</translation>
+    </message>
+    <message>
+        <source>The %1 must not be empty.</source>
+        <translation>%1不能为空。</translation>
+    </message>
+    <message>
+        <source>The %1 is longer than %2 characters.</source>
+        <translation>%1超过 %2 个字。</translation>
+    </message>
+    <message>
+        <source>The %1 must be at least %2.</source>
+        <translation>%1至少为 %2。</translation>
+    </message>
+    <message>
+        <source>The %1 has a value that is not allowed.</source>
+        <translation>%1的取值不允许。</translation>
+    </message>
+    <message>
+        <source>The case is not in the local cache.</source>
+        <translation>本地缓存中没有该案件。</translation>
+    </message>
+    <message>
+        <source>There is no such conflict.</source>
+        <translation>没有该冲突。</translation>
+    </message>
+    <message>
+        <source>This conflict was resolved already.</source>
+        <translation>该冲突已处理。</translation>
+    </message>
+    <message>
+        <source>This action has no text to keep as a note.</source>
+        <translation>该操作没有可保存为备注的内容。</translation>
+    </message>
+    <message>
+        <source>Only a supervisor may do this.</source>
+        <translation>只有所长可以执行此操作。</translation>
+    </message>
+    <message>
+        <source>You never held this case.</source>
+        <translation>您从未办理过该案件。</translation>
+    </message>
+    <message>
+        <source>You no longer hold this case.</source>
+        <translation>该案件已不由您办理。</translation>
+    </message>
+    <message>
+        <source>The case is no longer in your unit.</source>
+        <translation>该案件已不在本单位。</translation>
+    </message>
+    <message>
+        <source>The case is not in your unit.</source>
+        <translation>该案件不在本单位。</translation>
+    </message>
+    <message>
+        <source>A case that is %1 cannot be claimed.</source>
+        <translation>状态为“%1”的案件不能领取。</translation>
+    </message>
+    <message>
+        <source>The officer holds the case already.</source>
+        <translation>该民警已在办理此案件。</translation>
+    </message>
+    <message>
+        <source>Another officer claimed the case.</source>
+        <translation>其他民警已领取该案件。</translation>
+    </message>
+    <message>
+        <source>Only the assignee may do this.</source>
+        <translation>只有承办民警可以执行此操作。</translation>
+    </message>
+    <message>
+        <source>The case is %1, not new.</source>
+        <translation>该案件状态为“%1”，不是新案件。</translation>
+    </message>
+    <message>
+        <source>Only the assignee or a supervisor may reply.</source>
+        <translation>只有承办民警或所长可以答复。</translation>
+    </message>
+    <message>
+        <source>Only the assignee or a supervisor may transfer.</source>
+        <translation>只有承办民警或所长可以转办。</translation>
+    </message>
+    <message>
+        <source>A case cannot be set to %1 here.</source>
+        <translation>不能在此将案件设为“%1”。</translation>
+    </message>
+    <message>
+        <source>Only a supervisor of the unit may reopen a case.</source>
+        <translation>只有本单位所长可以重新打开案件。</translation>
+    </message>
+    <message>
+        <source>Only the assignee may change the status.</source>
+        <translation>只有承办民警可以更改状态。</translation>
+    </message>
+    <message>
+        <source>A case that is %1 cannot become %2.</source>
+        <translation>状态为“%1”的案件不能改为“%2”。</translation>
+    </message>
+    <message>
+        <source>A case that is %1 cannot be transferred.</source>
+        <translation>状态为“%1”的案件不能转办。</translation>
+    </message>
+    <message>
+        <source>There is no such unit.</source>
+        <translation>没有该单位。</translation>
+    </message>
+    <message>
+        <source>The case is in that unit already.</source>
+        <translation>该案件已在该单位。</translation>
+    </message>
+    <message>
+        <source>There is no such officer in the case&apos;s unit.</source>
+        <translation>案件所在单位没有该民警。</translation>
+    </message>
+    <message>
+        <source>Not possible: the case is %1.</source>
+        <translation>无法执行：案件状态为“%1”。</translation>
+    </message>
+    <message>
+        <source>This action is not known.</source>
+        <translation>未知的操作。</translation>
+    </message>
+    <message>
+        <source>Some of what was entered is not valid.</source>
+        <translation>填写的内容有误。</translation>
+    </message>
+    <message>
+        <source>You may not do this.</source>
+        <translation>您无权执行此操作。</translation>
+    </message>
+    <message>
+        <source>Not possible in the case&apos;s current status.</source>
+        <translation>案件当前状态下无法执行。</translation>
+    </message>
+    <message>
+        <source>The action is not possible now.</source>
+        <translation>目前无法执行该操作。</translation>
     </message>
 </context>
 <context>
@@ -1329,10 +1556,6 @@
             <numerusform>督办 %n 件</numerusform>
         </translation>
     </message>
-    <message>
-        <source>Message to the officer:</source>
-        <translation>督办意见：</translation>
-    </message>
     <message numerus="yes">
         <source>%n case(s) could not be changed: </source>
         <translation>
@@ -1350,6 +1573,12 @@
     <message>
         <source>Export</source>
         <translation>导出</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n case(s) selected. Message to the officers:</source>
+        <translation>
+            <numerusform>已选 %n 件。给承办民警的督办意见：</numerusform>
+        </translation>
     </message>
     <message>
         <source>The export failed: %1</source>
@@ -1394,6 +1623,10 @@
         <translation>群众姓名</translation>
     </message>
     <message>
+        <source>Deadline state</source>
+        <translation>时限情况</translation>
+    </message>
+    <message>
         <source>Phone</source>
         <translation>联系电话</translation>
     </message>
@@ -1427,6 +1660,26 @@
         <translation>已暂停</translation>
     </message>
     <message>
+        <source>Declined</source>
+        <translation>不予受理</translation>
+    </message>
+    <message>
+        <source>Closed %1</source>
+        <translation>已办结 %1</translation>
+    </message>
+    <message>
+        <source>Accepted %1</source>
+        <translation>已受理 %1</translation>
+    </message>
+    <message>
+        <source>Replied %1</source>
+        <translation>已答复 %1</translation>
+    </message>
+    <message>
+        <source>Done %1</source>
+        <translation>已完成 %1</translation>
+    </message>
+    <message>
         <source>Met</source>
         <translation>按时完成</translation>
     </message>
@@ -1455,6 +1708,18 @@
         <translation>
             <numerusform>%n 小时</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>%1 d</source>
+        <translation>%1天</translation>
+    </message>
+    <message>
+        <source>%1 h</source>
+        <translation>%1小时</translation>
+    </message>
+    <message>
+        <source>%1 min</source>
+        <translation>%1分</translation>
     </message>
     <message>
         <source>%1 overdue</source>
@@ -1526,6 +1791,18 @@
     <message>
         <source>Transfer to another unit</source>
         <translation>转办至其他单位</translation>
+    </message>
+    <message>
+        <source>Filter units…</source>
+        <translation>筛选单位…</translation>
+    </message>
+    <message>
+        <source>Filter units</source>
+        <translation>筛选单位</translation>
+    </message>
+    <message>
+        <source>&amp;Find:</source>
+        <translation>查找(&amp;F)：</translation>
     </message>
     <message>
         <source>Units</source>

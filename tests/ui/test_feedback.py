@@ -129,4 +129,5 @@ def test_officer_is_told_what_happened_and_unsent_work_is_guarded(qtbot, desk_ap
     # The chosen queue is remembered for the next start.
     choose_queue(qtbot, window, "overdue")
     window.save_state()
-    assert desk_settings.settings().value("window/last_queue") == "overdue"
+    assert desk_settings.settings().value(
+        desk_settings.officer_key(window.context.officer.id, "window/last_queue")) == "overdue"

@@ -32,6 +32,11 @@ def select_case(qtbot, window, case_id):
 
 def answer_dialogs(window, fill):
     def fake_exec(dialog):
+        from PySide6.QtWidgets import QMessageBox
+        if isinstance(dialog, QMessageBox):
+            # A confirmation (close, transfer): yes.
+            dialog.button(QMessageBox.StandardButton.Yes).click()
+            return True
         return fill(dialog)
     window._exec = fake_exec
 

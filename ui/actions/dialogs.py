@@ -122,6 +122,12 @@ class TransferDialog(_FormDialog):
 
     def __init__(self, units, current_unit_id: str, parent=None):
         super().__init__(self.tr("Transfer to another unit"), parent)
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText(self.tr("Filter units…"))
+        self.filter.setClearButtonEnabled(True)
+        self.filter.setAccessibleName(self.tr("Filter units"))
+        self.filter.textChanged.connect(self._filter)
+        self.form.addRow(self.tr("&Find:"), self.filter)
         self.tree = QTreeWidget()
         self.tree.setHeaderHidden(True)
         self.tree.setMinimumHeight(260)
@@ -149,11 +155,44 @@ class TransferDialog(_FormDialog):
 
         add(None, None)
         self.tree.expandToDepth(1)
+        # Open where the case is: its unit's county (the parent) and everything above
+        # it expanded, so the neighbouring stations and sections are in view at once.
+        current = items.get(current_unit_id)
+        if current is not None:
+            item = current
+            while item is not None:
+                item.setExpanded(True)
+                item = item.parent()
+            self.tree.scrollToItem(current)
         caption = QLabel(self.tr("&Unit:"))
         caption.setBuddy(self.tree)
         self.form.addRow(caption, self.tree)
         self.items = items
         self.reason = self._text_edit(self.tr("Reason:"))
+
+    def _filter(self, value: str) -> None:
+        """Show the units whose name holds the text, with the units above them."""
+        needle = value.strip().casefold()
+
+        def visit(item) -> bool:
+            shown = False
+            for i in range(item.childCount()):
+                shown = visit(item.child(i)) or shown
+            match = not needle or needle in item.text(0).casefold()
+            item.setHidden(not (match or shown))
+            if needle and shown:
+                item.setExpanded(True)
+            return match or shown
+
+        first = None
+        for i in range(self.tree.topLevelItemCount()):
+            visit(self.tree.topLevelItem(i))
+        if needle:
+            first = next((it for it in self.items.values() if not it.isHidden()
+                          and needle in it.text(0).casefold()
+                          and it.flags() & Qt.ItemFlag.ItemIsSelectable), None)
+        if first is not None:
+            self.tree.setCurrentItem(first)
 
     def select_unit(self, unit_id: str) -> None:
         item = self.items.get(unit_id)
@@ -174,19 +213,33 @@ class TransferDialog(_FormDialog):
 
 
 class ReassignDialog(_FormDialog):
-    def __init__(self, officers, current_assignee: str | None, parent=None):
+    """No officer is chosen in advance (the first in the list was the chief); each
+    one shows the open cases they hold, so the work goes where there is room."""
+
+    def __init__(self, officers, current_assignee: str | None, parent=None,
+                 workload: dict[str, int] | None = None):
         super().__init__(self.tr("Reassign to another officer"), parent)
         self.officer = QComboBox()
-        for officer in officers:
-            if officer.id != current_assignee:
-                self.officer.addItem(f"{officer.name} ({officer.badge_no})" if officer.badge_no
-                                     else officer.name, officer.id)
+        workload = workload or {}
+        choices = [o for o in officers if o.id != current_assignee]
+        # Officers before chiefs, the least loaded first.
+        choices.sort(key=lambda o: ("supervisor" in (getattr(o, "roles", None) or []),
+                                    workload.get(o.id, 0), o.name))
+        for officer in choices:
+            name = f"{officer.name} ({officer.badge_no})" if officer.badge_no else officer.name
+            if officer.id in workload or workload:
+                name += " — " + self.tr("%n open case(s)", "", workload.get(officer.id, 0))
+            self.officer.addItem(name, officer.id)
+        self.officer.setCurrentIndex(-1)
+        self.officer.setPlaceholderText(self.tr("Choose an officer…"))
         self.form.addRow(self.tr("&Officer:"), self.officer)
         self.reason = self._text_edit(self.tr("Reason:"))
 
     def _check(self):
         if self.officer.count() == 0:
             return self.tr("No other officer in this unit.")
+        if self.officer.currentIndex() < 0:
+            return self.tr("Please choose the officer.")
         if not self.reason.toPlainText().strip():
             return self.tr("Please write the reason.")
         return None

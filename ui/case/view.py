@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
 )
 
 from desk.actions import held_before as actions_held_before
-from desk.clocks import explain_clock
-from desk.masking import mask_citizen
+from desk.clocks import explain_case_clock
+from desk.masking import fields_in_text, mask_citizen, mask_text
 from desk.rules import KNOWN_STATUSES, allowed_actions
 from desk.wire import Clock
 from ui import text
@@ -59,7 +59,7 @@ def held_before(case: dict, actor_id: str) -> bool:
 class EntryWidget(QFrame):
     """One timeline entry. Its look says what it is: citizen, late, pending, conflicting."""
 
-    def __init__(self, entry: dict, context, parent=None):
+    def __init__(self, entry: dict, context, parent=None, *, mask=lambda t: t):
         super().__init__(parent)
         state = entry.get("local_state")
         if state == "conflict":
@@ -91,18 +91,26 @@ class EntryWidget(QFrame):
         self.title.setStyleSheet("font-weight: 600;")
         layout.addWidget(self.title)
         author = entry.get("author_name") or context.officer_name(entry.get("author_id"))
-        meta = self.tr("%1 · %2 · done %3 · received %4")
-        meta = (meta.replace("%1", author or self.tr("citizen"))
-                .replace("%2", context.unit_name(entry.get("unit_id")) or "-")
-                .replace("%3", text.format_local(entry.get("performed_at"), zone))
-                .replace("%4", text.format_local(entry.get("received_at"), zone)
-                         if state is None else self.tr("not yet")))
+        done = text.format_local(entry.get("performed_at"), zone)
+        if entry.get("type") == "citizen_message" or (entry.get("type") == "rating" and not author):
+            # A citizen has no unit and the platform received it when it was written.
+            meta = self.tr("citizen · %1").replace("%1", done)
+        elif entry.get("type") == "status" and (entry.get("data") or {}).get("by") == "citizen":
+            meta = self.tr("automatic, after the citizen's message · %1").replace("%1", done)
+        else:
+            meta = (self.tr("%1 · %2 · done %3 · received %4") if state is None
+                    else self.tr("%1 · %2 · done %3 · not yet received by the platform"))
+            meta = (meta.replace("%1", author or "-")
+                    .replace("%2", context.unit_name(entry.get("unit_id")) or "-")
+                    .replace("%3", done)
+                    .replace("%4", text.format_local(entry.get("received_at"), zone)))
         self.meta = plain_label(meta, object_name="entryMeta")
         layout.addWidget(self.meta)
         detail = _entry_detail(entry, context)
         if detail:
             layout.addWidget(plain_label(detail))
-        self.body = plain_label(entry.get("body") or "")
+        # Citizens' numbers and names in any text stay masked until the officer reveals.
+        self.body = plain_label(mask(entry.get("body") or ""))
         if entry.get("body"):
             layout.addWidget(self.body)
 
@@ -148,6 +156,10 @@ class CasePane(QWidget):
         self.case: dict | None = None
         self.case_id: str | None = None
         self._revealed: set[str] = set()
+        # Fields asked for with Show and not yet recorded; once all are, text is shown.
+        self._reveal_pending: set[str] = set()
+        self._text_revealed = False
+        self._mode_case_id: str | None = None
         self._draft_key: tuple[str, str] | None = None
 
         outer = QVBoxLayout(self)
@@ -296,6 +308,8 @@ class CasePane(QWidget):
     def show_case(self, case_id: str | None) -> None:
         if case_id != self.case_id:
             self._revealed = set()
+            self._reveal_pending = set()
+            self._text_revealed = False
             self.refused_label.clear()
         self.case_id = case_id
         self.case = self.context.store.case(case_id) if case_id else None
@@ -317,7 +331,7 @@ class CasePane(QWidget):
         case, ctx = self.case, self.context
         zone = ctx.formatter.zone
         self.number_label.setText(case.get("number", ""))
-        self.title_label.setText(case.get("title", ""))
+        self.title_label.setText(self.masked(case.get("title") or ""))
         self.kind_value.setText(text.kind_label(case.get("kind"), ctx.reference))
         service = ctx.service_names.get(case.get("service_item_id") or "", "")
         self.service_value.setText(" / ".join(p for p in (case.get("category"), service) if p))
@@ -380,7 +394,7 @@ class CasePane(QWidget):
         policy = None
         if self.context.reference is not None:
             policy = next((p for p in self.context.reference.policy if p.kind == self.case.get("kind")), None)
-        steps = explain_clock(model, self.context.calendar, policy=policy)
+        steps = explain_case_clock(self.case, model, self.context.calendar, policy)
         return text.explain_steps(steps, self.context.formatter.zone)
 
     def _render_citizen(self) -> None:
@@ -388,8 +402,32 @@ class CasePane(QWidget):
         shown = mask_citizen(citizen, revealed=frozenset(self._revealed))
         parts = [shown.get("name", ""), shown.get("phone", ""), shown.get("id_number", "")]
         self.citizen_label.setText("  ".join(p for p in parts if p) or self.tr("(none given)"))
-        hidden = [f for f in ("name", "phone", "id_number") if citizen.get(f) and f not in self._revealed]
-        self.show_button.setEnabled(bool(hidden))
+        self.show_button.setEnabled(bool(self._fields_to_reveal()) and not self._reveal_pending)
+
+    def _citizen_names(self) -> list[str]:
+        return [str(((self.case or {}).get("citizen") or {}).get("name") or "")]
+
+    def masked(self, value: str) -> str:
+        """Citizen text as shown: ID and mobile numbers and the citizen's own name
+        masked as in the CLI, until the officer pressed Show (and it was recorded)."""
+        if self._text_revealed:
+            return value
+        return mask_text(value, self._citizen_names())
+
+    def _case_texts(self) -> list[str]:
+        case = self.case or {}
+        return [case.get("title") or "", case.get("body") or "",
+                *((e.get("body") or "") for e in case.get("entries", []))]
+
+    def _fields_to_reveal(self) -> set[str]:
+        citizen = (self.case or {}).get("citizen") or {}
+        fields = {f for f in ("name", "phone", "id_number") if citizen.get(f)}
+        if not self._text_revealed:
+            # Numbers written into the text count even when the contact fields lack them.
+            names = self._citizen_names()
+            for value in self._case_texts():
+                fields |= fields_in_text(value, names)
+        return fields - self._revealed
 
     def _render_timeline(self) -> None:
         _clear(self.timeline)
@@ -397,7 +435,7 @@ class CasePane(QWidget):
         body.setReadOnly(True)
         body.setTabChangesFocus(True)
         body.setObjectName("caseBody")
-        body.setPlainText(self.case.get("body") or "")
+        body.setPlainText(self.masked(self.case.get("body") or ""))
         body.setMinimumHeight(80)
         body.setMaximumHeight(160)
         body.setAccessibleName(self.tr("Citizen's request"))
@@ -405,7 +443,7 @@ class CasePane(QWidget):
         self.timeline.addWidget(body)
         self.entry_widgets = []
         for entry in self.case.get("entries", []):
-            widget = EntryWidget(entry, self.context)
+            widget = EntryWidget(entry, self.context, mask=self.masked)
             self.entry_widgets.append(widget)
             self.timeline.addWidget(widget)
         self.timeline.addStretch(1)
@@ -419,7 +457,14 @@ class CasePane(QWidget):
         for op_type, button in self.action_buttons.items():
             button.setEnabled(op_type in allowed)
             button.setVisible(op_type != "reassign" or actor.is_supervisor)
-        current = self.mode_combo.currentData()
+        # A new case starts in the mode its status suggests (a reply where one can be
+        # written), never in the last case's: a reply must not go out as a note.
+        current = self.mode_combo.currentData() if self._mode_case_id == case.get("id") else None
+        if current is None or current not in allowed:
+            current = next((m for m in COMPOSE_MODES if m in allowed), None)
+        if self._mode_case_id != case.get("id"):
+            self.sms_check.setChecked(False)
+        self._mode_case_id = case.get("id")
         self.mode_combo.blockSignals(True)
         self.mode_combo.clear()
         for mode in COMPOSE_MODES:
@@ -476,7 +521,10 @@ class CasePane(QWidget):
             self.drafts.put(*self._draft_key, self.editor.toPlainText())
 
     def clear_draft(self, case_id: str, mode: str) -> None:
+        """After sending: the text and the SMS tick are spent."""
         self.drafts.put(case_id, mode, "")
+        if case_id == self.case_id:
+            self.sms_check.setChecked(False)
         if self._draft_key == (case_id, mode):
             self._draft_key = None
             self.editor.clear()
@@ -514,14 +562,24 @@ class CasePane(QWidget):
             self._request(op_type)
 
     def _reveal_clicked(self) -> None:
-        citizen = (self.case or {}).get("citizen") or {}
+        fields = self._fields_to_reveal()
+        if not fields:
+            return
+        self._reveal_pending = set(fields)
+        self.show_button.setEnabled(False)
         for field in ("name", "phone", "id_number"):
-            if citizen.get(field) and field not in self._revealed:
+            if field in fields:
                 self.sig_reveal_requested.emit(self.case_id, field)
 
     def mark_revealed(self, case_id: str, field: str) -> None:
         if case_id == self.case_id:
             self._revealed.add(field)
+            self._reveal_pending.discard(field)
+            if not self._reveal_pending and not self._text_revealed:
+                # Every field asked for is recorded: the text is shown in full too.
+                self._text_revealed = True
+                self.title_label.setText(self.case.get("title") or "")
+                self._render_timeline()
             self._render_citizen()
 
     def tick(self) -> None:

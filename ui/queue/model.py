@@ -16,7 +16,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
-from desk.masking import mask_name, mask_phone
+from desk.masking import mask_name, mask_phone, mask_text
 from ui import text
 from ui.clockfmt import DUE_SOON_STATE, OVERDUE, PAUSED, ClockFormatter, utcnow
 
@@ -95,6 +95,8 @@ class QueueModel(QAbstractTableModel):
         # Called by sort() with (sort key, descending): returns the ids in the new order,
         # or None when it reads them off the GUI thread and hands them to show_ids later.
         self.requery: Callable[[str, bool], list[str] | None] | None = None
+        # Reads one case when a row has no running clock (what stopped it, and when).
+        self.case_lookup: Callable[[str], dict | None] | None = None
 
     # ------------------------------------------------------------ content
 
@@ -262,9 +264,14 @@ class QueueModel(QAbstractTableModel):
     def _clock_cell(self, row: int) -> dict[int, Any]:
         data = self.row_data(row) or {"id": self._ids[row]}
         clock_text, state, provisional = self.formatter.row_clock(data, self.now)
+        full_text = self.formatter.row_clock(data, self.now, full=True)[0]
+        if not clock_text and self.case_lookup is not None:
+            # No clock runs: say what stopped the last one and when.
+            clock_text = full_text = self.formatter.stopped_text(self.case_lookup(self._ids[row]))
         if provisional and clock_text:
             clock_text += " " + QCoreApplication.translate("QueueModel", "(provisional)")
-        tip = clock_text + "\n" + text.format_local(data.get("next_due_at"), self.formatter.zone)
+            full_text += " " + QCoreApplication.translate("QueueModel", "(provisional)")
+        tip = (full_text + "\n" + text.format_local(data.get("next_due_at"), self.formatter.zone)).strip()
         cell = {_DISPLAY: clock_text, _TOOLTIP: tip, _FOREGROUND: _STATE_BRUSHES.get(state),
                 _CLOCK_STATE: state}
         self._clocks[self._ids[row]] = cell
@@ -279,7 +286,8 @@ class QueueModel(QAbstractTableModel):
             return self.service_names.get(row.get("service_item_id") or "", row.get("category") or "")
         if key == "title":
             # One line in a table: the title is plain text and may contain newlines.
-            return " ".join(str(row.get("title") or "").split())
+            # Numbers and the citizen's name in it are masked, as in the CLI's list.
+            return " ".join(mask_text(str(row.get("title") or ""), [str(row.get("citizen_name") or "")]).split())
         if key == "citizen":
             name = mask_name(row.get("citizen_name") or "")
             phone = mask_phone(row.get("citizen_phone") or "")

@@ -19,11 +19,14 @@ from PySide6.QtWidgets import (
 )
 
 from desk import export, supervision
+from desk.actions import ActionRefused
+from desk.masking import mask_text
 from ui import text
 from ui.actions.dialogs import ReassignDialog, ReasonDialog
 from ui.clockfmt import utcnow
 from ui.resources import icon
 from ui.supervisor.charts import WARN_COLOR, Bar, BarChart
+from ui.refusals import refusal_text
 from ui.supervisor.export_pdf import write_pdf
 from ui.supervisor.model import RowsModel
 
@@ -299,7 +302,9 @@ class SupervisorView(QWidget):
             top.setData(0, CaseIdRole, None)
             self.tree.addTopLevelItem(top)
             for item in items:
-                child = QTreeWidgetItem([item.number, item.title, text.label("Clock", item.clock),
+                # The title masked as everywhere else (numbers, the citizen's name).
+                child = QTreeWidgetItem([item.number, mask_text(item.title, [item.citizen_name]),
+                                         text.label("Clock", item.clock),
                                          text.format_local(item.due_at, zone), self.label("Level", item.level)])
                 child.setData(0, CaseIdRole, item.case_id)
                 child.setIcon(4, icon("overdue" if item.level == supervision.OVERDUE else "due-soon"))
@@ -409,7 +414,8 @@ class SupervisorView(QWidget):
         if not ids:
             self._nothing_selected()
             return
-        dialog = ReasonDialog(QCoreApplication.translate("Supervision", "Urge %n case(s)", None, len(ids)), QCoreApplication.translate("Supervision", "Message to the officer:"), self)
+        dialog = ReasonDialog(QCoreApplication.translate("Supervision", "Urge %n case(s)", None, len(ids)),
+                              QCoreApplication.translate("Supervision", "%n case(s) selected. Message to the officers:", None, len(ids)), self)
         if self.exec_dialog(dialog):
             self.urge(ids, dialog.values()["reason"])
 
@@ -420,7 +426,8 @@ class SupervisorView(QWidget):
             return
         ref = self.context.reference
         officers = [o for o in (ref.officers if ref else []) if o.unit_id == self.actor.unit_id]
-        dialog = ReassignDialog(officers, None, self)
+        loads = {w.officer_id: w.open for w in (self.board.workload if self.board else []) if w.officer_id}
+        dialog = ReassignDialog(officers, None, self, workload=loads)
         if self.exec_dialog(dialog):
             v = dialog.values()
             self.reassign(ids, v["to_officer_id"], v["reason"])
@@ -434,7 +441,8 @@ class SupervisorView(QWidget):
                 try:
                     act(actions, case_id)
                 except Exception as exc:  # one refusal must not stop the others
-                    refused.append((case_id, getattr(exc, "message", type(exc).__name__)))
+                    refused.append((case_id, refusal_text(exc) if isinstance(exc, ActionRefused)
+                                    else type(exc).__name__))
             return refused
 
         def done(refused):
@@ -507,7 +515,7 @@ class SupervisorView(QWidget):
                 export.record_reveals(self.context.actions.reveal, [i.case_id for i in items])
             columns = {"number": QCoreApplication.translate("Supervision", "Case number"), "title": QCoreApplication.translate("Supervision", "Title"), "kind": QCoreApplication.translate("Supervision", "Kind"),
                        "status": QCoreApplication.translate("Supervision", "Status"), "assignee": QCoreApplication.translate("Supervision", "Officer"), "clock": QCoreApplication.translate("Supervision", "Clock"),
-                       "due_at": QCoreApplication.translate("Supervision", "Due"), "level": QCoreApplication.translate("Supervision", "State"), "citizen_name": QCoreApplication.translate("Supervision", "Citizen"),
+                       "due_at": QCoreApplication.translate("Supervision", "Due"), "level": QCoreApplication.translate("Supervision", "Deadline state"), "citizen_name": QCoreApplication.translate("Supervision", "Citizen"),
                        "citizen_phone": QCoreApplication.translate("Supervision", "Phone")}
             kwargs = dict(officer_name=self.officer_name, label=self.label,
                           format_time=lambda t: text.format_local(t, zone))
