@@ -69,6 +69,13 @@
         </translation>
     </message>
     <message numerus="yes">
+        <source>%n case(s) could not be read from the server and were set aside: %1. The last good copy is kept; each is read again when it next changes.</source>
+        <translation>
+            <numerusform>%n case could not be read from the server and was set aside: %1. The last good copy is kept; it is read again when it next changes.</numerusform>
+            <numerusform>%n cases could not be read from the server and were set aside: %1. The last good copy is kept; each is read again when it next changes.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
         <source>%n not sent</source>
         <translation>
             <numerusform>%n not sent</numerusform>
@@ -78,8 +85,8 @@
     <message numerus="yes">
         <source>This computer&apos;s clock is off by %n minute(s)</source>
         <translation>
-            <numerusform>This computer's clock is off by %n minute</numerusform>
-            <numerusform>This computer's clock is off by %n minutes</numerusform>
+            <numerusform>This computer&apos;s clock is off by %n minute</numerusform>
+            <numerusform>This computer&apos;s clock is off by %n minutes</numerusform>
         </translation>
     </message>
     <message numerus="yes">
