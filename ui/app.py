@@ -68,11 +68,15 @@ class DeskApp(QObject):
         if message:
             defaults["message"] = message
         dialog = LoginDialog(self.runner, **defaults)
-        dialog.sig_logged_in.connect(lambda s: self.open_session(s, offline=dialog.offline))
+        dialog.sig_logged_in.connect(lambda s: self._logged_in(dialog, s))
         dialog.rejected.connect(self._login_cancelled)
         self.login_dialog = dialog
         dialog.show()
         return dialog
+
+    def _logged_in(self, dialog: LoginDialog, session) -> None:
+        password, dialog.held_password = dialog.held_password, None
+        self.open_session(session, offline=dialog.offline, password=password)
 
     def _login_cancelled(self) -> None:
         if self.window is None:
@@ -85,10 +89,12 @@ class DeskApp(QObject):
         self.runner.run(work, lambda s: self.open_session(s, offline=False),
                         lambda e: self.show_login(login_error_text(e)))
 
-    def open_session(self, session, *, offline: bool) -> MainWindow:
+    def open_session(self, session, *, offline: bool, password: str | None = None) -> MainWindow:
+        """`password`, for a session opened offline: held in memory by the sync bridge
+        to log in once the server answers again (never written anywhere)."""
         self.session = session
         self.context = DeskContext(session, self.runner, self)
-        self.bridge = SyncBridge(session, interval=self.sync_interval, parent=self)
+        self.bridge = SyncBridge(session, interval=self.sync_interval, password=password, parent=self)
         self.window = MainWindow(self.context, self.bridge, offline=offline or session.client is None)
         self.window.sig_logout_requested.connect(self.logout)
         self.window.show()
@@ -187,12 +193,13 @@ def main(argv: list[str] | None = None, *, demo: dict | None = None) -> int:
         if profile is None:
             print("desk: no profile to open", file=sys.stderr)
             return 2
+        password = sys.stdin.readline().rstrip("\r\n")
         try:
-            session = desk_session.open_offline(profile, sys.stdin.readline().rstrip("\r\n"))
+            session = desk_session.open_offline(profile, password)
         except (WrongPassword, ProfileError, StoreError, OSError) as exc:
             print(f"desk: cannot open the profile: {exc}", file=sys.stderr)
             return 1
-        _arm_smoke_quit(desk_app.open_session(session, offline=True))
+        _arm_smoke_quit(desk_app.open_session(session, offline=True, password=password))
     else:
         dialog = desk_app.show_login()
         if args.server:
