@@ -40,6 +40,9 @@ class DeskApp(QObject):
         self.bridge = None
         self.window: MainWindow | None = None
         self.login_dialog: LoginDialog | None = None
+        # `desk demo`: the relay between app and demo server (desk.demo.DemoLink) that
+        # the Demo menu cuts and restores, so a trainee can see offline work.
+        self.demo_link = None
 
     def login_defaults(self) -> dict:
         """Server and user name for the login dialog: machine config, then last profile."""
@@ -97,10 +100,42 @@ class DeskApp(QObject):
         self.bridge = SyncBridge(session, interval=self.sync_interval, password=password, parent=self)
         self.window = MainWindow(self.context, self.bridge, offline=offline or session.client is None)
         self.window.sig_logout_requested.connect(self.logout)
+        if self.demo_link is not None:
+            self._add_demo_menu(self.window)
         self.window.show()
         self.bridge.start()
         self.window.refresh()
         return self.window
+
+    def _add_demo_menu(self, window: MainWindow) -> None:
+        link = self.demo_link
+        menu = window.menuBar().addMenu(QCoreApplication.translate("DemoMenu", "De&mo"))
+        cut = menu.addAction(QCoreApplication.translate("DemoMenu", "&Cut the demo network"))
+        cut.setStatusTip(QCoreApplication.translate(
+            "DemoMenu", "Act as if this station's link went down: work offline, then restore it"))
+        restore = menu.addAction(QCoreApplication.translate("DemoMenu", "&Restore the demo network"))
+        restore.setStatusTip(QCoreApplication.translate(
+            "DemoMenu", "The link comes back: queued work is sent within half a minute"))
+        window.demo_cut_action, window.demo_restore_action = cut, restore
+
+        def show_state() -> None:
+            cut.setEnabled(link.is_up)
+            restore.setEnabled(not link.is_up)
+
+        def do_cut() -> None:
+            link.cut()
+            show_state()
+            if self.bridge is not None:
+                self.bridge.sync_now()  # notice at once, as the officer would on the next save
+
+        def do_restore() -> None:
+            link.restore()
+            show_state()
+            # No sync poke: the trainee sees the app find the link again on its own.
+
+        cut.triggered.connect(do_cut)
+        restore.triggered.connect(do_restore)
+        show_state()
 
     def logout(self, wipe: bool) -> None:
         session = self.session
@@ -178,15 +213,33 @@ def _arm_smoke_quit(window) -> None:
         _FirstPaint(window, int(value))
 
 
+def display_problem() -> str | None:
+    """One line saying there is no display to open a window on, or None. Without this,
+    Qt aborts with a message about xcb plugins and libxcb-cursor0 that sends people
+    installing libraries they already have."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("no display found (DISPLAY and WAYLAND_DISPLAY are not set): the terminal commands "
+            "work without one (desk --help), the demo runs headless with `desk demo --no-gui`, "
+            "and QT_QPA_PLATFORM=offscreen runs the app without showing it")
+
+
 def main(argv: list[str] | None = None, *, demo: dict | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
+    problem = display_problem()
+    if problem:
+        print(f"desk: {problem}", file=sys.stderr)
+        return 1
     language = args.lang or desk_settings.language(i18n.DEFAULT_LANGUAGE)
     if args.lang:
         desk_settings.settings().setValue("ui/language", args.lang)
     app, _translations = setup_application([sys.argv[0], *argv], language)
     desk_app = DeskApp(sync_interval=args.sync_interval)
     if demo:
+        desk_app.demo_link = demo.get("link")
         desk_app.login_directly(demo["server_url"], demo["username"], demo["password"])
     elif args.password_stdin:
         profile = args.profile or desk_session.last_profile()
