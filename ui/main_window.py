@@ -686,7 +686,7 @@ class MainWindow(QMainWindow):
             # Why there is no sync and when the next try is (issue 10: F5 said neither).
             detail = self.bridge.offline_detail(self.context.formatter.zone)
             if detail:
-                caption = f"{caption}. {detail}"
+                caption = self.tr("%1. %2").replace("%1", caption).replace("%2", detail)
         self.state_label.setText(caption)
         self.state_icon.setPixmap(icon(icon_name).pixmap(16, 16))
         last = sync_state.last_success if sync_state is not None else None
