@@ -688,6 +688,7 @@ class MainWindow(QMainWindow):
             if detail:
                 caption = self.tr("%1. %2").replace("%1", caption).replace("%2", detail)
         self.state_label.setText(caption)
+        self.state_label.setToolTip(caption)  # the whole reason when a narrow window cuts it
         self.state_icon.setPixmap(icon(icon_name).pixmap(16, 16))
         last = sync_state.last_success if sync_state is not None else None
         self.last_sync_label.setText(
