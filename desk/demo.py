@@ -340,15 +340,13 @@ class DemoEnvironment:
     def _start_server(self) -> None:
         assert self.folder is not None
         port = _free_port(self.host)
-        log_file = open(self.folder / "server.log", "wb")
-        try:
+        # The child keeps its own copy of the log's descriptor.
+        with open(self.folder / "server.log", "wb") as log_file:
             # Same process group: Ctrl+C or a closed terminal stops the server too, even
             # if this process is killed before it can stop it.
             self.process = subprocess.Popen(
                 self._server_command(port), stdin=subprocess.DEVNULL, stdout=log_file,
                 stderr=subprocess.STDOUT)
-        finally:
-            log_file.close()
         self.server_url = f"http://{self.host}:{port}"
         deadline = time.monotonic() + 60
         while not _answers(self.server_url):

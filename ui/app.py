@@ -10,8 +10,10 @@ import argparse
 import logging
 import os
 import sys
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desk import session as desk_session
@@ -42,7 +44,8 @@ class DeskApp(QObject):
         self.login_dialog: LoginDialog | None = None
         # `desk demo`: the relay between app and demo server (desk.demo.DemoLink) that
         # the Demo menu cuts and restores, so a trainee can see offline work.
-        self.demo_link = None
+        self.demo_link: Any = None
+        self.demo_actions: tuple[QAction, QAction] | None = None  # cut, restore
 
     def login_defaults(self) -> dict:
         """Server and user name for the login dialog: machine config, then last profile."""
@@ -116,7 +119,7 @@ class DeskApp(QObject):
         restore = menu.addAction(QCoreApplication.translate("DemoMenu", "&Restore the demo network"))
         restore.setStatusTip(QCoreApplication.translate(
             "DemoMenu", "The link comes back: queued work is sent within half a minute"))
-        window.demo_cut_action, window.demo_restore_action = cut, restore
+        self.demo_actions = (cut, restore)
 
         def show_state() -> None:
             cut.setEnabled(link.is_up)

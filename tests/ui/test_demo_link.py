@@ -38,23 +38,24 @@ def test_demo_menu_cuts_the_link_and_work_arrives_after_restore(qtbot, desk_app)
         qtbot.waitUntil(lambda: desk_app.window is not None, timeout=30000)
         window = desk_app.window
         qtbot.waitUntil(lambda: window.online_state == "idle", timeout=30000)
+        cut, restore = desk_app.demo_actions
         menus = [a.text() for a in window.menuBar().actions()]
         assert "De&mo" in menus
-        assert window.demo_cut_action.isEnabled() and not window.demo_restore_action.isEnabled()
+        assert cut.isEnabled() and not restore.isEnabled()
 
         qtbot.waitUntil(lambda: not window._refresh_running and window.model.rowCount() > 0,
                         timeout=30000)
         case_id = window.model.case_id(0)
 
-        window.demo_cut_action.trigger()
-        assert window.demo_restore_action.isEnabled() and not window.demo_cut_action.isEnabled()
+        cut.trigger()
+        assert restore.isEnabled() and not cut.isEnabled()
         qtbot.waitUntil(lambda: window.online_state == "offline", timeout=30000)
         qtbot.waitUntil(lambda: "cannot be reached" in window.state_label.text(), timeout=10000)
 
         window.context.actions.note(case_id, NOTE)
         assert window.store.outbox_count() == 1
 
-        window.demo_restore_action.trigger()
+        restore.trigger()
         qtbot.waitUntil(lambda: window.store.outbox_count() == 0 and window.online_state == "idle",
                         timeout=60000)
         assert _entries_with(demo.server_url, case_id, NOTE) == 1
