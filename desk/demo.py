@@ -278,6 +278,18 @@ def _remove_stale_scratch() -> None:
             continue
 
 
+def _die_with_parent() -> None:
+    """In the server child (Linux): stop when the demo dies, however it dies (a killed
+    demo used to leave its server running on a loopback port)."""
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:
+        pass
+
+
 class DemoEnvironment:
     """The server process, the link, the simulator and the scratch folder of one demo.
 
@@ -346,7 +358,7 @@ class DemoEnvironment:
             # if this process is killed before it can stop it.
             self.process = subprocess.Popen(
                 self._server_command(port), stdin=subprocess.DEVNULL, stdout=log_file,
-                stderr=subprocess.STDOUT)
+                stderr=subprocess.STDOUT, preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
         self.server_url = f"http://{self.host}:{port}"
         deadline = time.monotonic() + 60
         while not _answers(self.server_url):

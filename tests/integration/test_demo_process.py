@@ -157,3 +157,40 @@ def test_profile_and_password_stdin_before_gui_open_that_profile(env, tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "desk-smoke: shown MainWindow" in proc.stdout
+
+
+def test_a_killed_demo_leaves_no_server_and_its_folder_goes_at_the_next_start(env):
+    """A demo killed outright (SIGKILL, power cut) cannot clean up: its server stops with
+    it, and the next demo removes the scratch folder it left."""
+    import signal
+    import tempfile
+    import textwrap
+    import time
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the parent-death signal is Linux's")
+    code = textwrap.dedent("""
+        import sys, time
+        from desk.demo import DemoEnvironment
+        demo = DemoEnvironment(seed="empty", simulate=False).start()
+        print(demo.process.pid, demo.folder, flush=True)
+        time.sleep(120)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=str(REPO), env={**os.environ, **env},
+                            stdout=subprocess.PIPE, text=True)
+    pid, folder = proc.stdout.readline().split()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(int(pid), signal.SIGKILL)
+        pytest.fail("the demo server outlived the demo")
+    assert Path(folder).exists() and Path(folder).parent == Path(tempfile.gettempdir())
+    with DemoEnvironment(seed="empty", simulate=False, with_link=False):
+        assert not Path(folder).exists()
