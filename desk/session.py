@@ -329,6 +329,10 @@ class Reconnector(threading.Thread):
             self.on_refused(exc)
             return "refused", None
         self._password = None
+        if self._stop_event.is_set():
+            # The officer logged out or quit meanwhile: nobody wants this client.
+            client.close()
+            return "connected", None
         self.on_connected(client)
         return "connected", None
 

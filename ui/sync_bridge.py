@@ -164,7 +164,9 @@ class SyncBridge(QObject):
 
     def stop(self) -> None:
         if self.reconnector is not None:
-            self.reconnector.stop(timeout=10.0)
+            # A short join: an attempt in flight may wait on a network timeout, and a
+            # stopped reconnector hands nothing on (see Reconnector._attempt).
+            self.reconnector.stop(timeout=1.0)
             self.reconnector = None
         self._password = None
         if self.loop is not None:
