@@ -322,9 +322,11 @@ class DemoEnvironment:
 
     def profile_env(self) -> dict[str, str]:
         """Environment that keeps the demo's profile, device id and last-profile record
-        in the scratch folder, away from the officer's real ones."""
+        in the scratch folder, away from the officer's real ones, and its session token
+        out of the OS keyring (in memory only, gone with the demo)."""
         assert self.folder is not None
-        return {"DESK_DATA_DIR": str(self.folder / "data"), "DESK_CONFIG_DIR": str(self.folder / "config")}
+        return {"DESK_DATA_DIR": str(self.folder / "data"), "DESK_CONFIG_DIR": str(self.folder / "config"),
+                "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
 
     def _server_command(self, port: int) -> list[str]:
         # A frozen build is the `desk` command itself; from source, run the CLI module.
