@@ -318,7 +318,7 @@ def cmd_gui(ctx: Context) -> int:
 
 
 def cmd_demo(ctx: Context) -> int:
-    from desk.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, CitizenSimulator, run_demo, start_demo_server
+    from desk.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DemoEnvironment, run_demo
 
     a = ctx.args
     if a.no_gui:
@@ -327,21 +327,35 @@ def cmd_demo(ctx: Context) -> int:
     if a.demo_user not in known:
         raise CliError(f"no demo account {clean(a.demo_user)}; try one of {', '.join(known)}", EXIT_USAGE)
     gui_main = _gui_main()
-    server = start_demo_server()
-    simulator = CitizenSimulator(server.url, server.gateway_token, interval=a.interval)
-    simulator.start()
-    ctx.print(f"demo server on {server.url} (database {server.db_path}); "
-              f"opening Desk as {a.demo_user} (password {DEMO_PASSWORD})")
+    # Said before the demo server starts, not after it when the window fails.
+    problem = importlib.import_module("ui.app").display_problem()
+    if problem:
+        raise CliError(problem)
+    demo = DemoEnvironment(interval=a.interval)
+    try:
+        demo.start()
+    except RuntimeError as exc:
+        raise CliError(str(exc)) from exc
+    ctx.print(f"demo server on {demo.server_url} (its own process; the app connects through "
+              f"{demo.app_url}); opening Desk as {a.demo_user} (password {DEMO_PASSWORD})")
     argv = list(getattr(a, "args", None) or [])
     if not any(arg.startswith("--sync-interval") for arg in argv):
         # New citizen cases arrive every half minute or so; show them soon after.
         argv += ["--sync-interval", "15"]
+    # The demo's profile, device id and last-profile record live in its scratch folder,
+    # which goes when the demo ends: nothing is left in the officer's real folders.
+    saved = {name: os.environ.get(name) for name in demo.profile_env()}
+    os.environ.update(demo.profile_env())
     try:
-        return int(gui_main(argv, demo={"server_url": server.url, "username": a.demo_user,
-                                        "password": DEMO_PASSWORD}) or 0)
+        return int(gui_main(argv, demo={"server_url": demo.app_url, "username": a.demo_user,
+                                        "password": DEMO_PASSWORD, "link": demo.link}) or 0)
     finally:
-        simulator.stop()
-        server.stop()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        demo.stop()
 
 
 def cmd_login(ctx: Context) -> int:
@@ -651,23 +665,34 @@ COMMANDS = {
 }
 
 
-def _split_gui_args(argv: list[str]) -> tuple[list[str], list[str]] | None:
-    """`desk [global options] gui ARGS...`: ARGS belong to the app, verbatim (argparse
-    would reorder them). None when the command is not `gui`."""
+# The app's options that take a value (ui/app.py parse_args): needed to find the command
+# word behind them without importing Qt.
+_APP_VALUE_OPTIONS = ("--lang", "--server", "--sync-interval", "--profile")
+
+
+def _split_gui_args(argv: list[str]) -> tuple[list[str], list[str] | None] | None:
+    """Where the desktop app's options go, before or after the command word.
+
+    `desk [options] gui [options]` and `desk [options]` (no command, as a double-click):
+    every option belongs to the app, verbatim and in order (it knows --profile and
+    --password-stdin too); returns (["gui"], app options). `desk [app options] demo ...`:
+    the app options move behind `demo`, which hands them to the app (or drops them with
+    --no-gui); returns (argv for the parser, None). None for every other command."""
     i = 0
     while i < len(argv):
         token = argv[i]
-        if token == "--profile":
-            i += 2
-        elif token.startswith("--profile=") or token == "--password-stdin":
-            i += 1
-        elif token == "gui":
-            return argv[:i] + ["gui"], argv[i + 1:]
-        elif token.startswith("-") and token not in ("-h", "--help", "--version"):
-            # `desk --lang en`: no command, so the options are the app's.
-            return argv[:i] + ["gui"], argv[i:]
-        else:
+        if token in ("-h", "--help", "--version"):
             return None
+        if not token.startswith("-"):
+            break
+        i += 2 if token in _APP_VALUE_OPTIONS else 1
+    else:
+        return (["gui"], list(argv)) if argv else None
+    command = argv[i]
+    if command == "gui":
+        return ["gui"], argv[:i] + argv[i + 1:]
+    if command == "demo" and i:
+        return ["demo", *argv[i + 1:], *argv[:i]], None
     return None
 
 
@@ -676,20 +701,22 @@ def main(argv: Sequence[str] | None = None, *, out=None, err=None, stdin=None) -
     err = err or sys.stderr
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
-    gui_args = _split_gui_args(argv)
-    if gui_args is not None:
-        argv, gui_rest = gui_args
+    gui_rest: list[str] | None = None
+    split = _split_gui_args(argv)
+    if split is not None:
+        argv, gui_rest = split
     # `central` takes the server's own options; argparse's REMAINDER cannot start with
     # an option inside a subcommand, so unknown arguments are handed over here.
     args, rest = parser.parse_known_args(argv)
-    if gui_args is not None:
+    if gui_rest is not None:
         args.command, args.args = "gui", gui_rest
     elif args.command is None:
         args.command, args.args = "gui", list(rest)
     elif args.command == "central":
         args.args = list(rest) + list(args.args)
-    elif args.command == "demo" and not args.no_gui:
-        # The app's own options (--lang, --sync-interval) pass through to it.
+    elif args.command == "demo":
+        # The app's own options (--lang, --sync-interval) pass through to it; with
+        # --no-gui there is no app and they do nothing.
         args.args = list(rest)
     elif rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")

@@ -11,14 +11,18 @@ from __future__ import annotations
 import json
 import logging
 import os
+import random
 import socket
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import platformdirs
+import requests
 
-from desk.api import ApiError, CentralClient
+from desk.api import ApiError, AuthError, CentralClient, ServerRefused, TransportError
 from desk.profile import (
     CONFIG_DIR_ENV,
     Profile,
@@ -37,7 +41,8 @@ LAST_PROFILE_FILE = "last-profile.json"
 
 __all__ = [
     "Session", "login", "open_offline", "logout", "connect", "actor_of",
-    "remember_profile", "last_profile", "WrongPassword", "ProfileError",
+    "remember_profile", "last_profile", "WrongPassword", "ProfileError", "Reconnector",
+    "server_answers",
 ]
 
 
@@ -212,3 +217,140 @@ def logout(session: Session, wipe: bool = False) -> None:
     if wipe:
         session.profile.wipe()
         forget_last_profile(session.profile.path)
+
+
+def server_answers(server_url: str, *, ca_bundle: str | None = None, timeout: float = 5.0) -> bool:
+    """True when the server answers HTTP at all. One unauthenticated GET whose answer
+    (401 from any server that keeps the contract) costs the server no password hash and
+    carries no personal data; a login is attempted only after this succeeds."""
+    from desk.wire import API_PREFIX
+
+    with requests.Session() as http:
+        http.trust_env = False  # as CentralClient: no environment proxy for police traffic
+        http.verify = ca_bundle if ca_bundle else True
+        try:
+            resp = http.get(f"{server_url.rstrip('/')}{API_PREFIX}/summary", timeout=(timeout, timeout),
+                            allow_redirects=False)
+        except requests.RequestException:
+            return False
+        resp.close()
+        # A gateway's "service unavailable" means the platform itself is still away.
+        return resp.status_code not in (502, 503, 504)
+
+
+class Reconnector(threading.Thread):
+    """Brings a session opened offline back online without a restart.
+
+    Checks for the server with exponential backoff and jitter (from `base` up to
+    `maximum` seconds, so queued work leaves within about `maximum` seconds of the link
+    returning), and once it answers logs in with the password the officer gave when
+    unlocking. That password lives only in this object, in memory, for exactly this; it
+    is dropped once the login succeeds or is refused. Plain thread, no Qt: callbacks run
+    on this thread.
+
+    on_attempt()                 an attempt starts
+    on_waiting(reason, next_at)  it failed; next try at `next_at` (time.time() seconds);
+                                 reason is "unreachable" or "busy"
+    on_connected(client)         logged in; the caller hands the client to the sync loop
+    on_refused(error)            the server refused the password (changed there): the
+                                 officer must log in; no more attempts
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        password: str,
+        *,
+        on_attempt: Callable[[], None] = lambda: None,
+        on_waiting: Callable[[str, float], None] = lambda reason, next_at: None,
+        on_connected: Callable[[CentralClient], None] = lambda client: None,
+        on_refused: Callable[[BaseException], None] = lambda error: None,
+        base: float = 2.0,
+        maximum: float = 30.0,
+        rng: random.Random | None = None,
+    ):
+        super().__init__(name="desk-reconnect", daemon=True)
+        self.session = session
+        self._password: str | None = password
+        self.on_attempt = on_attempt
+        self.on_waiting = on_waiting
+        self.on_connected = on_connected
+        self.on_refused = on_refused
+        self.base = base
+        self.maximum = maximum
+        self.rng = rng or random.Random()
+        self.failures = 0
+        self.attempts = 0
+        self.next_try_at: float | None = None
+        self._wake = threading.Event()
+        self._stop_event = threading.Event()
+
+    def try_now(self) -> None:
+        """The officer asked (F5): try at once and start the backoff over."""
+        self.failures = 0
+        self._wake.set()
+
+    def stop(self, timeout: float | None = 10.0) -> None:
+        self._stop_event.set()
+        self._wake.set()
+        if self.is_alive() and threading.current_thread() is not self:
+            self.join(timeout)
+        self._password = None
+
+    def _delay(self, retry_after: float | None) -> float:
+        exp = min(self.maximum, self.base * (2 ** max(0, self.failures - 1)))
+        delay = exp * (0.5 + 0.5 * self.rng.random())
+        return max(delay, retry_after) if retry_after is not None else delay
+
+    def _attempt(self) -> tuple[str, float | None]:
+        """One check-then-login. Returns ("connected" | "refused" | "unreachable" |
+        "busy", retry_after)."""
+        if not server_answers(self.session.server_url, ca_bundle=self.session.ca_bundle):
+            return "unreachable", None
+        password = self._password
+        if password is None:
+            return "refused", None
+        try:
+            client = connect(self.session, password)
+        except AuthError as exc:
+            self._password = None
+            self.on_refused(exc)
+            return "refused", None
+        except ServerRefused as exc:
+            if exc.status == 429:
+                return "busy", 60.0
+            self._password = None
+            self.on_refused(exc)
+            return "refused", None
+        except TransportError as exc:
+            return ("busy" if exc.retry_after is not None else "unreachable"), exc.retry_after
+        except (ApiError, ProfileError, WrongPassword, OSError) as exc:
+            self._password = None
+            self.on_refused(exc)
+            return "refused", None
+        self._password = None
+        if self._stop_event.is_set():
+            # The officer logged out or quit meanwhile: nobody wants this client.
+            client.close()
+            return "connected", None
+        self.on_connected(client)
+        return "connected", None
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            self._wake.clear()
+            self.attempts += 1
+            self.next_try_at = None
+            self.on_attempt()
+            try:
+                outcome, retry_after = self._attempt()
+            except Exception:  # never let the thread die silently; try again later
+                log.exception("reconnect attempt crashed")
+                outcome, retry_after = "unreachable", None
+            if outcome in ("connected", "refused") or self._stop_event.is_set():
+                return
+            self.failures += 1
+            delay = self._delay(retry_after)
+            self.next_try_at = time.time() + delay
+            self.on_waiting(outcome, self.next_try_at)
+            self._wake.wait(delay)

@@ -10,8 +10,10 @@ import argparse
 import logging
 import os
 import sys
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desk import session as desk_session
@@ -40,6 +42,10 @@ class DeskApp(QObject):
         self.bridge = None
         self.window: MainWindow | None = None
         self.login_dialog: LoginDialog | None = None
+        # `desk demo`: the relay between app and demo server (desk.demo.DemoLink) that
+        # the Demo menu cuts and restores, so a trainee can see offline work.
+        self.demo_link: Any = None
+        self.demo_actions: tuple[QAction, QAction] | None = None  # cut, restore
 
     def login_defaults(self) -> dict:
         """Server and user name for the login dialog: machine config, then last profile."""
@@ -68,11 +74,15 @@ class DeskApp(QObject):
         if message:
             defaults["message"] = message
         dialog = LoginDialog(self.runner, **defaults)
-        dialog.sig_logged_in.connect(lambda s: self.open_session(s, offline=dialog.offline))
+        dialog.sig_logged_in.connect(lambda s: self._logged_in(dialog, s))
         dialog.rejected.connect(self._login_cancelled)
         self.login_dialog = dialog
         dialog.show()
         return dialog
+
+    def _logged_in(self, dialog: LoginDialog, session) -> None:
+        password, dialog.held_password = dialog.held_password, None
+        self.open_session(session, offline=dialog.offline, password=password)
 
     def _login_cancelled(self) -> None:
         if self.window is None:
@@ -85,16 +95,50 @@ class DeskApp(QObject):
         self.runner.run(work, lambda s: self.open_session(s, offline=False),
                         lambda e: self.show_login(login_error_text(e)))
 
-    def open_session(self, session, *, offline: bool) -> MainWindow:
+    def open_session(self, session, *, offline: bool, password: str | None = None) -> MainWindow:
+        """`password`, for a session opened offline: held in memory by the sync bridge
+        to log in once the server answers again (never written anywhere)."""
         self.session = session
         self.context = DeskContext(session, self.runner, self)
-        self.bridge = SyncBridge(session, interval=self.sync_interval, parent=self)
+        self.bridge = SyncBridge(session, interval=self.sync_interval, password=password, parent=self)
         self.window = MainWindow(self.context, self.bridge, offline=offline or session.client is None)
         self.window.sig_logout_requested.connect(self.logout)
+        if self.demo_link is not None:
+            self._add_demo_menu(self.window)
         self.window.show()
         self.bridge.start()
         self.window.refresh()
         return self.window
+
+    def _add_demo_menu(self, window: MainWindow) -> None:
+        link = self.demo_link
+        menu = window.menuBar().addMenu(QCoreApplication.translate("DemoMenu", "De&mo"))
+        cut = menu.addAction(QCoreApplication.translate("DemoMenu", "&Cut the demo network"))
+        cut.setStatusTip(QCoreApplication.translate(
+            "DemoMenu", "Act as if this station's link went down: work offline, then restore it"))
+        restore = menu.addAction(QCoreApplication.translate("DemoMenu", "&Restore the demo network"))
+        restore.setStatusTip(QCoreApplication.translate(
+            "DemoMenu", "The link comes back: queued work is sent within half a minute"))
+        self.demo_actions = (cut, restore)
+
+        def show_state() -> None:
+            cut.setEnabled(link.is_up)
+            restore.setEnabled(not link.is_up)
+
+        def do_cut() -> None:
+            link.cut()
+            show_state()
+            if self.bridge is not None:
+                self.bridge.sync_now()  # notice at once, as the officer would on the next save
+
+        def do_restore() -> None:
+            link.restore()
+            show_state()
+            # No sync poke: the trainee sees the app find the link again on its own.
+
+        cut.triggered.connect(do_cut)
+        restore.triggered.connect(do_restore)
+        show_state()
 
     def logout(self, wipe: bool) -> None:
         session = self.session
@@ -173,26 +217,45 @@ def _arm_smoke_quit(window) -> None:
         _FirstPaint(window, int(value))
 
 
+def display_problem() -> str | None:
+    """One line saying there is no display to open a window on, or None. Without this,
+    Qt aborts with a message about xcb plugins and libxcb-cursor0 that sends people
+    installing libraries they already have."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("no display found (DISPLAY and WAYLAND_DISPLAY are not set): the terminal commands "
+            "work without one (desk --help), the demo runs headless with `desk demo --no-gui`, "
+            "and QT_QPA_PLATFORM=offscreen runs the app without showing it")
+
+
 def main(argv: list[str] | None = None, *, demo: dict | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
+    problem = display_problem()
+    if problem:
+        print(f"desk: {problem}", file=sys.stderr)
+        return 1
     # --lang is for this run; the saved language is the one chosen in the Desk menu.
     language = args.lang or desk_settings.language(i18n.DEFAULT_LANGUAGE)
     app, _translations = setup_application([sys.argv[0], *argv], language)
     desk_app = DeskApp(sync_interval=args.sync_interval)
     if demo:
+        desk_app.demo_link = demo.get("link")
         desk_app.login_directly(demo["server_url"], demo["username"], demo["password"])
     elif args.password_stdin:
         profile = args.profile or desk_session.last_profile()
         if profile is None:
             print("desk: no profile to open", file=sys.stderr)
             return 2
+        password = sys.stdin.readline().rstrip("\r\n")
         try:
-            session = desk_session.open_offline(profile, sys.stdin.readline().rstrip("\r\n"))
+            session = desk_session.open_offline(profile, password)
         except (WrongPassword, ProfileError, StoreError, OSError) as exc:
             print(f"desk: cannot open the profile: {exc}", file=sys.stderr)
             return 1
-        _arm_smoke_quit(desk_app.open_session(session, offline=True))
+        _arm_smoke_quit(desk_app.open_session(session, offline=True, password=password))
     else:
         dialog = desk_app.show_login()
         if args.server:

@@ -775,7 +775,13 @@ class MainWindow(QMainWindow):
             caption, icon_name = self.tr("Sync error; retrying"), "offline"
         else:
             caption, icon_name = self.tr("Offline: working from the local cache"), "offline"
+        if state in ("offline", "error") and hasattr(self.bridge, "offline_detail"):
+            # Why there is no sync and when the next try is (issue 10: F5 said neither).
+            detail = self.bridge.offline_detail(self.context.formatter.zone)
+            if detail:
+                caption = self.tr("%1. %2").replace("%1", caption).replace("%2", detail)
         self.state_label.setText(caption)
+        self.state_label.setToolTip(caption)  # the whole reason when a narrow window cuts it
         self.state_icon.setPixmap(icon(icon_name).pixmap(16, 16))
         last = sync_state.last_success if sync_state is not None else None
         self.last_sync_label.setText(

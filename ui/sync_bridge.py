@@ -3,43 +3,119 @@
 desk.sync.SyncLoop knows nothing of Qt; its callbacks run on the sync thread, where they
 only emit signals (queued connections deliver them to the GUI thread). Nothing here
 touches a widget.
+
+A session opened offline has no server session yet. With the password the officer
+unlocked with (held in memory only), a desk.session.Reconnector checks for the server
+and logs in once it answers; the sync loop starts then, with no restart.
 """
 
 from __future__ import annotations
 
 import threading
+import time
+from datetime import datetime, timezone
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
+from desk.session import Reconnector
 from desk.sync import SyncEngine, SyncLoop
+
+# Transport failures back off up to this (seconds): queued work leaves within about
+# this long after the link returns, at the cost of one failing request per period.
+BACKOFF_MAX_S = 30.0
+
+
+class _Loop(SyncLoop):
+    """The sync loop, remembering when it will next try while it backs off (for the
+    officer who presses F5 while offline)."""
+
+    next_try_at: float | None = None
+
+    def _wait(self, seconds: float, *, interruptible: bool) -> None:
+        self.next_try_at = None if interruptible else time.time() + seconds
+        try:
+            super()._wait(seconds, interruptible=interruptible)
+        finally:
+            self.next_try_at = None
 
 
 class SyncBridge(QObject):
-    sig_state = Signal(str)          # idle | syncing | offline | error | login_needed | stopped
+    sig_state = Signal(str)          # idle | syncing | offline | error | login_needed | stopped | connecting
     sig_report = Signal(object)      # desk.sync.SyncReport
     sig_progress = Signal(float, str)
+    sig_connected = Signal(object)   # reconnector thread -> GUI thread: the logged-in client
+    sig_refused = Signal(object)     # reconnector thread -> GUI thread: the login was refused
 
-    def __init__(self, session, *, interval: float = 60.0, parent: QObject | None = None):
+    def __init__(self, session, *, interval: float = 60.0, password: str | None = None,
+                 parent: QObject | None = None):
         super().__init__(parent)
         self.session = session
         self.engine = SyncEngine(session.store, session.client, session.actor)
         self.loop: SyncLoop | None = None
         self.interval = interval
         self._lock = threading.Lock()
+        self._password = password
+        self.reconnector: Reconnector | None = None
+        self.offline_reason = ""        # unreachable | busy | refused | ""
+        self.refused = False
+        self.sig_connected.connect(self._connected)
+        self.sig_refused.connect(self._refused)
+        self.sig_state.connect(self._watch_state)
 
     def start(self) -> None:
-        # Opened offline without a stored token there is nothing to talk to until the
-        # officer logs in again (resume_after_login starts the loop then).
-        if self.loop is not None or self.engine.client is None:
+        if self.loop is not None:
             return
-        self.loop = SyncLoop(
+        if self.engine.client is None:
+            # Opened offline without a stored token: find the server and log in first.
+            self._start_reconnector()
+            return
+        self.loop = _Loop(
             self.engine,
             interval=self.interval,
+            backoff_max=BACKOFF_MAX_S,
             on_state=self.sig_state.emit,
             on_report=self.sig_report.emit,
             on_progress=self.sig_progress.emit,
         )
         self.loop.start()
+
+    def _start_reconnector(self) -> None:
+        if self.reconnector is not None or not self._password:
+            return
+        password, self._password = self._password, None  # only the reconnector holds it now
+        self.reconnector = Reconnector(
+            self.session, password,
+            on_attempt=lambda: self.sig_state.emit("connecting"),
+            on_waiting=self._waiting,
+            on_connected=self.sig_connected.emit,
+            on_refused=self.sig_refused.emit,
+            maximum=BACKOFF_MAX_S,
+        )
+        self.reconnector.start()
+
+    def _waiting(self, reason: str, _next_at: float) -> None:
+        self.offline_reason = reason
+        self.sig_state.emit("offline")
+
+    def _watch_state(self, state: str) -> None:
+        # A stored token that has expired meanwhile: log in with the held password
+        # instead of asking the officer.
+        if state == "login_needed" and self._password and self.reconnector is None:
+            self._start_reconnector()
+
+    def _connected(self, client) -> None:
+        reconnector, self.reconnector = self.reconnector, None
+        if reconnector is None:  # stopped meanwhile
+            return
+        self.offline_reason = ""
+        self.engine.actor = self.session.actor
+        self.resume_after_login(client)
+
+    def _refused(self, _error) -> None:
+        self.reconnector = None
+        self.refused = True
+        self.offline_reason = "refused"
+        self.sig_state.emit("login_needed")
 
     def poke(self) -> None:
         if self.loop is not None:
@@ -49,6 +125,35 @@ class SyncBridge(QObject):
         if self.loop is not None:
             # reconnect() also cuts a backoff short: the officer asked explicitly.
             self.loop.reconnect()
+        elif self.reconnector is not None:
+            self.reconnector.try_now()
+
+    def offline_detail(self, zone=None) -> str:
+        """Why there is no sync just now and when the next try is, in one sentence
+        (empty when online or nothing is known)."""
+        next_at: float | None = None
+        reason = self.offline_reason
+        if self.reconnector is not None:
+            next_at = self.reconnector.next_try_at
+        elif self.loop is not None and self.loop.state in ("offline", "error"):
+            next_at = getattr(self.loop, "next_try_at", None)
+            report = self.loop.last_report
+            reason = "unreachable" if report is None or report.error_kind == "transport" else "error"
+        if reason == "refused":
+            return QCoreApplication.translate(
+                "SyncBridge", "The server refused the password: log out and log in again (your work is kept).")
+        if not reason:
+            return ""
+        why = {
+            "unreachable": QCoreApplication.translate("SyncBridge", "The server cannot be reached."),
+            "busy": QCoreApplication.translate("SyncBridge", "The server is busy."),
+        }.get(reason, QCoreApplication.translate("SyncBridge", "The last sync failed."))
+        if next_at is None:
+            return why
+        when = datetime.fromtimestamp(next_at, timezone.utc)
+        when = when.astimezone(zone) if zone is not None else when.astimezone()
+        return QCoreApplication.translate("SyncBridge", "%1 Next try at %2 (F5 tries now).") \
+            .replace("%1", why).replace("%2", when.strftime("%H:%M:%S"))
 
     def resume_after_login(self, client) -> None:
         self.engine.client = client
@@ -58,10 +163,18 @@ class SyncBridge(QObject):
             self.loop.resume_after_login(client)
 
     def stop(self) -> None:
+        if self.reconnector is not None:
+            # A short join: an attempt in flight may wait on a network timeout, and a
+            # stopped reconnector hands nothing on (see Reconnector._attempt).
+            self.reconnector.stop(timeout=1.0)
+            self.reconnector = None
+        self._password = None
         if self.loop is not None:
             self.loop.stop(timeout=10.0)
             self.loop = None
 
     @property
     def state(self) -> str:
+        if self.loop is None and self.reconnector is not None:
+            return "offline"
         return self.loop.state if self.loop is not None else "stopped"

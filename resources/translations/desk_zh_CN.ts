@@ -240,6 +240,29 @@
     </message>
 </context>
 <context>
+    <name>DemoMenu</name>
+    <message>
+        <source>De&amp;mo</source>
+        <translation>演示(&amp;M)</translation>
+    </message>
+    <message>
+        <source>&amp;Cut the demo network</source>
+        <translation>断开演示网络(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Act as if this station&apos;s link went down: work offline, then restore it</source>
+        <translation>模拟本所网络中断：离线办理，然后再恢复网络</translation>
+    </message>
+    <message>
+        <source>&amp;Restore the demo network</source>
+        <translation>恢复演示网络(&amp;R)</translation>
+    </message>
+    <message>
+        <source>The link comes back: queued work is sent within half a minute</source>
+        <translation>网络恢复：待发送的工作在半分钟内送出</translation>
+    </message>
+</context>
+<context>
     <name>Entry</name>
     <message>
         <source>Citizen message</source>
@@ -699,6 +722,10 @@
     <message>
         <source>Offline: working from the local cache</source>
         <translation>离线：正在使用本地缓存</translation>
+    </message>
+    <message>
+        <source>%1. %2</source>
+        <translation>%1。%2</translation>
     </message>
     <message>
         <source>Last sync: %1</source>
@@ -1629,6 +1656,29 @@
     <message>
         <source>Phone</source>
         <translation>联系电话</translation>
+    </message>
+</context>
+<context>
+    <name>SyncBridge</name>
+    <message>
+        <source>The server refused the password: log out and log in again (your work is kept).</source>
+        <translation>服务器拒绝了该密码：请注销后重新登录（您的工作已保留）。</translation>
+    </message>
+    <message>
+        <source>The server cannot be reached.</source>
+        <translation>无法连接服务器。</translation>
+    </message>
+    <message>
+        <source>The server is busy.</source>
+        <translation>服务器繁忙。</translation>
+    </message>
+    <message>
+        <source>The last sync failed.</source>
+        <translation>上次同步失败。</translation>
+    </message>
+    <message>
+        <source>%1 Next try at %2 (F5 tries now).</source>
+        <translation>%1将于 %2 重试（按 F5 立即重试）。</translation>
     </message>
 </context>
 <context>

@@ -31,6 +31,8 @@ class LoginDialog(QDialog):
         self.runner = runner
         self.session = None
         self.offline = False
+        # Set only for an offline unlock, and taken (and cleared) by the app at once.
+        self.held_password: str | None = None
         self.ca_bundle = ca_bundle
         self.setWindowTitle(self.tr("Desk — log in"))
         self.setWindowIcon(icon("app"))
@@ -84,17 +86,20 @@ class LoginDialog(QDialog):
 
         def work():
             try:
-                return desk_session.login(server, username, password, ca_bundle=ca_bundle), False
+                return desk_session.login(server, username, password, ca_bundle=ca_bundle), False, None
             except TransportError:
                 folder = profile_dir(server, username)
                 if not Profile(folder).exists():
                     raise
-                return desk_session.open_offline(folder, password), True
+                # Opened offline: the password goes (in memory only) to the app, which
+                # logs in with it once the server answers again.
+                return desk_session.open_offline(folder, password), True, password
 
         self.runner.run(work, self._done, self._failed)
 
     def _done(self, result) -> None:
-        self.session, self.offline = result
+        self.session, self.offline, self.held_password = result
+        self.password_edit.clear()
         self._busy(False)
         self.sig_logged_in.emit(self.session)
         self.accept()
