@@ -332,7 +332,7 @@ class DemoEnvironment:
         # A frozen build is the `desk` command itself; from source, run the CLI module.
         head = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "desk.cli"]
         return [*head, "central", "--db", str(self.db_path), "--seed", self.seed, "--host", self.host,
-                "--port", str(port), "--gateway-token", self.gateway_token]
+                "--port", str(port), f"--gateway-token={self.gateway_token}"]
 
     def start(self) -> DemoEnvironment:
         _remove_stale_scratch()
