@@ -69,8 +69,8 @@ class MainWindow(QMainWindow):
         self.online_state = "offline" if offline else "connecting"
         self.notifications: list[tuple[str, str]] = []
 
-        self.setWindowTitle(self.tr("Desk — %1 (%2)").replace("%1", context.officer.name)
-                            .replace("%2", context.unit_name(context.officer.unit_id)))
+        self.setWindowTitle(self.tr("Desk — %1 (%2)").replace("%1", text.one_line(context.officer.name))
+                            .replace("%2", text.one_line(context.unit_name(context.officer.unit_id))))
         self.setWindowIcon(icon("app"))
         self._build_menus()
 
@@ -241,6 +241,8 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         self.state_icon = QLabel()
         self.state_label = QLabel()
+        # Carries the server's and the store's error words.
+        self.state_label.setTextFormat(Qt.TextFormat.PlainText)
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.progress.setMaximumWidth(160)
@@ -270,7 +272,11 @@ class MainWindow(QMainWindow):
             self.tray.show()
 
     def notify(self, title: str, message: str) -> None:
-        """Tray notification; kept in a list too (no tray on some desktops, and tests)."""
+        """Tray notification; kept in a list too (no tray on some desktops, and tests).
+        Some desktops draw a notification's body as markup, and it quotes citizens'
+        titles: one line, controls removed, and no tag left to draw."""
+        title = text.one_line(title)
+        message = text.one_line(message).replace("<", "‹").replace(">", "›")
         self.notifications.append((title, message))
         if self.tray is not None and QSystemTrayIcon.supportsMessages():
             self.tray.showMessage(title, message, icon("app"), 8000)
@@ -759,8 +765,10 @@ class MainWindow(QMainWindow):
         return True
 
     def ask_yes_no(self, title: str, question: str) -> bool:
-        box = QMessageBox(QMessageBox.Icon.Warning, title, question,
+        box = QMessageBox(QMessageBox.Icon.Warning, text.one_line(title), question,
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        # Questions quote case titles and numbers: plain text, never markup.
+        box.setTextFormat(Qt.TextFormat.PlainText)
         box.setDefaultButton(QMessageBox.StandardButton.No)
         self._exec(box)
         return box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
