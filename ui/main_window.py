@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from desk import queues
 from desk.actions import ActionRefused
 from desk.rules import status_targets
+from desk.store import MAX_SEARCH_CHARS, MAX_SEARCH_WORDS
 from ui import text
 from ui.actions.dialogs import (
     CallbackDialog, ReasonDialog, ReassignDialog, StatusDialog, TransferDialog,
@@ -373,7 +374,14 @@ class MainWindow(QMainWindow):
         self.refresh()
 
     def _search(self) -> None:
-        self.search_text = self.search_edit.text().strip()
+        value = self.search_edit.text().strip()
+        if len(value.split()) > MAX_SEARCH_WORDS or len(value) > MAX_SEARCH_CHARS:
+            # The store refuses it too; say so here rather than show an empty list.
+            self.statusBar().showMessage(
+                self.tr("A search may hold at most %1 words and %2 characters; shorten it.")
+                .replace("%1", str(MAX_SEARCH_WORDS)).replace("%2", str(MAX_SEARCH_CHARS)), 15000)
+            return
+        self.search_text = value
         self.refresh()
 
     def _search_text_changed(self, value: str) -> None:

@@ -115,3 +115,65 @@ def test_message_boxes_show_server_text_literally(qtbot, desk_app, server, monke
     window.ask_yes_no(MARKUP, MARKUP)
     assert shown and shown[-1] == (Qt.TextFormat.PlainText, MARKUP)
     assert isinstance(QMessageBox, type)
+
+
+def _profile_with_queued_work(server, count=3):
+    from desk import queues
+    from desk import session as desk_session
+    from desk.actions import Actions
+    from desk.sync import SyncEngine
+    from tests.ui.conftest import PASSWORD
+
+    session = desk_session.login(server.url, "officer1", PASSWORD)
+    SyncEngine(session.store, session.client, session.actor).run_cycle()
+    ids = queues.queue_ids(session.store, "unclaimed", session.actor, datetime.now(timezone.utc))[:count]
+    assert len(ids) == count
+    for case_id in ids:
+        Actions(session.store, session.actor).claim(case_id)
+    profile = session.profile
+    session.close()
+    return profile
+
+
+@pytest.mark.parametrize("answer", ["cancel", "fresh"])
+def test_a_lost_cache_is_a_clear_dialog_at_login(qtbot, desk_app, server, answer):
+    from tests.ui.conftest import PASSWORD
+    from ui.login.dialog import LoginDialog
+
+    profile = _profile_with_queued_work(server)
+    for suffix in ("", "-wal", "-shm"):
+        (profile.path / ("cache.db" + suffix)).unlink(missing_ok=True)
+    dialog = LoginDialog(desk_app.runner, server_url=server.url, username="officer1")
+    qtbot.addWidget(dialog)
+    boxes = []
+
+    def answer_box(box):
+        boxes.append((box.textFormat(), box.text(), box.informativeText()))
+        if answer == "fresh":
+            dialog.fresh_button.click()
+        else:
+            box.button(QMessageBox.StandardButton.Cancel).click()
+
+    dialog.exec_box = answer_box
+    dialog.password_edit.setText(PASSWORD)
+    dialog.submit()
+    qtbot.waitUntil(lambda: bool(boxes), timeout=20000)
+    fmt, _text, detail = boxes[0]
+    assert fmt == Qt.TextFormat.PlainText
+    assert "3 queued operations were in the lost cache" in detail
+    if answer == "cancel":
+        assert dialog.session is None
+        assert "lost" in dialog.message.text()
+        assert not profile.db_path.exists()
+    else:
+        qtbot.waitUntil(lambda: dialog.session is not None, timeout=20000)
+        assert dialog.session.store.outbox_count() == 0
+        dialog.session.close()
+
+
+def test_a_search_beyond_the_cap_is_said_in_the_app(qtbot, desk_app, server):
+    window = login(qtbot, desk_app, server)
+    window.search_edit.setText(" ".join(f"词{i}" for i in range(1500)))
+    window._search()
+    assert "at most 32 words" in window.statusBar().currentMessage()
+    assert window.search_text == ""
