@@ -642,7 +642,7 @@ def cmd_check(ctx: Context) -> int:
         store = profile.unlock(ctx.password())
     except WrongPassword:
         raise
-    except (ProfileError, StoreError) as exc:
+    except (ProfileError, StoreError, sqlcipher3.DatabaseError) as exc:
         report("cache", False, str(exc))
     if store is not None:
         try:
@@ -651,6 +651,9 @@ def cmd_check(ctx: Context) -> int:
             else:
                 report("cache", False, "integrity_check or cipher_integrity_check found damage; "
                                        "unsent work may be lost: `desk reset-cache` starts afresh")
+        except (StoreError, sqlcipher3.DatabaseError) as exc:
+            report("cache", False, f"unreadable: {exc}")
+        try:
             try:
                 items = store.outbox()
                 highest, queued, _lowest, conflicts = store.outbox_marks()
@@ -731,6 +734,19 @@ def _split_gui_args(argv: list[str]) -> tuple[list[str], list[str]] | None:
     return None
 
 
+def _quiet_sqlcipher() -> None:
+    """SQLCipher writes its own lines to stderr on a damaged page; the command says it
+    in one line of its own. The log level is process-wide, so one connection sets it."""
+    try:
+        conn = sqlcipher3.connect(":memory:")
+        try:
+            conn.execute("PRAGMA cipher_log_level = NONE").fetchall()
+        finally:
+            conn.close()
+    except sqlcipher3.Error:
+        pass
+
+
 def main(argv: Sequence[str] | None = None, *, out=None, err=None, stdin=None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
@@ -759,6 +775,7 @@ def main(argv: Sequence[str] | None = None, *, out=None, err=None, stdin=None) -
         # library's log lines would only repeat them on every run. The server sets up
         # its own request log on stderr, which this would silence.
         logging.basicConfig(level=logging.ERROR, format="desk: %(message)s")
+        _quiet_sqlcipher()
     try:
         return COMMANDS[args.command](ctx)
     except BrokenPipeError:

@@ -20,6 +20,7 @@ from typing import Any, Iterator, Mapping
 from urllib.parse import urlsplit
 
 import platformdirs
+import sqlcipher3
 
 from desk import keys
 from desk.store import Store, StoreError
@@ -295,7 +296,7 @@ class Profile:
         try:
             with private_files():
                 return Store.open(self.db_path, key)
-        except StoreError as exc:
+        except (StoreError, sqlcipher3.DatabaseError) as exc:
             raise CacheLost(f"{exc}; {self.lost_work()}. Run `desk check`, or `desk reset-cache` "
                             f"to start afresh", self._recorded_queued()) from exc
 

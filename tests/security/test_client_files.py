@@ -127,6 +127,30 @@ def test_damaged_pages_give_one_line_errors_and_check_says_what_is_not_sound(off
     assert "NOT SOUND" in out
 
 
+@pytest.mark.parametrize("part", ["front", "back"])
+def test_some_damaged_pages_give_one_line_errors(officer, env, part):
+    """Only some pages damaged: the cache opens, and the damage is met mid-command."""
+    ok("sync")
+    pages = officer.db_path.stat().st_size // 4096
+    assert pages > 6
+    damaged = range(2, pages // 3) if part == "front" else range(pages - pages // 3, pages)
+    with open(officer.db_path, "r+b") as f:
+        for page in damaged:
+            f.seek(page * 4096 + 64)
+            f.write(os.urandom(512))
+    for argv in (["search", "户籍证明"], ["sync"], ["queue", "unclaimed"], ["outbox"]):
+        code, out, err = run(*argv)
+        assert "Traceback" not in err + out, (argv, err)
+        if code != 0:
+            assert len([line for line in err.splitlines() if line.strip()]) == 1, (argv, err)
+    code, out, err = run("check")
+    assert code != 0 and "NOT SOUND" in out and "Traceback" not in err, (out, err)
+    # The real console entry point: SQLCipher's own log lines do not reach the terminal.
+    proc = harness.desk_cli(["search", "户籍证明"], env)
+    assert "Traceback" not in proc.stderr and "ERROR CORE" not in proc.stderr, proc.stderr
+    assert len([line for line in proc.stderr.splitlines() if line.strip()]) <= 1, proc.stderr
+
+
 def test_check_passes_on_a_sound_profile(officer):
     code, out, err = run("check")
     assert code == 0, (out, err)
