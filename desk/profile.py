@@ -53,6 +53,7 @@ class CacheLost(ProfileError):
 
 
 _UMASK_LOCK = threading.RLock()
+_SAVE_LOCK = threading.RLock()
 
 
 @contextmanager
@@ -215,10 +216,13 @@ class Profile:
         return f"desk profile {cfg.username}@{cfg.server_url}".encode("utf-8")
 
     def _save(self, cfg: ProfileConfig) -> None:
-        with private_files():
-            self.path.mkdir(parents=True, exist_ok=True)
-        _write_private(self.config_path, json.dumps(asdict(cfg), ensure_ascii=False, indent=2))
-        self._config = cfg
+        # One writer at a time: the app records the outbox from worker threads, and two
+        # writers would share profile.json.tmp.
+        with _SAVE_LOCK:
+            with private_files():
+                self.path.mkdir(parents=True, exist_ok=True)
+            _write_private(self.config_path, json.dumps(asdict(cfg), ensure_ascii=False, indent=2))
+            self._config = cfg
 
     def _require(self) -> ProfileConfig:
         cfg = self.config
@@ -319,21 +323,22 @@ class Profile:
 
     def record_cache(self, store: Store) -> None:
         """Note in profile.json how far the outbox got, so a lost cache can say what it
-        held. Called when a cache is opened, after a sync and when it is closed."""
-        cfg = self.config
-        if cfg is None:
-            return
-        try:
-            highest, queued, lowest, conflicts = store.outbox_marks()
-        except StoreError:
-            return
-        cache = dict(cfg.cache)
-        cache.setdefault("created_at", _now_text())
-        cache.update({"highest_seq": highest, "acked_seq": (lowest - 1) if lowest else highest,
-                      "queued": queued, "conflicts": conflicts})
-        if cache != cfg.cache:
-            cfg.cache = cache
-            self._save(cfg)
+        held. Called when a cache is opened, after an action or a sync, and at close."""
+        with _SAVE_LOCK:
+            cfg = self.config
+            if cfg is None:
+                return
+            try:
+                highest, queued, lowest, conflicts = store.outbox_marks()
+            except StoreError:
+                return
+            cache = dict(cfg.cache)
+            cache.setdefault("created_at", _now_text())
+            cache.update({"highest_seq": highest, "acked_seq": (lowest - 1) if lowest else highest,
+                          "queued": queued, "conflicts": conflicts})
+            if cache != cfg.cache:
+                cfg.cache = cache
+                self._save(cfg)
 
     def reset_cache(self, password: str) -> tuple[Store, str]:
         """Start afresh with an empty cache, explicitly: the old cache files (and the

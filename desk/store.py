@@ -618,7 +618,7 @@ class Store:
             highest = int(self._read("SELECT device_seq FROM sync_state WHERE id = 1")[0][0] or 0)
             queued, lowest = self._read("SELECT count(*), min(seq) FROM outbox")[0]
             conflicts = int(self._read("SELECT count(*) FROM conflicts WHERE resolution IS NULL")[0][0])
-        except sqlcipher3.DatabaseError as exc:
+        except sqlcipher3.Error as exc:  # damaged, or already closed
             raise StoreError(f"the cache {self.path.name} is damaged: {exc}") from exc
         return highest, int(queued), (int(lowest) if lowest is not None else None), conflicts
 

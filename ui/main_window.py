@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from desk import queues
 from desk.actions import ActionRefused
+from desk.profile import ProfileError
 from desk.rules import status_targets
 from desk.store import MAX_SEARCH_CHARS, MAX_SEARCH_WORDS
 from ui import text
@@ -568,7 +569,21 @@ class MainWindow(QMainWindow):
                 self.case_pane.show_refusal(message)
                 self.statusBar().showMessage(message, 8000)
 
-        self.runner.run(fn, done, failed)
+        def work():
+            result = fn()
+            self._record_outbox()
+            return result
+
+        self.runner.run(work, done, failed)
+
+    def _record_outbox(self) -> None:
+        """profile.json learns how far the outbox got, so a cache lost later (deleted,
+        emptied) is named with the work it held. Runs on the runner, never the GUI thread."""
+        session = self.context.session
+        try:
+            session.profile.record_cache(session.store)
+        except (OSError, ValueError, ProfileError) as exc:
+            log.warning("could not record the outbox in the profile: %s", type(exc).__name__)
 
     def request_action(self, op_type: str, case_id: str) -> None:
         actions, ctx = self.context.actions, self.context
@@ -669,6 +684,7 @@ class MainWindow(QMainWindow):
         # A report queued before the window closed may arrive after the store is gone.
         if self.closed:
             return
+        self.runner.run(self._record_outbox, lambda _r: None, lambda _e: None)
         if report.finished:
             self.online_state = "idle"
         if report.clock_offset_s is not None:

@@ -177,3 +177,22 @@ def test_a_search_beyond_the_cap_is_said_in_the_app(qtbot, desk_app, server):
     window._search()
     assert "at most 32 words" in window.statusBar().currentMessage()
     assert window.search_text == ""
+
+
+def test_the_app_records_how_far_the_outbox_got(qtbot, desk_app, server):
+    import json as _json
+
+    window = login(qtbot, desk_app, server)
+    profile = window.context.session.profile
+    from desk import queues
+
+    unclaimed = queues.queue_ids(window.store, "unclaimed", window.context.actor,
+                                 datetime.now(timezone.utc))[:2]
+    assert unclaimed
+    for case_id in unclaimed:
+        window._run_action(lambda case_id=case_id: window.context.actions.claim(case_id))
+
+    def queued():
+        return _json.loads(profile.config_path.read_text("utf-8")).get("cache", {}).get("queued")
+
+    qtbot.waitUntil(lambda: queued() == window.store.outbox_count() and queued() >= 1, timeout=20000)
