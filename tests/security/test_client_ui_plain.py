@@ -196,3 +196,16 @@ def test_the_app_records_how_far_the_outbox_got(qtbot, desk_app, server):
         return _json.loads(profile.config_path.read_text("utf-8")).get("cache", {}).get("queued")
 
     qtbot.waitUntil(lambda: queued() == window.store.outbox_count() and queued() >= 1, timeout=20000)
+
+
+def test_pdf_export_shows_markup_literally(qtbot, tmp_path):
+    import subprocess
+
+    from ui.supervisor.export_pdf import write_pdf
+
+    path = write_pdf(tmp_path / "o.pdf", "督办 " + MARKUP, [("Station", MARKUP)], ["Title", "Citizen"],
+                     [[MARKUP, "张**"]])
+    shown = subprocess.run(["pdftotext", "-raw", str(path), "-"], check=True, capture_output=True,
+                           text=True).stdout
+    shown = shown.replace("\ufb01", "fi")  # the font's ligature
+    assert shown.count("<h1") >= 3 and 'file:///etc/passwd">' in shown
