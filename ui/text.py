@@ -257,7 +257,11 @@ def tooltip(value: Any) -> str | None:
     and loaded; escaped inside <p> it is only ever text (line breaks kept)."""
     if value is None or value == "":
         return None
-    escaped = html.escape(str(value)).replace("\n", "<br>")
+    value = str(value)
+    if "<" not in value:
+        # Without a tag Qt never takes it for rich text: shown as it is.
+        return value
+    escaped = html.escape(value).replace("\n", "<br>")
     return f'<p style="white-space:pre-wrap">{escaped}</p>'
 
 
