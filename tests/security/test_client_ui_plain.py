@@ -192,10 +192,13 @@ def test_the_app_records_how_far_the_outbox_got(qtbot, desk_app, server):
     for case_id in unclaimed:
         window._run_action(lambda case_id=case_id: window.context.actions.claim(case_id))
 
-    def queued():
-        return _json.loads(profile.config_path.read_text("utf-8")).get("cache", {}).get("queued")
+    def recorded():
+        return _json.loads(profile.config_path.read_text("utf-8")).get("cache", {})
 
-    qtbot.waitUntil(lambda: queued() == window.store.outbox_count() and queued() >= 1, timeout=20000)
+    # The sync thread may deliver the claims meanwhile; the seq of the last one queued
+    # stays, and the count recorded follows the outbox either way.
+    qtbot.waitUntil(lambda: recorded().get("highest_seq", 0) >= len(unclaimed)
+                    and recorded().get("queued") == window.store.outbox_count(), timeout=20000)
 
 
 def test_pdf_export_shows_markup_literally(qtbot, tmp_path):
