@@ -16,11 +16,12 @@ import importlib
 import json
 import logging
 import os
-import re
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Sequence
+
+import sqlcipher3
 
 import desk
 from desk.actions import ActionRefused
@@ -29,6 +30,8 @@ from desk.masking import mask_citizen, mask_name, mask_text
 from desk.profile import Profile, ProfileError, TokenVault, WrongPassword
 from desk.rules import KNOWN_STATUSES
 from desk.store import StoreError
+from desk.terminal import clean, clean_data, field
+from desk import timesafe
 from desk.wire import CASE_KINDS, format_time
 
 EXIT_OK = 0
@@ -41,22 +44,15 @@ CALLBACK_OUTCOMES = ("reached", "no_answer", "busy", "wrong_number", "refused")
 SATISFACTION = ("satisfied", "neutral", "dissatisfied")
 CITIZEN_FIELDS = ("name", "phone", "id_number")
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-
-
 class CliError(Exception):
     def __init__(self, message: str, code: int = EXIT_FAILED):
         super().__init__(message)
         self.code = code
 
 
-def clean(text: Any) -> str:
-    """Text safe to print on a terminal (no escapes, no bidi tricks)."""
-    return _CONTROL.sub("", str(text if text is not None else ""))
-
-
 def one_line(text: Any, width: int = 60) -> str:
-    flat = " ".join(clean(text).split())
+    # field() first: a line break shows as a mark, so a crafted text cannot fake a line.
+    flat = " ".join(field(text).split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
@@ -147,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("resolve", help="resolve a conflict: retry, keep as a note, or discard")
     p.add_argument("op_id", metavar="OP_ID")
     p.add_argument("choice", choices=("retry", "note", "discard"))
+    sub.add_parser("check", help="check the profile, the cache and the outbox (for station IT)")
+    p = sub.add_parser("reset-cache", help="start afresh with an empty cache (unsent work in the old one is lost)")
+    p.add_argument("--yes", action="store_true", help="confirm: the old cache and its unsent work are deleted")
     return parser
 
 
@@ -223,6 +222,8 @@ class Context:
         print(*parts, file=self.out)
 
     def json(self, data: Any) -> None:
+        # Through plain JSON first, so every string, whatever held it, is cleaned.
+        data = clean_data(json.loads(json.dumps(data, default=_json_default)))
         json.dump(data, self.out, ensure_ascii=False, indent=2, default=_json_default)
         self.out.write("\n")
 
@@ -247,16 +248,15 @@ def _zone():
 
 
 def _parse_time(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return timesafe.sortable(value)
 
 
 def local_time(value: Any) -> str:
+    """A wire time in the station's zone; clamped at the ends of the range, and a text
+    that is not a time shown as it came (cleaned), never a traceback."""
     if not value:
         return "-"
-    value = _parse_time(value)
-    return value.astimezone(_zone()).strftime("%Y-%m-%d %H:%M")
+    return field(timesafe.format_in(value, _zone()))
 
 
 def _masked_case(case: dict, revealed: bool) -> dict:
@@ -365,7 +365,7 @@ def cmd_login(ctx: Context) -> int:
     session = login(a.server, a.username, ctx.password(), profile_dir=a.profile, ca_bundle=a.ca_bundle)
     ctx.session = session
     officer = session.officer
-    ctx.print(f"logged in as {clean(officer.username)} ({clean(officer.name)}); profile {session.profile.path}")
+    ctx.print(f"logged in as {field(officer.username)} ({field(officer.name)}); profile {field(session.profile.path)}")
     if not session.vault.available:
         ctx.print("note: no OS keyring here; the session is kept in memory and each command logs in again")
     return EXIT_OK
@@ -455,8 +455,8 @@ def _print_rows(ctx: Context, ids: Sequence[str]) -> None:
             due += " (provisional)"
         if row.get("next_due_at") and _parse_time(row["next_due_at"]) < now:
             marks += " [overdue]"
-        ctx.print(f"{row['number']}  {row['status']:<15} due {due:<16}  "
-                  f"{mask_name(clean(row.get('citizen_name') or '')):<4}  "
+        ctx.print(f"{field(row['number'])}  {field(row['status']):<15} due {due:<16}  "
+                  f"{mask_name(field(row.get('citizen_name') or '')):<4}  "
                   f"{one_line(mask_text(clean(row.get('title')), [str(row.get('citizen_name') or '')]), 40)}{marks}")
     ctx.print(f"{len(rows)} case(s)")
 
@@ -501,22 +501,22 @@ def cmd_show(ctx: Context) -> int:
     # the citizen fields are, unless the officer revealed them.
     full_name = str((case.get("citizen") or {}).get("name") or "")
     text = (lambda t: clean(t)) if ctx.args.reveal else (lambda t: mask_text(clean(t), [full_name]))
-    ctx.print(f"{case['number']}  {_kind_shown(ctx, case.get('kind'))}  {clean(case.get('status'))}"
-              f"  (version {case.get('version')})")
+    ctx.print(f"{field(case['number'])}  {field(_kind_shown(ctx, case.get('kind')))}  {field(case.get('status'))}"
+              f"  (version {field(case.get('version'))})")
     if case.get("status") not in KNOWN_STATUSES:
         # A status a newer platform added: this desk offers no transition on it.
         ctx.print("status:   not known to this desk: read-only (notes and callbacks still work)")
     ctx.print(f"title:    {one_line(text(case.get('title')), 200)}")
-    ctx.print(f"citizen:  {clean(c.get('name'))}  {clean(c.get('phone'))}  {clean(c.get('id_number'))}")
-    ctx.print(f"unit:     {clean(units.get(case.get('unit_id'), case.get('unit_id')))}")
-    ctx.print(f"assignee: {clean(officers.get(assignee, assignee)) if assignee else 'unclaimed'}")
-    ctx.print(f"received: {local_time(case.get('received_at'))}  channel: {clean(case.get('channel'))}")
+    ctx.print(f"citizen:  {field(c.get('name'))}  {field(c.get('phone'))}  {field(c.get('id_number'))}")
+    ctx.print(f"unit:     {field(units.get(case.get('unit_id'), case.get('unit_id')))}")
+    ctx.print(f"assignee: {field(officers.get(assignee, assignee)) if assignee else 'unclaimed'}")
+    ctx.print(f"received: {local_time(case.get('received_at'))}  channel: {field(case.get('channel'))}")
     for clock in case.get("clocks") or []:
         state = "stopped" if clock.get("stopped_at") else ("paused" if clock.get("paused") else "running")
         if clock.get("pending"):
             state += ", pending delivery"
         extra = " (provisional)" if clock.get("provisional") else ""
-        ctx.print(f"clock:    {clock['clock']} due {local_time(clock.get('due_at'))}{extra} [{state}]")
+        ctx.print(f"clock:    {field(clock.get('clock'))} due {local_time(clock.get('due_at'))}{extra} [{state}]")
     if case.get("pending_ops") or case.get("conflicts"):
         ctx.print(f"local:    {case.get('pending_ops', 0)} pending, {case.get('conflicts', 0)} conflict(s)")
     ctx.print("")
@@ -529,21 +529,21 @@ def cmd_show(ctx: Context) -> int:
             mark = f" [{entry['local_state']}]"
         if entry.get("late"):
             mark += " [late]"
-        who = clean(entry.get("author_name") or officers.get(entry.get("author_id"), "") or "")
+        who = field(entry.get("author_name") or officers.get(entry.get("author_id"), "") or "")
         body = one_line(text(entry.get("body")), 100)
         data = entry.get("data") or {}
         if not body and data.get("to"):
-            body = f"-> {data['to']}"
+            body = f"-> {field(data['to'])}"
         elif not body and data.get("field"):
-            body = f"revealed {data['field']}"
+            body = f"revealed {field(data['field'])}"
         said = f"{who}: {body}" if who and body else (who or body)
-        ctx.print(f"{local_time(entry.get('performed_at'))}  {entry['type']:<15} {said}{mark}".rstrip())
+        ctx.print(f"{local_time(entry.get('performed_at'))}  {field(entry.get('type')):<15} {said}{mark}".rstrip())
     return EXIT_OK
 
 
 def _queued(ctx: Context, what: str, case: dict) -> int:
     count = ctx.open().store.outbox_count()
-    ctx.print(f"queued: {what} on {case['number']} (outbox: {count})")
+    ctx.print(f"queued: {what} on {field(case['number'])} (outbox: {count})")
     return EXIT_OK
 
 
@@ -589,7 +589,7 @@ def cmd_outbox(ctx: Context) -> int:
         return EXIT_OK
     for i in items:
         err = f"  ({one_line(i.error, 60)})" if i.error else ""
-        ctx.print(f"{i.op_id[:8]}  {clean(i.case_number or i.case_id)}  {i.type:<10} {i.state}{err}")
+        ctx.print(f"{field(i.op_id[:8])}  {field(i.case_number or i.case_id)}  {field(i.type):<10} {field(i.state)}{err}")
     ctx.print(f"{len(items)} queued")
     return EXIT_OK
 
@@ -608,7 +608,7 @@ def cmd_conflicts(ctx: Context) -> int:
         ctx.json(_ops_json(items))
         return EXIT_OK
     for i in items:
-        ctx.print(f"{i.op_id[:8]}  {clean(i.case_number or i.case_id)}  {i.type:<10} {i.state}: "
+        ctx.print(f"{field(i.op_id[:8])}  {field(i.case_number or i.case_id)}  {field(i.type):<10} {field(i.state)}: "
                   f"{one_line(_error_text(i.error), 80)}")
     ctx.print(f"{len(items)} conflict(s)" + ("; resolve with `desk resolve OP_ID retry|note|discard`" if items else ""))
     return EXIT_OK
@@ -637,6 +637,82 @@ def cmd_resolve(ctx: Context) -> int:
     return EXIT_OK
 
 
+def cmd_check(ctx: Context) -> int:
+    """Station IT's check: each part said sound or not, exit 0 only when all are."""
+    from desk.session import actor_of
+    from desk.wire import Officer
+
+    profile = Profile(ctx.profile_path())
+    problems = 0
+
+    def report(part: str, sound: bool, words: str) -> None:
+        nonlocal problems
+        problems += 0 if sound else 1
+        ctx.print(f"{part + ':':<9} {'sound' if sound else 'NOT SOUND'}: {field(words)}")
+
+    try:
+        cfg = profile.config
+    except ProfileError as exc:
+        report("profile", False, str(exc))
+        cfg = None
+    if cfg is None:
+        if not problems:
+            report("profile", False, f"no profile at {profile.path}")
+        report("cache", False, "not checked: the profile is unreadable")
+        return EXIT_FAILED
+    try:
+        Officer.model_validate(cfg.officer)
+        actor_of(Officer.model_validate(cfg.officer))
+        report("profile", True, f"{cfg.username} on {cfg.server_url}")
+    except ValueError:
+        report("profile", False, "the officer recorded in profile.json is unreadable")
+    store = None
+    try:
+        store = profile.unlock(ctx.password())
+    except WrongPassword:
+        raise
+    except (ProfileError, StoreError, sqlcipher3.DatabaseError) as exc:
+        report("cache", False, str(exc))
+    if store is not None:
+        try:
+            if store.integrity_ok():
+                report("cache", True, "integrity_check and cipher_integrity_check passed")
+            else:
+                report("cache", False, "integrity_check or cipher_integrity_check found damage; "
+                                       "unsent work may be lost: `desk reset-cache` starts afresh")
+        except (StoreError, sqlcipher3.DatabaseError) as exc:
+            report("cache", False, f"unreadable: {exc}")
+        try:
+            try:
+                items = store.outbox()
+                highest, queued, _lowest, conflicts = store.outbox_marks()
+                bad = [i for i in items if i.seq > highest or i.seq <= 0]
+                seqs = [i.seq for i in items]
+                if bad or len(set(seqs)) != len(seqs):
+                    report("outbox", False, f"{queued} queued; seq numbers out of order")
+                else:
+                    report("outbox", True, f"{queued} queued, {conflicts} open conflict(s), "
+                                           f"highest seq {highest}")
+            except (StoreError, sqlcipher3.DatabaseError, ValueError) as exc:
+                report("outbox", False, f"unreadable: {exc}")
+        finally:
+            store.close()
+    return EXIT_OK if not problems else EXIT_FAILED
+
+
+def cmd_reset_cache(ctx: Context) -> int:
+    profile = Profile(ctx.profile_path())
+    if profile.config is None:
+        raise CliError(f"no profile at {profile.path}", EXIT_USAGE)
+    if not ctx.args.yes:
+        raise CliError("this deletes the cache and any unsent work in it "
+                       f"({profile.lost_work()}); add --yes to go ahead", EXIT_USAGE)
+    store, lost = profile.reset_cache(ctx.password())
+    store.close()
+    ctx.print(f"started afresh with an empty cache; {lost}. Run `desk sync` to fetch your cases")
+    return EXIT_OK
+
+
 COMMANDS = {
     "central": cmd_central,
     "gui": cmd_gui,
@@ -662,6 +738,8 @@ COMMANDS = {
     "outbox": cmd_outbox,
     "conflicts": cmd_conflicts,
     "resolve": cmd_resolve,
+    "check": cmd_check,
+    "reset-cache": cmd_reset_cache,
 }
 
 
@@ -696,6 +774,19 @@ def _split_gui_args(argv: list[str]) -> tuple[list[str], list[str] | None] | Non
     return None
 
 
+def _quiet_sqlcipher() -> None:
+    """SQLCipher writes its own lines to stderr on a damaged page; the command says it
+    in one line of its own. The log level is process-wide, so one connection sets it."""
+    try:
+        conn = sqlcipher3.connect(":memory:")
+        try:
+            conn.execute("PRAGMA cipher_log_level = NONE").fetchall()
+        finally:
+            conn.close()
+    except sqlcipher3.Error:
+        pass
+
+
 def main(argv: Sequence[str] | None = None, *, out=None, err=None, stdin=None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
@@ -726,6 +817,7 @@ def main(argv: Sequence[str] | None = None, *, out=None, err=None, stdin=None) -
         # library's log lines would only repeat them on every run. The server sets up
         # its own request log on stderr, which this would silence.
         logging.basicConfig(level=logging.ERROR, format="desk: %(message)s")
+        _quiet_sqlcipher()
     try:
         return COMMANDS[args.command](ctx)
     except BrokenPipeError:
@@ -736,22 +828,26 @@ def main(argv: Sequence[str] | None = None, *, out=None, err=None, stdin=None) -
             pass
         return EXIT_OK
     except CliError as exc:
-        print(f"desk: {exc}", file=err)
+        print(f"desk: {field(exc)}", file=err)
         return exc.code
     except WrongPassword as exc:
-        print(f"desk: {exc}", file=err)
+        print(f"desk: {field(exc)}", file=err)
         return EXIT_USAGE
     except ActionRefused as exc:
-        print(f"desk: refused: {exc.message}", file=err)
+        print(f"desk: refused: {field(exc.message)}", file=err)
         return EXIT_REFUSED
     except AuthError as exc:
-        print(f"desk: {exc}", file=err)
+        print(f"desk: {field(exc)}", file=err)
         return EXIT_FAILED
     except ApiError as exc:
-        print(f"desk: {exc}", file=err)
+        print(f"desk: {field(exc)}", file=err)
         return EXIT_FAILED
     except (ProfileError, StoreError) as exc:
-        print(f"desk: {exc}", file=err)
+        print(f"desk: {field(exc)}", file=err)
+        return EXIT_FAILED
+    except sqlcipher3.DatabaseError as exc:
+        # A page of the cache read back damaged mid-command.
+        print(f"desk: the local cache is damaged ({field(exc)}); run `desk check`", file=err)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("desk: interrupted", file=err)

@@ -103,14 +103,30 @@ def compliance_table(report: Compliance, *,
     return rows
 
 
+# A cell a spreadsheet would read as a formula (OWASP "CSV injection"): citizens write
+# titles and names, and a mask keeps the first character (`=***`).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def csv_cell(value: Any) -> Any:
+    """A cell as Excel and LibreOffice show it literally: text that starts like a
+    formula gets a leading single quote, as OWASP recommends. Numbers stay numbers."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def write_csv(path: Path, info: ExportInfo, columns: Sequence[str], rows: Iterable[Sequence[Any]],
               heading_words: Mapping[str, str] | None = None) -> Path:
     path = Path(path)
     with path.open("w", encoding=BOM_ENCODING, newline="") as f:
         writer = csv.writer(f)
-        writer.writerows(_heading(info, heading_words or {}))
-        writer.writerow(list(columns))
-        writer.writerows([list(r) for r in rows])
+        # Every cell, headings included: the station's name and titles come from outside.
+        writer.writerows([[csv_cell(c) for c in r] for r in _heading(info, heading_words or {})])
+        writer.writerow([csv_cell(c) for c in columns])
+        writer.writerows([[csv_cell(c) for c in r] for r in rows])
     return path
 
 

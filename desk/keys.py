@@ -34,6 +34,17 @@ class WrongKey(Exception):
     """The key-encryption key does not open this wrapped key."""
 
 
+class DamagedWrapping(WrongKey):
+    """A wrapped key that is not what this module writes (a damaged or tampered
+    profile.json): refused before any work, so `n=2**30` cannot ask for a gigabyte."""
+
+
+# The bounds a profile's scrypt parameters must keep; DEFAULT_SCRYPT is well inside.
+MAX_SCRYPT_N = 2**20
+MAX_SCRYPT_R = 32
+MAX_SCRYPT_P = 16
+
+
 def new_key() -> bytes:
     return os.urandom(KEY_BYTES)
 
@@ -72,7 +83,27 @@ def wrap(key: bytes, kek: bytes, aad: bytes) -> dict[str, Any]:
     return {"alg": ALGORITHM, "nonce": _b64(nonce), "ct": _b64(ciphertext)}
 
 
+def _check_params(params: Any) -> dict[str, int]:
+    if not isinstance(params, Mapping):
+        raise DamagedWrapping("the scrypt parameters are not an object")
+    checked = {}
+    for name, top in (("n", MAX_SCRYPT_N), ("r", MAX_SCRYPT_R), ("p", MAX_SCRYPT_P)):
+        value = params.get(name)
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= top:
+            raise DamagedWrapping(f"the scrypt parameter {name} must be a whole number from 1 to {top}")
+        checked[name] = value
+    if checked["n"] < 2 or checked["n"] & (checked["n"] - 1):
+        raise DamagedWrapping("the scrypt parameter n must be a power of two")
+    if 128 * checked["r"] * (checked["n"] + checked["p"] + 2) > _SCRYPT_MAXMEM:
+        raise DamagedWrapping("the scrypt parameters ask for more memory than allowed")
+    return checked
+
+
 def unwrap(blob: Mapping[str, Any], kek: bytes, aad: bytes) -> bytes:
+    if not isinstance(blob, Mapping):
+        raise DamagedWrapping("the wrapped key is not an object")
+    if not isinstance(blob.get("nonce"), str) or not isinstance(blob.get("ct"), str):
+        raise DamagedWrapping("the wrapped key has no nonce or ciphertext")
     if blob.get("alg") != ALGORITHM:
         raise WrongKey(f"unknown key wrapping {blob.get('alg')!r}")
     try:
@@ -91,9 +122,13 @@ def wrap_with_password(key: bytes, password: str, aad: bytes, params: Mapping[st
 
 
 def unwrap_with_password(blob: Mapping[str, Any], password: str, aad: bytes) -> bytes:
+    if not isinstance(blob, Mapping):
+        raise DamagedWrapping("the password-wrapped key is not an object")
     try:
         salt = _unb64(blob["salt"])
-        params = blob["params"]
-    except (KeyError, ValueError) as exc:
-        raise WrongKey("the password-wrapped key is damaged") from exc
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise DamagedWrapping("the password-wrapped key has no valid salt") from exc
+    params = _check_params(blob.get("params"))
+    if not isinstance(blob.get("nonce"), str) or not isinstance(blob.get("ct"), str):
+        raise DamagedWrapping("the password-wrapped key has no nonce or ciphertext")
     return unwrap(blob, password_kek(password, salt, params), aad)

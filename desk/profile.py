@@ -12,15 +12,18 @@ import re
 import shutil
 import threading
 import uuid
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 from urllib.parse import urlsplit
 
 import platformdirs
+import sqlcipher3
 
 from desk import keys
-from desk.store import Store
+from desk.store import Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +40,35 @@ class WrongPassword(Exception):
 
 class ProfileError(Exception):
     pass
+
+
+class CacheLost(ProfileError):
+    """The profile's cache is missing, empty or unreadable: the unsent work it held
+    (`queued`, when the profile recorded it) is gone. Never a silent fresh start; the
+    officer starts afresh explicitly (Profile.reset_cache)."""
+
+    def __init__(self, message: str, queued: int | None = None) -> None:
+        super().__init__(message)
+        self.queued = queued
+
+
+_UMASK_LOCK = threading.RLock()
+_SAVE_LOCK = threading.RLock()
+
+
+@contextmanager
+def private_files() -> Iterator[None]:
+    """Files and folders created inside are the user's only (0600 and 0700): the umask
+    is set for their creation, so no other user can open them even for an instant, as
+    they could between a create and a chmod. SQLite creates the -wal and -shm files with
+    the main file's mode. On Windows the umask is ignored and the profile lives in the
+    user's own folder, which only they may read."""
+    with _UMASK_LOCK:
+        old = os.umask(0o077)
+        try:
+            yield
+        finally:
+            os.umask(old)
 
 
 def profiles_root() -> Path:
@@ -59,10 +91,15 @@ def install_device_id() -> str:
         return str(uuid.UUID(text))
     except (OSError, ValueError):
         pass
-    folder.mkdir(parents=True, exist_ok=True)
-    device_id = str(uuid.uuid4())
-    _write_private(path, device_id + "\n")
+    with private_files():
+        folder.mkdir(parents=True, exist_ok=True)
+        device_id = str(uuid.uuid4())
+        _write_private(path, device_id + "\n")
     return device_id
+
+
+def _now_text() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
@@ -80,12 +117,20 @@ def profile_dir(server_url: str, username: str, root: Path | None = None) -> Pat
 def _write_private(path: Path, text: str) -> None:
     """Write through a temporary file and rename, so a crash never leaves half a file."""
     tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with private_files():
+        # A leftover .tmp of another mode would keep its mode through O_CREAT.
+        tmp.unlink(missing_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a small file of the user's only, whole or not at all."""
+    _write_private(path, text)
 
 
 @dataclass
@@ -96,13 +141,47 @@ class ProfileConfig:
     ca_bundle: str | None
     device_id: str
     wrapped: dict = field(default_factory=dict)
+    # What the profile knows of its cache, so a missing or emptied cache.db is noticed
+    # and what it held can be named: when it was created, the highest op seq queued,
+    # the last seq the server acknowledged, how many ops and conflicts were waiting.
+    cache: dict = field(default_factory=dict)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "ProfileConfig":
+    def from_dict(cls, data: Any) -> "ProfileConfig":
+        """A config from profile.json, every field checked: a tampered or damaged file is
+        a ProfileError naming what is wrong, never a TypeError further on."""
+        if not isinstance(data, Mapping):
+            raise ValueError("not a JSON object")
+
+        def text(name: str, optional: bool = False) -> Any:
+            value = data.get(name)
+            if value is None and optional:
+                return None
+            if not isinstance(value, str) or (not optional and not value):
+                raise ValueError(f"{name!r} must be a text")
+            return value
+
+        def mapping(name: str) -> dict:
+            value = data.get(name)
+            if value is None:
+                return {}
+            if not isinstance(value, Mapping):
+                raise ValueError(f"{name!r} must be an object")
+            return dict(value)
+
+        wrapped = mapping("wrapped")
+        for name, blob in wrapped.items():
+            if not isinstance(blob, Mapping):
+                raise ValueError(f"the wrapped key {name!r} must be an object")
+        cache = mapping("cache")
+        for name in ("highest_seq", "acked_seq", "queued", "conflicts"):
+            if name in cache and (not isinstance(cache[name], int) or isinstance(cache[name], bool)
+                                  or cache[name] < 0):
+                raise ValueError(f"cache.{name} must be a whole number")
         return cls(
-            server_url=str(data["server_url"]), username=str(data["username"]),
-            officer=dict(data.get("officer") or {}), ca_bundle=data.get("ca_bundle"),
-            device_id=str(data.get("device_id") or ""), wrapped=dict(data.get("wrapped") or {}),
+            server_url=text("server_url"), username=text("username"),
+            officer=mapping("officer"), ca_bundle=text("ca_bundle", optional=True),
+            device_id=text("device_id", optional=True) or "", wrapped=wrapped, cache=cache,
         )
 
 
@@ -129,7 +208,7 @@ class Profile:
         if self._config is None and self.exists():
             try:
                 self._config = ProfileConfig.from_dict(json.loads(self.config_path.read_text("utf-8")))
-            except (OSError, ValueError, KeyError) as exc:
+            except (OSError, ValueError, KeyError, TypeError) as exc:
                 raise ProfileError(f"the profile file {self.config_path} is damaged: {exc}") from exc
         return self._config
 
@@ -137,9 +216,13 @@ class Profile:
         return f"desk profile {cfg.username}@{cfg.server_url}".encode("utf-8")
 
     def _save(self, cfg: ProfileConfig) -> None:
-        self.path.mkdir(parents=True, exist_ok=True)
-        _write_private(self.config_path, json.dumps(asdict(cfg), ensure_ascii=False, indent=2))
-        self._config = cfg
+        # One writer at a time: the app records the outbox from worker threads, and two
+        # writers would share profile.json.tmp.
+        with _SAVE_LOCK:
+            with private_files():
+                self.path.mkdir(parents=True, exist_ok=True)
+            _write_private(self.config_path, json.dumps(asdict(cfg), ensure_ascii=False, indent=2))
+            self._config = cfg
 
     def _require(self) -> ProfileConfig:
         cfg = self.config
@@ -152,11 +235,8 @@ class Profile:
                scrypt_params: Mapping[str, int] | None = None) -> Store:
         if self.exists():
             raise ProfileError(f"a profile exists already at {self.path}; wipe it first")
-        self.path.mkdir(parents=True, exist_ok=True)
-        try:
-            os.chmod(self.path, 0o700)
-        except OSError:
-            pass
+        with private_files():
+            self.path.mkdir(parents=True, exist_ok=True)
         # A cache left without its profile.json can never be opened again: start clean.
         for leftover in self._db_files():
             leftover.unlink(missing_ok=True)
@@ -168,33 +248,112 @@ class Profile:
             "password": keys.wrap_with_password(key, password, aad, scrypt_params),
             "device": keys.wrap(key, keys.device_kek(device_secret), aad),
         }
-        store = Store.open(self.db_path, key)
+        with private_files():
+            store = Store.open(self.db_path, key)
+        cfg.cache = {"created_at": _now_text()}
         self._save(cfg)
+        self.record_cache(store)
         return store
 
     def _key_from_password(self, cfg: ProfileConfig, password: str) -> bytes:
         try:
             return keys.unwrap_with_password(cfg.wrapped["password"], password, self._aad(cfg))
+        except keys.DamagedWrapping as exc:
+            raise ProfileError(f"the profile file {self.config_path} is damaged: {exc}") from exc
         except (keys.WrongKey, KeyError) as exc:
             raise WrongPassword() from exc
 
     def _key_from_device(self, cfg: ProfileConfig, device_secret: str) -> bytes:
         try:
             return keys.unwrap(cfg.wrapped["device"], keys.device_kek(device_secret), self._aad(cfg))
+        except keys.DamagedWrapping as exc:
+            raise ProfileError(f"the profile file {self.config_path} is damaged: {exc}") from exc
         except (keys.WrongKey, KeyError) as exc:
             raise WrongPassword("neither the password nor the device secret opens this profile") from exc
 
+    def lost_work(self) -> str:
+        """What the profile last recorded of its outbox, as words for an error."""
+        cache = (self.config.cache if self.config else {}) or {}
+        queued, conflicts = cache.get("queued"), cache.get("conflicts")
+        if queued is None:
+            return "whether it held unsent work cannot be told"
+        words = f"{queued} queued operation{'s' if queued != 1 else ''} were in the lost cache"
+        if queued:
+            words += f" (seq {cache.get('acked_seq', 0) + 1} to {cache.get('highest_seq', 0)})"
+        if conflicts:
+            words += f", and {conflicts} open conflict{'s' if conflicts != 1 else ''}"
+        return words
+
+    def _open_cache(self, key: bytes) -> Store:
+        """Open the existing cache; a missing, empty or unreadable one is CacheLost."""
+        try:
+            size = self.db_path.stat().st_size
+        except FileNotFoundError:
+            size = None
+        except OSError as exc:
+            raise CacheLost(f"the cache {self.db_path} cannot be read ({exc.strerror}); "
+                            f"{self.lost_work()}", self._recorded_queued()) from exc
+        if size is None or size == 0:
+            what = "is missing" if size is None else "is empty"
+            raise CacheLost(f"the cache {self.db_path} {what}: {self.lost_work()}. "
+                            f"Run `desk reset-cache` to start afresh", self._recorded_queued())
+        try:
+            with private_files():
+                return Store.open(self.db_path, key)
+        except (StoreError, sqlcipher3.DatabaseError) as exc:
+            raise CacheLost(f"{exc}; {self.lost_work()}. Run `desk check`, or `desk reset-cache` "
+                            f"to start afresh", self._recorded_queued()) from exc
+
+    def _recorded_queued(self) -> int | None:
+        cache = (self.config.cache if self.config else {}) or {}
+        return cache.get("queued")
+
     def unlock(self, password: str) -> Store:
         cfg = self._require()
-        return Store.open(self.db_path, self._key_from_password(cfg, password))
+        return self._open_cache(self._key_from_password(cfg, password))
 
     def unlock_with_device_secret(self, device_secret: str, new_password: str) -> Store:
         cfg = self._require()
         key = self._key_from_device(cfg, device_secret)
+        store = self._open_cache(key)
         params = cfg.wrapped.get("password", {}).get("params")
         cfg.wrapped["password"] = keys.wrap_with_password(key, new_password, self._aad(cfg), params)
         self._save(cfg)
-        return Store.open(self.db_path, key)
+        return store
+
+    def record_cache(self, store: Store) -> None:
+        """Note in profile.json how far the outbox got, so a lost cache can say what it
+        held. Called when a cache is opened, after an action or a sync, and at close."""
+        with _SAVE_LOCK:
+            cfg = self.config
+            if cfg is None:
+                return
+            try:
+                highest, queued, lowest, conflicts = store.outbox_marks()
+            except StoreError:
+                return
+            cache = dict(cfg.cache)
+            cache.setdefault("created_at", _now_text())
+            cache.update({"highest_seq": highest, "acked_seq": (lowest - 1) if lowest else highest,
+                          "queued": queued, "conflicts": conflicts})
+            if cache != cfg.cache:
+                cfg.cache = cache
+                self._save(cfg)
+
+    def reset_cache(self, password: str) -> tuple[Store, str]:
+        """Start afresh with an empty cache, explicitly: the old cache files (and the
+        unsent work in them) are deleted. Returns the new store and what was lost."""
+        cfg = self._require()
+        key = self._key_from_password(cfg, password)
+        lost = self.lost_work()
+        for leftover in self._db_files():
+            leftover.unlink(missing_ok=True)
+        with private_files():
+            store = Store.open(self.db_path, key)
+        cfg.cache = {"created_at": _now_text(), "reset_from": lost}
+        self._save(cfg)
+        self.record_cache(store)
+        return store, lost
 
     def update_after_login(self, *, password: str, device_secret: str, officer: Any) -> None:
         cfg = self._require()

@@ -30,6 +30,8 @@ from desk.profile import (
     TokenVault,
     WrongPassword,
     install_device_id,
+    private_files,
+    write_private,
     profile_dir as default_profile_dir,
 )
 from desk.rules import Actor
@@ -69,6 +71,11 @@ class Session:
     def close(self) -> None:
         if self.client is not None:
             self.client.close()
+        try:
+            # How far the outbox got, so a cache lost later can say what it held.
+            self.profile.record_cache(self.store)
+        except (ProfileError, OSError) as exc:
+            log.warning("could not record the outbox in the profile: %s", exc)
         self.store.close()
 
 
@@ -80,11 +87,10 @@ def _config_dir() -> Path:
 def remember_profile(path: Path, server_url: str, username: str) -> None:
     """Record the last profile used: the folder, server URL and username only."""
     folder = _config_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    with private_files():
+        folder.mkdir(parents=True, exist_ok=True)
     data = {"path": str(Path(path).resolve()), "server_url": server_url, "username": username}
-    tmp = folder / (LAST_PROFILE_FILE + ".tmp")
-    tmp.write_text(json.dumps(data), encoding="utf-8")
-    os.replace(tmp, folder / LAST_PROFILE_FILE)
+    write_private(folder / LAST_PROFILE_FILE, json.dumps(data))
 
 
 def last_profile() -> Path | None:
@@ -161,6 +167,7 @@ def login(
         raise
     vault.set(server_url, username, answer.token)
     remember_profile(profile.path, server_url, username)
+    profile.record_cache(store)
     return Session(profile=profile, store=store, client=client, officer=answer.officer,
                    actor=actor_of(answer.officer), server_url=server_url, username=username,
                    vault=vault, ca_bundle=ca_bundle)
@@ -174,8 +181,13 @@ def open_offline(profile_dir: Path | str, password: str, *, vault: TokenVault | 
     if cfg is None:
         raise ProfileError(f"no profile at {profile.path}; log in first")
     store = profile.unlock(password)
+    try:
+        officer = Officer.model_validate(cfg.officer)
+    except ValueError as exc:
+        store.close()
+        raise ProfileError(f"the profile file {profile.config_path} is damaged: the officer is unreadable") from exc
+    profile.record_cache(store)
     vault = vault or TokenVault()
-    officer = Officer.model_validate(cfg.officer)
     token = vault.get(cfg.server_url, cfg.username)
     client = None
     if token:

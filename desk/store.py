@@ -42,6 +42,18 @@ class StoreError(Exception):
     pass
 
 
+# What one search may hold. Each word is a term of one FTS expression (or five LIKEs);
+# SQLite refuses an expression tree deeper than 1,000, and no officer types 32 words.
+MAX_SEARCH_WORDS = 32
+MAX_SEARCH_CHARS = 256
+
+
+class QueryTooLarge(StoreError):
+    def __init__(self) -> None:
+        super().__init__(f"a search may hold at most {MAX_SEARCH_WORDS} words and "
+                         f"{MAX_SEARCH_CHARS} characters; shorten it")
+
+
 @dataclass
 class SyncState:
     cursor: str | None = None
@@ -664,6 +676,17 @@ class Store:
     def outbox_count(self) -> int:
         return int(self._read("SELECT count(*) FROM outbox")[0][0])
 
+    def outbox_marks(self) -> tuple[int, int, int | None, int]:
+        """(highest seq queued, ops queued, lowest seq still queued, open conflicts): what
+        the profile records so a lost cache can say what it held."""
+        try:
+            highest = int(self._read("SELECT device_seq FROM sync_state WHERE id = 1")[0][0] or 0)
+            queued, lowest = self._read("SELECT count(*), min(seq) FROM outbox")[0]
+            conflicts = int(self._read("SELECT count(*) FROM conflicts WHERE resolution IS NULL")[0][0])
+        except sqlcipher3.Error as exc:  # damaged, or already closed
+            raise StoreError(f"the cache {self.path.name} is damaged: {exc}") from exc
+        return highest, int(queued), (int(lowest) if lowest is not None else None), conflicts
+
     def conflicts(self, include_resolved: bool = False) -> list[ConflictItem]:
         where = "" if include_resolved else "WHERE resolution IS NULL"
         rows = self._read(
@@ -801,6 +824,8 @@ class Store:
         words = text.split()
         if not words:
             return []
+        if len(words) > MAX_SEARCH_WORDS or len(text.strip()) > MAX_SEARCH_CHARS:
+            raise QueryTooLarge()
         long_words = [w for w in words if len(w) >= 3]
         short_words = [w for w in words if len(w) < 3]
         where: list[str] = []

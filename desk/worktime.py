@@ -45,6 +45,7 @@ from itertools import accumulate
 from typing import Any, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
+from desk import timesafe
 from desk.wire import CalendarData, format_time
 
 DAY = timedelta(days=1)
@@ -164,7 +165,8 @@ class Calendar:
 
     def _local(self, t: datetime) -> datetime:
         _require_aware(t)
-        return t.astimezone(self.zone)
+        # Clamped: 9999-12-31 23:00 UTC is year 10000 in Beijing, and the wire allows it.
+        return timesafe.in_zone(t, self.zone)
 
     def _to_utc(self, d: date, offset: timedelta) -> datetime:
         local = datetime.combine(d, time()) + offset

@@ -35,7 +35,11 @@ class ClockFormatter:
 
     def remaining(self, due: datetime, now: datetime, unit: str) -> timedelta:
         if unit == "working_day" and self.calendar is not None:
-            return self.calendar.working_between(now, due)
+            try:
+                return self.calendar.working_between(now, due)
+            except (OverflowError, ValueError):
+                # A due time at the ends of the wire's range: elapsed time still tells.
+                pass
         return due - now
 
     def state_for(self, remaining: timedelta) -> str:

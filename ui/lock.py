@@ -75,6 +75,7 @@ class LockScreen(QWidget):
         row.addStretch(1)
         box.addLayout(row)
         self.message = QLabel()
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
         self.message.setObjectName("warning")
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         box.addWidget(self.message)

@@ -16,7 +16,9 @@ from PySide6.QtWidgets import (
 
 from desk import queues, supervision
 from desk.actions import ActionRefused
+from desk.profile import ProfileError
 from desk.rules import status_targets
+from desk.store import MAX_SEARCH_CHARS, MAX_SEARCH_WORDS
 from ui import text
 from ui.actions.dialogs import (
     CallbackDialog, ReasonDialog, ReassignDialog, StatusDialog, TransferDialog,
@@ -259,6 +261,8 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         self.state_icon = QLabel()
         self.state_label = QLabel()
+        # Carries the server's and the store's error words.
+        self.state_label.setTextFormat(Qt.TextFormat.PlainText)
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.progress.setMaximumWidth(160)
@@ -290,7 +294,11 @@ class MainWindow(QMainWindow):
             self.tray.show()
 
     def notify(self, title: str, message: str) -> None:
-        """Tray notification; kept in a list too (no tray on some desktops, and tests)."""
+        """Tray notification; kept in a list too (no tray on some desktops, and tests).
+        Some desktops draw a notification's body as markup, and it quotes citizens'
+        titles: one line, controls removed, and no tag left to draw."""
+        title = text.one_line(title)
+        message = text.one_line(message).replace("<", "‹").replace(">", "›")
         self.notifications.append((title, message))
         if self.tray is not None and QSystemTrayIcon.supportsMessages():
             self.tray.showMessage(title, message, icon("app"), 8000)
@@ -394,7 +402,14 @@ class MainWindow(QMainWindow):
         self.refresh()
 
     def _search(self) -> None:
-        self.search_text = self.search_edit.text().strip()
+        value = self.search_edit.text().strip()
+        if len(value.split()) > MAX_SEARCH_WORDS or len(value) > MAX_SEARCH_CHARS:
+            # The store refuses it too; say so here rather than show an empty list.
+            self.statusBar().showMessage(
+                self.tr("A search may hold at most %1 words and %2 characters; shorten it.")
+                .replace("%1", str(MAX_SEARCH_WORDS)).replace("%2", str(MAX_SEARCH_CHARS)), 15000)
+            return
+        self.search_text = value
         # Results come from every queue: no queue stays highlighted while they show.
         self.queue_list.blockSignals(True)
         if self.search_text:
@@ -565,9 +580,9 @@ class MainWindow(QMainWindow):
         # sync: the title is written again then, never left showing the unit's code.
         officer = self.context.officer
         unit = self.context.unit_names.get(officer.unit_id or "")
-        title = (self.tr("Desk — %1 (%2)").replace("%2", unit) if unit
+        title = (self.tr("Desk — %1 (%2)").replace("%2", text.one_line(unit)) if unit
                  else self.tr("Desk — %1"))
-        self.setWindowTitle(title.replace("%1", officer.name))
+        self.setWindowTitle(title.replace("%1", text.one_line(officer.name)))
 
     def _reference_changed(self) -> None:
         self._update_title()
@@ -609,7 +624,21 @@ class MainWindow(QMainWindow):
                 self.case_pane.show_refusal(message)
                 self.statusBar().showMessage(message, 8000)
 
-        self.runner.run(fn, done, failed)
+        def work():
+            result = fn()
+            self._record_outbox()
+            return result
+
+        self.runner.run(work, done, failed)
+
+    def _record_outbox(self) -> None:
+        """profile.json learns how far the outbox got, so a cache lost later (deleted,
+        emptied) is named with the work it held. Runs on the runner, never the GUI thread."""
+        session = self.context.session
+        try:
+            session.profile.record_cache(session.store)
+        except (OSError, ValueError, ProfileError) as exc:
+            log.warning("could not record the outbox in the profile: %s", type(exc).__name__)
 
     def request_action(self, op_type: str, case_id: str) -> None:
         actions, ctx = self.context.actions, self.context
@@ -732,6 +761,7 @@ class MainWindow(QMainWindow):
         # A report queued before the window closed may arrive after the store is gone.
         if self.closed:
             return
+        self.runner.run(self._record_outbox, lambda _r: None, lambda _e: None)
         if report.finished:
             self.online_state = "idle"
         if report.clock_offset_s is not None:
@@ -860,8 +890,10 @@ class MainWindow(QMainWindow):
         return True
 
     def ask_yes_no(self, title: str, question: str) -> bool:
-        box = QMessageBox(QMessageBox.Icon.Warning, title, question,
+        box = QMessageBox(QMessageBox.Icon.Warning, text.one_line(title), question,
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        # Questions quote case titles and numbers: plain text, never markup.
+        box.setTextFormat(Qt.TextFormat.PlainText)
         box.setDefaultButton(QMessageBox.StandardButton.No)
         self._exec(box)
         return box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)

@@ -7,11 +7,14 @@ anything but the widgets.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+import html
+from datetime import datetime, timedelta
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QCoreApplication, QLocale, QT_TRANSLATE_NOOP
+
+from desk import timesafe
 
 STATUS = {
     "new": QT_TRANSLATE_NOOP("Status", "New"),
@@ -132,13 +135,10 @@ def kind_label(kind: str | None, reference) -> str:
 
 
 def parse_time(value: Any) -> datetime | None:
+    """An aware time, or None for a value that is not one (never an exception)."""
     if value is None or value == "":
         return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    text = str(value).replace("Z", "+00:00")
-    parsed = datetime.fromisoformat(text)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return timesafe.parse(value)
 
 
 # Times are shown in the calendar's zone, never the computer's (a station PC set to UTC
@@ -158,11 +158,12 @@ def display_zone() -> Any:
 
 
 def format_local(value: Any, zone=None, *, seconds: bool = False) -> str:
-    """A time for people: in the calendar's zone, no offset noise."""
+    """A time for people: in the calendar's zone, no offset noise. Clamped at the ends
+    of the years a datetime holds; a text that is not a time is shown as it came."""
     t = parse_time(value)
     if t is None:
-        return ""
-    t = t.astimezone(zone if zone is not None else _display_zone)
+        return one_line(value) if value not in (None, "") else ""
+    t = timesafe.in_zone(t, zone if zone is not None else _display_zone)
     return t.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
@@ -279,3 +280,34 @@ def _holiday_name(name: str) -> str:
 
 def locale_name(lang: str) -> str:
     return QLocale(lang).name()
+
+
+# ---------------------------------------------------------------- plain text
+
+# The one line break a tray notification or a window title may show; a citizen's name or
+# a title is one line, so what a crafted text puts after a break cannot pass for ours.
+NEWLINE_MARK = "⏎"
+_INVISIBLE = dict.fromkeys(
+    [*range(0x00, 0x09), 0x0b, 0x0c, *range(0x0e, 0x20), *range(0x7f, 0xa0), 0x061c,
+     *range(0x200b, 0x2010), *range(0x202a, 0x202f), *range(0x2066, 0x206a), 0xfeff])
+
+
+def tooltip(value: Any) -> str | None:
+    """A tooltip that shows `value` literally. Qt renders a tooltip as rich text whenever
+    it looks like markup, so a citizen's `<h1>` or `<img src=file:...>` would be drawn
+    and loaded; escaped inside <p> it is only ever text (line breaks kept)."""
+    if value is None or value == "":
+        return None
+    value = str(value)
+    if "<" not in value:
+        # Without a tag Qt never takes it for rich text: shown as it is.
+        return value
+    escaped = html.escape(value).replace("\n", "<br>")
+    return f'<p style="white-space:pre-wrap">{escaped}</p>'
+
+
+def one_line(value: Any) -> str:
+    """Citizen or server text for a single-line surface (window title, tray message):
+    controls removed, a line break shown as a mark."""
+    flat = str(value or "").replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
+    return flat.replace("\n", NEWLINE_MARK).translate(_INVISIBLE)

@@ -487,6 +487,18 @@
         <translation>正在登录服务器…</translation>
     </message>
     <message>
+        <source>Local cache lost</source>
+        <translation>本地缓存丢失</translation>
+    </message>
+    <message>
+        <source>The local cache of this profile is missing, empty or damaged.</source>
+        <translation>此账户的本地缓存缺失、为空或已损坏。</translation>
+    </message>
+    <message>
+        <source>Start with an empty cache</source>
+        <translation>使用空缓存重新开始</translation>
+    </message>
+    <message>
         <source>Wrong user name or password.</source>
         <translation>用户名或密码错误。</translation>
     </message>
@@ -501,6 +513,10 @@
     <message>
         <source>Too many attempts. Wait a minute and try again.</source>
         <translation>尝试次数过多，请一分钟后再试。</translation>
+    </message>
+    <message>
+        <source>Your local cache is lost: %1</source>
+        <translation>您的本地缓存已丢失：%1</translation>
     </message>
     <message>
         <source>Your local cache cannot be opened: %1</source>
@@ -576,6 +592,10 @@
     <message>
         <source>Desk</source>
         <translation>警务工作台</translation>
+    </message>
+    <message>
+        <source>A search may hold at most %1 words and %2 characters; shorten it.</source>
+        <translation>一次搜索最多 %1 个词、%2 个字符，请缩短。</translation>
     </message>
     <message>
         <source>Cannot read the local cache: %1</source>

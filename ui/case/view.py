@@ -7,6 +7,8 @@ QPlainTextEdit): a body holding <img src=x> shows those characters literally.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -38,6 +40,7 @@ ACTION_BUTTONS = (
 )
 
 COMPOSE_MODES = ("reply", "note", "urge")
+EXPLAIN_SPAN_LIMIT = timedelta(days=3 * 366)
 
 
 def plain_label(value: str = "", *, object_name: str | None = None, wrap: bool = True) -> QLabel:
@@ -394,7 +397,15 @@ class CasePane(QWidget):
         policy = None
         if self.context.reference is not None:
             policy = next((p for p in self.context.reference.policy if p.kind == self.case.get("kind")), None)
-        steps = explain_case_clock(self.case, model, self.context.calendar, policy)
+        start, due = text.parse_time(clock.get("started_at")), text.parse_time(clock.get("due_at"))
+        if start is not None and due is not None and abs(due - start) > EXPLAIN_SPAN_LIMIT:
+            # A clock that spans centuries (the wire allows years 1 to 9999) has no useful
+            # day-by-day explanation, and walking it would stall the GUI thread.
+            return []
+        try:
+            steps = explain_case_clock(self.case, model, self.context.calendar, policy)
+        except (OverflowError, ValueError):
+            return []
         return text.explain_steps(steps, self.context.formatter.zone)
 
     def _render_citizen(self) -> None:

@@ -7,11 +7,11 @@ import logging
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout,
+    QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QMessageBox, QVBoxLayout,
 )
 
 from desk.api import AuthError, ServerRefused, TransportError
-from desk.profile import Profile, ProfileError, WrongPassword, profile_dir
+from desk.profile import CacheLost, Profile, ProfileError, WrongPassword, profile_dir
 from desk.store import StoreError
 from desk import session as desk_session
 from ui.resources import icon
@@ -109,6 +109,46 @@ class LoginDialog(QDialog):
         self.password_edit.selectAll()
         self.password_edit.setFocus()
         self.message.setText(login_error_text(error))
+        if isinstance(error, CacheLost):
+            self._offer_fresh_cache(error)
+
+    def cache_lost_box(self, error: CacheLost) -> QMessageBox:
+        """Unsent work is never dropped silently: say what was lost, and start afresh
+        only when the officer says so (Cancel is the default)."""
+        box = QMessageBox(QMessageBox.Icon.Critical, self.tr("Local cache lost"),
+                          self.tr("The local cache of this profile is missing, empty or damaged."), parent=self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setInformativeText(str(error))
+        self.fresh_button = box.addButton(self.tr("Start with an empty cache"),
+                                          QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        return box
+
+    def exec_box(self, box: QMessageBox) -> None:
+        """Runs a message box modally. Tests replace this to answer it."""
+        box.exec()
+
+    def _offer_fresh_cache(self, error: CacheLost) -> None:
+        box = self.cache_lost_box(error)
+        self.exec_box(box)
+        if box.clickedButton() is not self.fresh_button:
+            return
+        server = self.server_edit.text().strip().rstrip("/")
+        if "//" not in server:
+            server = "https://" + server
+        folder = profile_dir(server, self.user_edit.text().strip())
+        password = self.password_edit.text()
+
+        def reset():
+            store, _lost = Profile(folder).reset_cache(password)
+            store.close()
+
+        def done(_result) -> None:
+            self.submit()
+
+        self._busy(True)
+        self.runner.run(reset, done, self._failed)
 
 
 def login_error_text(error: BaseException) -> str:
@@ -121,6 +161,8 @@ def login_error_text(error: BaseException) -> str:
                  "Log in once while connected.")
     if isinstance(error, ServerRefused) and error.status == 429:
         return QCoreApplication.translate("LoginDialog", "Too many attempts. Wait a minute and try again.")
+    if isinstance(error, CacheLost):
+        return QCoreApplication.translate("LoginDialog", "Your local cache is lost: %1").replace("%1", str(error))
     if isinstance(error, (ProfileError, StoreError)):
         return QCoreApplication.translate("LoginDialog", "Your local cache cannot be opened: %1").replace("%1", str(error))
     log.warning("login failed: %s", type(error).__name__)

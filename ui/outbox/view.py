@@ -81,7 +81,10 @@ class ItemsModel(QAbstractTableModel):
         item = self.items[index.row()]
         if role == ItemRole:
             return item
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.ToolTipRole:
+            # The same words as the cell, escaped: payloads and errors quote citizens and the server.
+            return text.tooltip(self.data(index, Qt.ItemDataRole.DisplayRole))
+        if role != Qt.ItemDataRole.DisplayRole:
             return None
         key = self.columns[index.column()][0]
         if key == "case":

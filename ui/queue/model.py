@@ -257,7 +257,8 @@ class QueueModel(QAbstractTableModel):
 
     def _render(self, row: dict) -> dict[int, tuple]:
         display = tuple("" if key == "clock" else self._display(key, row) for key, _, _ in COLUMNS)
-        tips = tuple(value if c in _TIP_COLUMNS else None for c, value in enumerate(display))
+        # Titles and services are citizens' and the server's words: plain text even as a tooltip.
+        tips = tuple(text.tooltip(value) if c in _TIP_COLUMNS else None for c, value in enumerate(display))
         return {_DISPLAY: display, _TOOLTIP: tips, _FOREGROUND: _NO_VALUES,
                 _CLOCK_STATE: _NO_VALUES, _SYNC_MARK: (_sync_mark(row),) * _NCOLUMNS}
 

@@ -7,6 +7,8 @@ from typing import Any, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
+from ui.text import tooltip
+
 CaseIdRole = Qt.ItemDataRole.UserRole + 1
 SortRole = Qt.ItemDataRole.UserRole + 2
 
@@ -45,8 +47,11 @@ class RowsModel(QAbstractTableModel):
         row = self._rows[index.row()]
         if index.column() >= len(row):
             return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.DisplayRole:
             return row[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            # Cells hold titles, names and rating comments: never rendered as markup.
+            return tooltip(row[index.column()])
         if role == CaseIdRole:
             return self._case_ids[index.row()]
         if role == SortRole:

@@ -158,6 +158,8 @@ class SupervisorView(QWidget):
         self._build_compliance()
         self._build_ratings()
         self.status = QLabel()
+        # Error words and file paths: plain text.
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.status)
 
     # ------------------------------------------------------------ building
