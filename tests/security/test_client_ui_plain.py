@@ -39,7 +39,7 @@ def shown_as(tip) -> str:
 
 def test_queue_tooltips_are_plain(qtbot):
     row = {"id": "c1", "number": "N1", "kind": "tip", "title": MARKUP, "service_item_id": "s1",
-           "citizen_name": MARKUP, "citizen_phone": "139", "status": "new", "received_at": None}
+           "citizen_name": "张伟明", "citizen_phone": "139", "status": "new", "received_at": None}
     model = QueueModel(lambda ids: [dict(row, id=i) for i in ids])
     model.service_names = {"s1": MARKUP}
     model.set_ids(["c1"])
@@ -78,7 +78,8 @@ def test_hostile_case_in_the_window_is_plain_and_whole(qtbot, desk_app, server, 
     store = window.store
     case_id = window.model.case_id(0)
     bad = H.hostile(store.synced_case(case_id))
-    bad["citizen"]["name"] = MARKUP
+    # Not the markup itself: the citizen's own name inside the title would be masked.
+    bad["citizen"]["name"] = "王五<b>x</b>"
     store.apply_changes([UpsertChange.model_validate({"seq": 10**9, "op": "upsert", "case": bad})],
                         store.get_state().cursor or "c")
     window.refresh()
