@@ -508,7 +508,7 @@ class Service:
         in one of them; a caller in one who still sees the case is filtered out when the
         feed reads them, so this may say too much but never too little."""
         (u1, a1), (u2, a2) = old, new
-        out = []
+        out: list[str] = []
         if a1 is not None and a1 != a2:
             # Unless they still see it: a supervisor whose unit it stays in, an officer
             # whose unit it lies unclaimed in.
@@ -654,21 +654,26 @@ class Service:
         for audience in audiences:
             others = [a for a in audiences if a != audience]
             taken = 0
-            for row in conn.execute(
-                    "SELECT d.case_id, d.seq, d.reason, c.unit_id, c.assignee_id, c.retired"
-                    " FROM departures d JOIN cases c ON c.id = d.case_id"
-                    " WHERE d.audience = ? AND d.seq > ? ORDER BY d.seq", (audience, after)):
-                if not row["retired"] and in_scope(caller, row["unit_id"], row["assignee_id"]):
-                    continue
-                later = conn.execute(
-                    f"SELECT 1 FROM departures WHERE case_id = ? AND audience IN ({','.join('?' * len(others))})"
-                    " AND seq > ?", (row["case_id"], *others, row["seq"])).fetchone()
-                if later is not None:
-                    continue
-                found[row["case_id"]] = (row["seq"], row["case_id"], row["reason"])
-                taken += 1
-                if taken >= want:
-                    break
+            rows = conn.execute(
+                "SELECT d.case_id, d.seq, d.reason, c.unit_id, c.assignee_id, c.retired"
+                " FROM departures d JOIN cases c ON c.id = d.case_id"
+                " WHERE d.audience = ? AND d.seq > ? ORDER BY d.seq", (audience, after))
+            try:
+                for row in rows:
+                    if not row["retired"] and in_scope(caller, row["unit_id"], row["assignee_id"]):
+                        continue
+                    later = conn.execute(
+                        f"SELECT 1 FROM departures WHERE case_id = ? AND audience IN"
+                        f" ({','.join('?' * len(others))}) AND seq > ?",
+                        (row["case_id"], *others, row["seq"])).fetchone()
+                    if later is not None:
+                        continue
+                    found[row["case_id"]] = (row["seq"], row["case_id"], row["reason"])
+                    taken += 1
+                    if taken >= want:
+                        break
+            finally:
+                rows.close()  # stopped early on purpose: end the statement now
         return sorted(found.values())[:want]
 
     def summary(self, caller: Caller, *, now: datetime) -> dict[str, Any]:
