@@ -213,3 +213,58 @@ def test_retention_still_expires_old_cursors_with_a_superseding_log(tmp_path):
         assert (info.value.status, info.value.code) == (410, "cursor_expired")
     finally:
         svc.close()
+
+
+def test_any_cursor_converges_to_the_scope_after_random_moves(tmp_path):
+    """Whatever moved, a caller who pulls from any earlier cursor onto what it held then
+    ends with exactly its scope now (removes for all that left it, none for the rest)."""
+    import random
+
+    rng = random.Random(15)
+    svc = Service(tmp_path / "central.db", gateway_token="g", seed=TinySeed())
+    try:
+        now = svc.now()
+        names = ("chief1", "officer1", "officer2", "chief2", "officer3")
+        who = {u: caller(svc, u) for u in names}
+        ids = {u: who[u].id for u in names}
+        cases = [_intake(svc, rng.choice((STATION_1, STATION_2)), now)["id"] for _ in range(8)]
+
+        def pull(u: str, cursor: str | None) -> tuple[set[str], list[dict], str]:
+            got, changes = set(), []
+            while True:
+                page = svc.changes(who[u], cursor, 3, now=svc.now())
+                changes.extend(page["changes"])
+                cursor = page["next_cursor"]
+                if not page["has_more"]:
+                    return got | {c["case"]["id"] for c in changes if c["op"] == "upsert"}, changes, cursor
+
+        snapshots, removes = [], 0
+        for step in range(60):
+            u, case_id = rng.choice(names), rng.choice(cases)
+            kind = rng.choice(("claim", "transfer", "reassign", "note"))
+            payload: dict = {}
+            if kind == "transfer":
+                payload = {"to_unit_id": rng.choice((STATION_1, STATION_2)), "reason": "调整"}
+            elif kind == "reassign":
+                payload = {"to_officer_id": ids[rng.choice(names)], "reason": "调整"}
+            elif kind == "note":
+                payload = {"body": "备注"}
+            svc.apply_ops(who[u], [_op(case_id, kind, now, payload)], now=now)
+            if step % 7 == 0:
+                snapshots.extend((name, set(pull(name, None)[0]), svc.summary(who[name], now=now)["cursor"])
+                                 for name in names)
+        for name, had, cursor in snapshots:
+            state = set(had)
+            _, changes, _ = pull(name, cursor)
+            for change in changes:
+                if change["op"] == "upsert":
+                    state.add(change["case"]["id"])
+                else:
+                    removes += 1
+                    state.discard(change["case_id"])
+            assert state == pull(name, None)[0], name
+            seqs = [c["seq"] for c in changes]
+            assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+        assert removes > 10  # the moves did take cases out of scopes
+    finally:
+        svc.close()
