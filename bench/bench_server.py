@@ -9,7 +9,11 @@
   handler and fetched by the same client loop, and (a + b), the least a server could do;
 - one feed request with nothing new (median), beside the same bytes from the bare handler;
 - note ops applied per second, posted in batches of 100 to POST /ops, beside the same
-  request bodies posted to a bare handler that only reads them.
+  request bodies posted to a bare handler that only reads them;
+- a supervisor's feed page (limit 1000, pages after the first) once another station has
+  `--moves` cases each claimed after the supervisor's first page (a long move history
+  the page must not walk), beside the same page's rows read with bare sqlite3;
+- the database's size on disk per 100,000 cases, and the change log's rows.
 
 Absolute times on shared machines are noise; the ratio is the result.
 """
@@ -35,7 +39,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import PASSWORD, BareServer, fill_unit, line, start_server  # noqa: E402
-from desk.wire import API_PREFIX  # noqa: E402
+from desk.wire import API_PREFIX, IntakeRequest, Op  # noqa: E402
 
 PAGE = 1000
 OPS_BATCH = 100
@@ -127,10 +131,51 @@ def post_all(session: requests.Session, url: str, bodies: list[bytes]) -> tuple[
     return answers, time.perf_counter() - start
 
 
+def fill_moves(service, username: str, count: int, chunk: int = 500) -> None:
+    """`count` cases in `username`'s unit, each claimed by them: one move apiece."""
+    now = datetime.now(timezone.utc)
+    token = service.login(username, PASSWORD, "bench-moves", str(uuid.uuid4()), now=now)["token"]
+    officer = service.authenticate(token, now=now)
+    for first in range(0, count, chunk):
+        with service.db.write():
+            for i in range(first, min(count, first + chunk)):
+                case = service.intake(IntakeRequest(
+                    kind="consultation", category="户政", channel="portal", title=f"咨询 第{i}号",
+                    body="请问办理居住证需要哪些材料？", unit_id=officer.unit_id,
+                    citizen={"name": "张伟明", "phone": "13912345678", "id_number": "140105199001011234"},
+                    received_at=now), now=now)
+                service.apply_ops(officer, [Op(op_id=str(uuid.uuid4()), seq=i, case_id=case["id"],
+                                               type="claim", base_version=1, performed_at=now,
+                                               payload={})], now=now)
+
+
+def page_times(session: requests.Session, base: str) -> list[float]:
+    """Each page's time, pulling the whole feed from the start."""
+    times, cursor = [], None
+    while True:
+        params: dict[str, object] = {"limit": PAGE, **({"cursor": cursor} if cursor else {})}
+        t = time.perf_counter()
+        resp = session.get(f"{base}{API_PREFIX}/changes", params=params, timeout=300)
+        resp.raise_for_status()
+        times.append(time.perf_counter() - t)
+        data = resp.json()
+        cursor = data["next_cursor"]
+        if not data["has_more"]:
+            return times
+
+
+def disk_bytes(db_path: Path) -> int:
+    conn = sqlite3.connect(str(db_path))
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return sum(p.stat().st_size for p in db_path.parent.glob(db_path.name + "*"))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=20_000)
     parser.add_argument("--ops", type=int, default=2_000)
+    parser.add_argument("--moves", type=int, default=20_000)
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="desk-bench-server-"))
     db_path = folder / "central.db"
@@ -193,6 +238,31 @@ def main(argv: list[str] | None = None) -> int:
         _, floor = post_all(push, f"{bare.url}{API_PREFIX}/ops", requests_bodies)
         line(f"note ops applied per second ({args.ops} in batches of {OPS_BATCH})",
              args.ops / took, args.ops / floor, "ops/s", higher_is_better=True)
+
+        # ---------------------------------------------------------------- a supervisor's page
+        if args.moves:
+            print(f"claiming {args.moves} cases at another station ...", flush=True)
+            t = time.perf_counter()
+            fill_moves(server.app.state.service, "officer3", args.moves)
+            print(f"  done in {time.perf_counter() - t:.1f} s", flush=True)
+        sup = http_session(chief["token"], device)
+        times = page_times(sup, server.url)
+        later = times[1:] or times
+        rows = sqlite3.connect(str(db_path))
+        t = time.perf_counter()
+        rows.execute("SELECT last_seq, doc FROM cases WHERE retired = 0 AND unit_id = ?"
+                     " AND last_seq > 0 ORDER BY last_seq LIMIT ?", (unit_id, PAGE)).fetchall()
+        bare_page = time.perf_counter() - t
+        log_rows = rows.execute("SELECT COUNT(*) FROM changes").fetchone()[0]
+        all_cases = rows.execute("SELECT COUNT(*) FROM cases").fetchone()[0]
+        rows.close()
+        line(f"supervisor's feed page, pages 2-{len(times)} (median), {args.moves} moves elsewhere",
+             statistics.median(later) * 1000, bare_page * 1000, "ms",
+             extra=f" [worst {max(later) * 1000:.0f} ms]")
+        size = disk_bytes(db_path)
+        print(f"disk: {size / 2**20:.1f} MiB for {all_cases} cases = "
+              f"{size / all_cases * 100_000 / 2**20:.0f} MiB per 100,000 cases; "
+              f"change log {log_rows} rows", flush=True)
     finally:
         if bare is not None:
             bare.stop()

@@ -90,9 +90,27 @@ CREATE TABLE IF NOT EXISTS changes (
     reason TEXT
 );
 CREATE INDEX IF NOT EXISTS changes_at ON changes(at);
--- Only changes that moved a case can make a `remove`; every feed page after the first
--- looks for them, and without this walked every note since the cursor.
-CREATE INDEX IF NOT EXISTS changes_moves ON changes(seq) WHERE reason IS NOT NULL;
+-- The log keeps only each case's latest change (the case row holds its latest state);
+-- an older change of the case is deleted when a new one is written, through this.
+CREATE INDEX IF NOT EXISTS changes_case ON changes(case_id);
+-- Removes come from `departures` now; this index only cost every write.
+DROP INDEX IF EXISTS changes_moves;
+-- Who must be told that a case left them, indexed by that audience: 'a:<officer>' (it
+-- was assigned to them), 'f:<unit>' (it lay unclaimed in the unit, seen by its
+-- officers), 'u:<unit>' (it was in the unit, seen by its supervisors). A feed page reads
+-- its caller's two audiences in seq order from the cursor, so finding removes costs
+-- what the page holds, not every move since the cursor. One row per case and audience
+-- (a later departure replaces the earlier one), so the table grows with cases.
+CREATE TABLE IF NOT EXISTS departures (
+    case_id TEXT NOT NULL,
+    audience TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    PRIMARY KEY (case_id, audience)
+);
+CREATE INDEX IF NOT EXISTS departures_audience ON departures(audience, seq);
+CREATE INDEX IF NOT EXISTS departures_at ON departures(at);
 CREATE TABLE IF NOT EXISTS holders (
     case_id TEXT NOT NULL,
     officer_id TEXT NOT NULL,

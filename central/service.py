@@ -40,6 +40,9 @@ FAILURE_WINDOW = timedelta(minutes=1)
 # dozens of times.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 FINAL = ("closed", "declined")
+# The change log's form (meta "log"): each case's latest change only, departures
+# indexed by audience. A database without it is upgraded on start (Service._upgrade_log).
+LOG_FORM = "latest+departures"
 
 
 def utcnow() -> datetime:
@@ -205,6 +208,7 @@ class Service:
         self._failures_lock = threading.Lock()
         self._seed(seed)
         self._load_reference()
+        self._upgrade_log()
 
     def now(self) -> datetime:
         t = self.clock()
@@ -246,6 +250,7 @@ class Service:
             self._set_meta(conn, "epoch", secrets.token_hex(6))
             self._set_meta(conn, "seq", "0")
             self._set_meta(conn, "floor", "0")
+            self._set_meta(conn, "log", LOG_FORM)
             for i, unit in enumerate(source.units()):
                 conn.execute("INSERT INTO units(id, name, parent_id, kind, ord) VALUES (?,?,?,?,?)",
                              (unit.id, unit.name, unit.parent_id, unit.kind, i))
@@ -294,6 +299,24 @@ class Service:
         if failures:
             log.warning("demo seed: %d ops were not applied", failures)
 
+    def _upgrade_log(self) -> None:
+        """A database written when the log kept every change: index its moves by
+        audience, then keep each case's latest change only. Runs once; the meta key
+        says it ran."""
+        with self.db.read() as conn:
+            if self._meta(conn, "log") == LOG_FORM:
+                return
+        with self.db.write() as conn:
+            if self._meta(conn, "log") == LOG_FORM:
+                return
+            for row in conn.execute("SELECT * FROM changes WHERE reason IS NOT NULL ORDER BY seq").fetchall():
+                self._log_departures(conn, row["seq"], parse_db_time(row["at"]), row["case_id"],
+                                     (row["old_unit"], row["old_assignee"]),
+                                     (row["new_unit"], row["new_assignee"]), row["reason"])
+            conn.execute("DELETE FROM changes WHERE seq NOT IN"
+                         " (SELECT MAX(seq) FROM changes GROUP BY case_id)")
+            self._set_meta(conn, "log", LOG_FORM)
+
     # ------------------------------------------------------------ reference data
 
     def _load_reference(self, conn: Any = None) -> None:
@@ -307,6 +330,8 @@ class Service:
         self.unit_ids = {u.id for u in self.units}
         self.officer_units = {r["id"]: r["unit_id"] for r in conn.execute("SELECT id, unit_id FROM officers")}
         self.officer_names = {r["id"]: r["name"] for r in conn.execute("SELECT id, name FROM officers")}
+        self.supervisor_ids = {r["id"] for r in conn.execute("SELECT id, roles FROM officers")
+                               if "supervisor" in json.loads(r["roles"])}
         self.service_items = docs.get("service_items", [])
         self.templates = docs.get("templates", [])
         from central.policy import merge
@@ -457,9 +482,45 @@ class Service:
     def _log_change(self, conn: Any, seq: int, now: datetime, case_id: str,
                     old: tuple[str | None, str | None], new: tuple[str | None, str | None],
                     reason: str | None) -> None:
+        # Only the case's latest change is kept: the case row holds its latest state, so
+        # an older change says nothing a feed page needs and the log grows with cases,
+        # not with edits. A cursor between the old and the new seq sees the new one.
+        conn.execute("DELETE FROM changes WHERE case_id = ?", (case_id,))
         conn.execute("INSERT INTO changes(seq, at, case_id, old_unit, old_assignee, new_unit,"
                      " new_assignee, reason) VALUES (?,?,?,?,?,?,?,?)",
                      (seq, db_time(now), case_id, old[0], old[1], new[0], new[1], reason))
+        if reason is not None:
+            self._log_departures(conn, seq, now, case_id, old, new, reason)
+
+    def _log_departures(self, conn: Any, seq: int, now: datetime, case_id: str,
+                        old: tuple[str | None, str | None], new: tuple[str | None, str | None],
+                        reason: str) -> None:
+        for audience in self._audiences_left(old, new):
+            conn.execute("INSERT INTO departures(case_id, audience, seq, at, reason) VALUES (?,?,?,?,?)"
+                         " ON CONFLICT(case_id, audience) DO UPDATE SET seq = excluded.seq,"
+                         " at = excluded.at, reason = excluded.reason",
+                         (case_id, audience, seq, db_time(now), reason))
+
+    def _audiences_left(self, old: tuple[str | None, str | None],
+                        new: tuple[str | None, str | None]) -> list[str]:
+        """The audiences (see `departures` in central.db) whose scope held the case at
+        `old` and may not hold it at `new`. Every caller the move took the case from is
+        in one of them; a caller in one who still sees the case is filtered out when the
+        feed reads them, so this may say too much but never too little."""
+        (u1, a1), (u2, a2) = old, new
+        out: list[str] = []
+        if a1 is not None and a1 != a2:
+            # Unless they still see it: a supervisor whose unit it stays in, an officer
+            # whose unit it lies unclaimed in.
+            home = self.officer_units.get(a1)
+            keeps = u2 is not None and u2 == home and (a2 is None or a1 in self.supervisor_ids)
+            if not keeps:
+                out.append(f"a:{a1}")
+        if u1 is not None and a1 is None and not (u2 == u1 and a2 is None):
+            out.append(f"f:{u1}")
+        if u1 is not None and u1 != u2:
+            out.append(f"u:{u1}")
+        return out
 
     def sweep(self, now: datetime) -> None:
         """Retire closed cases past retention (a `remove` for everyone who saw them) and
@@ -469,7 +530,9 @@ class Service:
         with self.db.read() as conn:
             due = conn.execute("SELECT 1 FROM cases WHERE retired = 0 AND closed_at IS NOT NULL"
                                " AND closed_at <= ? LIMIT 1", (closed_before,)).fetchone()
-            old = conn.execute("SELECT 1 FROM changes WHERE at < ? LIMIT 1", (forget_before,)).fetchone()
+            old = (conn.execute("SELECT 1 FROM changes WHERE at < ? LIMIT 1", (forget_before,)).fetchone()
+                   or conn.execute("SELECT 1 FROM departures WHERE at < ? LIMIT 1",
+                                   (forget_before,)).fetchone())
         if not due and not old:
             return
         with self.db.write() as conn:
@@ -480,10 +543,14 @@ class Service:
                 self._log_change(conn, seq, now, row["id"], (row["unit_id"], row["assignee_id"]),
                                  (None, None), "retention")
                 conn.execute("UPDATE cases SET retired = 1 WHERE id = ?", (row["id"],))
-            top = conn.execute("SELECT MAX(seq) AS m FROM changes WHERE at < ?",
-                               (forget_before,)).fetchone()["m"]
+            tops = [conn.execute(f"SELECT MAX(seq) AS m FROM {table} WHERE at < ?",
+                                 (forget_before,)).fetchone()["m"] for table in ("changes", "departures")]
+            top = max((t for t in tops if t is not None), default=None)
             if top is not None:
+                # A forgotten departure is a remove some cursor before it would miss:
+                # such cursors get 410 cursor_expired from the floor.
                 conn.execute("DELETE FROM changes WHERE seq <= ?", (top,))
+                conn.execute("DELETE FROM departures WHERE seq <= ?", (top,))
                 floor = max(int(self._meta(conn, "floor", "0")), top)
                 self._set_meta(conn, "floor", str(floor))
 
@@ -533,7 +600,9 @@ class Service:
         with self.db.read() as conn:
             after = self._parse_cursor(conn, cursor)
             head = int(self._meta(conn, "seq", "0"))
-            where, args = _scope_sql(caller)
+            if after == head and cursor not in (None, ""):
+                # Nothing was written since the cursor, for anyone: the page is empty.
+                return [], self._page_meta(conn, head, False, now)
             # One query per branch of the scope, each walking its own (…, last_seq)
             # index in order and stopping at the page size. A single query with the
             # scope's OR made SQLite read and sort every case in scope for every page
@@ -547,41 +616,65 @@ class Service:
                         [*branch_args, after, limit + 1]):
                     merged[row["id"]] = (row["last_seq"], row["doc"])
             upserts = sorted(merged.values())[:limit + 1]
-            latest_remove: dict[str, tuple[int, str]] = {}
-            # A pull from the start holds nothing yet, so it has nothing to remove.
-            removes = [] if cursor in (None, "") else conn.execute(
-                "SELECT * FROM changes WHERE seq > ? AND reason IS NOT NULL ORDER BY seq", (after,))
-            for row in removes:
-                if (in_scope(caller, row["old_unit"], row["old_assignee"])
-                        and not in_scope(caller, row["new_unit"], row["new_assignee"])):
-                    latest_remove[row["case_id"]] = (row["seq"], row["reason"])
             items: list[tuple[int, dict[str, Any] | tuple[int, str]]] = []
-            if latest_remove:
-                ids = list(latest_remove)
-                now_in = set()
-                for i in range(0, len(ids), 500):
-                    chunk = ids[i:i + 500]
-                    marks = ",".join("?" * len(chunk))
-                    for row in conn.execute(
-                            f"SELECT id FROM cases WHERE id IN ({marks}) AND retired = 0 AND {where}",
-                            [*chunk, *args]):
-                        now_in.add(row["id"])
-                for case_id, (seq, reason) in latest_remove.items():
-                    if case_id not in now_in:
-                        items.append((seq, {"seq": seq, "op": "remove", "case_id": case_id,
-                                            "reason": reason}))
+            # A pull from the start holds nothing yet, so it has nothing to remove.
+            if cursor not in (None, ""):
+                for seq, case_id, reason in self._removes(conn, caller, after, limit + 1):
+                    items.append((seq, {"seq": seq, "op": "remove", "case_id": case_id,
+                                        "reason": reason}))
             for seq, doc in upserts:
                 items.append((seq, (seq, doc)))
             items.sort(key=lambda item: item[0])
             page = items[:limit]
             has_more = len(items) > limit
             next_seq = page[-1][0] if has_more else max(head, after)
-            return [change for _, change in page], {
-                "next_cursor": self._cursor(conn, next_seq),
-                "has_more": has_more,
-                "server_time": wire.format_time(now),
-                "reference_version": self.reference_version,
-            }
+            return [change for _, change in page], self._page_meta(conn, next_seq, has_more, now)
+
+    def _page_meta(self, conn: Any, next_seq: int, has_more: bool, now: datetime) -> dict[str, Any]:
+        return {
+            "next_cursor": self._cursor(conn, next_seq),
+            "has_more": has_more,
+            "server_time": wire.format_time(now),
+            "reference_version": self.reference_version,
+        }
+
+    def _removes(self, conn: Any, caller: Caller, after: int, want: int) -> list[tuple[int, str, str]]:
+        """The first `want` removes after `after`, in seq order, as (seq, case_id, reason):
+        cases that left the caller's scope since the cursor and are not in it now, each
+        at its latest departure from one of the caller's audiences.
+
+        Each audience is read in seq order from its own index and stops once it has
+        `want`, so the cost follows the page; a row is skipped only when its case is in
+        scope again, or left the caller's other audience later (it is found there)."""
+        if caller.is_supervisor:
+            audiences = [f"a:{caller.id}", f"u:{caller.unit_id}"]
+        else:
+            audiences = [f"a:{caller.id}", f"f:{caller.unit_id}"]
+        found: dict[str, tuple[int, str, str]] = {}
+        for audience in audiences:
+            others = [a for a in audiences if a != audience]
+            taken = 0
+            rows = conn.execute(
+                "SELECT d.case_id, d.seq, d.reason, c.unit_id, c.assignee_id, c.retired"
+                " FROM departures d JOIN cases c ON c.id = d.case_id"
+                " WHERE d.audience = ? AND d.seq > ? ORDER BY d.seq", (audience, after))
+            try:
+                for row in rows:
+                    if not row["retired"] and in_scope(caller, row["unit_id"], row["assignee_id"]):
+                        continue
+                    later = conn.execute(
+                        f"SELECT 1 FROM departures WHERE case_id = ? AND audience IN"
+                        f" ({','.join('?' * len(others))}) AND seq > ?",
+                        (row["case_id"], *others, row["seq"])).fetchone()
+                    if later is not None:
+                        continue
+                    found[row["case_id"]] = (row["seq"], row["case_id"], row["reason"])
+                    taken += 1
+                    if taken >= want:
+                        break
+            finally:
+                rows.close()  # stopped early on purpose: end the statement now
+        return sorted(found.values())[:want]
 
     def summary(self, caller: Caller, *, now: datetime) -> dict[str, Any]:
         self.sweep(now)
