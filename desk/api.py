@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import zlib
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -127,24 +128,55 @@ class CentralClient:
         self.device_id = device_id
         self.timeout = timeout
         self.token = token
-        self.http = requests.Session()
+        self.ca_bundle = ca_bundle
+        # requests.Session is not safe to share between threads (its connection pool
+        # and cookie jar are not locked), and the sync thread fetches the next page on
+        # a worker while it refreshes the reference data: each thread gets its own.
+        self._local = threading.local()
+        self._sessions: list[tuple[threading.Thread, requests.Session]] = []
+        self._sessions_lock = threading.Lock()
+
+    def _new_session(self) -> requests.Session:
+        http = requests.Session()
         # A private CA (a provincial PKI) is common; without one the system store is used.
-        self.http.verify = ca_bundle if ca_bundle else True
+        http.verify = self.ca_bundle if self.ca_bundle else True
         # The environment's proxies must not silently route police traffic elsewhere.
-        self.http.trust_env = False
-        self.http.headers.update(
+        http.trust_env = False
+        http.headers.update(
             {
                 "User-Agent": f"desk/{desk.__version__}",
-                "X-Device-Id": device_id,
+                "X-Device-Id": self.device_id,
                 "Accept-Encoding": "gzip",
                 "Accept": "application/json",
             }
         )
+        return http
+
+    @property
+    def http(self) -> requests.Session:
+        """The calling thread's HTTP session (made on first use)."""
+        http = getattr(self._local, "http", None)
+        if http is None:
+            http = self._new_session()
+            self._local.http = http
+            with self._sessions_lock:
+                # Each cycle's prefetch runs on a fresh worker: close what the finished
+                # threads left behind so their sockets do not pile up over a day.
+                gone = [s for t, s in self._sessions if not t.is_alive()]
+                self._sessions = [(t, s) for t, s in self._sessions if t.is_alive()]
+                self._sessions.append((threading.current_thread(), http))
+            for old in gone:
+                old.close()
+        return http
 
     # ------------------------------------------------------------ plumbing
 
     def close(self) -> None:
-        self.http.close()
+        with self._sessions_lock:
+            sessions, self._sessions = self._sessions, []
+        for _thread, http in sessions:
+            http.close()
+        self._local = threading.local()
 
     def _url(self, path: str) -> str:
         return f"{self.base_url}{API_PREFIX}{path}"
