@@ -25,7 +25,6 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import pydantic_core
 import sqlcipher3
-import sqlite_utils
 
 from desk import clocks as clock_rules
 from desk import overlay, schema
@@ -306,10 +305,17 @@ class Store:
     def __init__(self, conn, path: Path, key: bytes | None = None) -> None:
         self.connection = StoreConnection(conn, path, key)
         self.path = path
-        self.db = sqlite_utils.Database(conn)
         self._calendar: Calendar | None = None
         self._policies: list = []
         self._load_reference_cache()
+
+    @property
+    def db(self):
+        """sqlite_utils over the writer, for tests and tools. Imported on first use: it
+        is a twentieth of a second of every `desk` command's start."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     @property
     def conn(self):
