@@ -131,9 +131,9 @@ class CentralClient:
         self.ca_bundle = ca_bundle
         # requests.Session is not safe to share between threads (its connection pool
         # and cookie jar are not locked), and the sync thread fetches the next page on
-        # a worker while it refreshes the reference data: each thread gets its own.
-        self._local = threading.local()
-        self._sessions: list[tuple[threading.Thread, requests.Session]] = []
+        # a worker while it refreshes the reference data: each thread gets its own,
+        # kept by thread id (a Qt pool thread's thread-locals do not outlive a job).
+        self._sessions: dict[int, requests.Session] = {}
         self._sessions_lock = threading.Lock()
 
     def _new_session(self) -> requests.Session:
@@ -155,28 +155,28 @@ class CentralClient:
     @property
     def http(self) -> requests.Session:
         """The calling thread's HTTP session (made on first use)."""
-        http = getattr(self._local, "http", None)
-        if http is None:
+        ident = threading.get_ident()
+        with self._sessions_lock:
+            http = self._sessions.get(ident)
+            if http is not None:
+                return http
             http = self._new_session()
-            self._local.http = http
-            with self._sessions_lock:
-                # Each cycle's prefetch runs on a fresh worker: close what the finished
-                # threads left behind so their sockets do not pile up over a day.
-                gone = [s for t, s in self._sessions if not t.is_alive()]
-                self._sessions = [(t, s) for t, s in self._sessions if t.is_alive()]
-                self._sessions.append((threading.current_thread(), http))
-            for old in gone:
-                old.close()
+            self._sessions[ident] = http
+            # Each cycle's prefetch runs on a fresh worker: close what the finished
+            # threads left behind so their sockets do not pile up over a day.
+            alive = {t.ident for t in threading.enumerate()}
+            gone = [self._sessions.pop(i) for i in list(self._sessions) if i not in alive]
+        for old in gone:
+            old.close()
         return http
 
     # ------------------------------------------------------------ plumbing
 
     def close(self) -> None:
         with self._sessions_lock:
-            sessions, self._sessions = self._sessions, []
-        for _thread, http in sessions:
+            sessions, self._sessions = list(self._sessions.values()), {}
+        for http in sessions:
             http.close()
-        self._local = threading.local()
 
     def _url(self, path: str) -> str:
         return f"{self.base_url}{API_PREFIX}{path}"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -207,6 +208,27 @@ def _connect(path: Path, key: bytes):
     return conn
 
 
+class _Reader:
+    __slots__ = ("thread", "conn", "lock", "used", "closed")
+
+    def __init__(self, thread, conn, lock) -> None:
+        self.thread = thread
+        self.conn = conn
+        self.lock = lock
+        self.used = time.monotonic()
+        self.closed = False
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+            self.conn.close()
+
+
+# Readers kept open at most (the GUI thread, the task pool's and the sync thread need
+# one each); beyond this the least recently used is closed.
+_MAX_READERS = 6
+
+
 class StoreConnection:
     """The cache's connections: one writer, and one reader per thread that reads.
 
@@ -224,7 +246,7 @@ class StoreConnection:
         self._key = key
         self._lock = threading.RLock()
         self._local = threading.local()
-        self._readers: list[tuple[threading.Thread, Any, Any]] = []
+        self._readers: list[_Reader] = []
         self._readers_lock = threading.Lock()
         self._closed = False
 
@@ -246,13 +268,14 @@ class StoreConnection:
             finally:
                 self._local.writing -= 1
 
-    def _reader(self) -> tuple[Any, Any]:
+    def _reader(self) -> _Reader:
         reader = getattr(self._local, "reader", None)
-        if reader is not None:
+        if reader is not None and not reader.closed:
+            reader.used = time.monotonic()
             return reader
         if self._key is None:
             # Built around a bare connection (a test of an old schema): no readers.
-            reader = (self.writer, self._lock)
+            reader = _Reader(None, self.writer, self._lock)
             self._local.reader = reader
             return reader
         with self._readers_lock:
@@ -261,15 +284,17 @@ class StoreConnection:
             conn = _connect(self.path, self._key)
             # A reader must never write: writes go through write() and its lock.
             conn.execute("PRAGMA query_only = 1")
-            reader = (conn, threading.RLock())
-            # Pool threads come and go (a prefetch worker per sync cycle): close the
-            # readers of threads that have ended so they do not pile up.
-            gone = [(c, lock) for t, c, lock in self._readers if not t.is_alive()]
-            self._readers = [r for r in self._readers if r[0].is_alive()]
-            self._readers.append((threading.current_thread(),) + reader)
-        for old, lock in gone:
-            with lock:
-                old.close()
+            reader = _Reader(threading.current_thread(), conn, threading.RLock())
+            # Close the readers of threads that have ended (a prefetch worker per sync
+            # cycle), and the least recently used beyond _MAX_READERS: a Qt pool
+            # thread's Python thread-locals do not outlive a job, so each job opens a
+            # reader of its own and the one before is left behind.
+            gone = [r for r in self._readers if not r.thread.is_alive()]
+            alive = sorted((r for r in self._readers if r not in gone), key=lambda r: r.used)
+            gone += alive[:max(0, len(alive) + 1 - _MAX_READERS)]
+            self._readers = [r for r in self._readers if r not in gone] + [reader]
+        for old in gone:
+            old.close()
         self._local.reader = reader
         return reader
 
@@ -279,11 +304,15 @@ class StoreConnection:
             with self._lock:
                 yield self.writer
             return
-        conn, lock = self._reader()
-        with lock:
-            if self._closed:
-                raise StoreClosed("the cache is closed")
-            yield conn
+        while True:
+            reader = self._reader()
+            with reader.lock:
+                if self._closed:
+                    raise StoreClosed("the cache is closed")
+                if reader.closed:
+                    continue  # closed as least recently used just now: open another
+                yield reader.conn
+                return
 
     def reader_count(self) -> int:
         with self._readers_lock:
@@ -293,9 +322,8 @@ class StoreConnection:
         with self._readers_lock:
             self._closed = True
             readers, self._readers = self._readers, []
-        for _thread, conn, lock in readers:
-            with lock:
-                conn.close()
+        for reader in readers:
+            reader.close()
         with self._lock:
             self.writer.close()
         self._key = None

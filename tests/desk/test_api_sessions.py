@@ -16,10 +16,13 @@ from tests.faults import harness
 def test_two_threads_of_one_client_never_share_a_session():
     client = CentralClient("http://127.0.0.1:9", device_id="d1", ca_bundle=None)
     seen: dict[str, requests.Session] = {}
+    together = threading.Barrier(2)
 
     def grab(name):
         seen[name] = client.http
         assert client.http is seen[name]  # stable within a thread
+        if name != "main":
+            together.wait(5)  # both alive at once, so neither inherits the other's id
 
     threads = [threading.Thread(target=grab, args=(f"t{n}",)) for n in range(2)]
     for t in threads:
@@ -40,7 +43,7 @@ def test_sessions_of_finished_threads_are_closed_not_kept():
         t = threading.Thread(target=lambda: client.http)
         t.start()
         t.join()
-    client.http  # a new thread's first use prunes the ended ones
+    assert client.http is not None  # a new thread's first use prunes the ended ones
     assert len(client._sessions) == 1
     client.close()
 

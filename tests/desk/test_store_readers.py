@@ -70,16 +70,19 @@ def test_a_writing_thread_reads_its_own_uncommitted_work(store):
 
 def test_each_thread_reads_through_its_own_connection_and_close_closes_them_all(store):
     seen: list = []
+    together = threading.Barrier(3)
 
-    def read():
+    def read(wait=True):
         with store.connection.read() as conn:
             seen.append(conn)
             assert conn.execute("SELECT count(*) FROM local_cases").fetchone()[0] == 50
+        if wait:
+            together.wait(5)  # all alive at once, so none inherits another's thread id
 
     threads = [threading.Thread(target=read) for _ in range(3)]
     for t in threads:
         t.start()
-    read()
+    read(wait=False)
     for t in threads:
         t.join()
     assert len({id(c) for c in seen}) == 4
@@ -108,6 +111,33 @@ def _try(fn):
     except Exception as exc:
         return exc
     return None
+
+
+def test_readers_of_ended_threads_are_closed_and_their_number_is_bounded(store):
+    from desk.store import _MAX_READERS
+
+    for _ in range(30):
+        t = threading.Thread(target=lambda: store.case("case-1"))
+        t.start()
+        t.join()
+    assert store.connection.reader_count() <= 2
+    held, release = threading.Barrier(13), threading.Event()
+
+    def hold():
+        store.case("case-1")
+        held.wait(5)
+        release.wait(5)
+
+    threads = [threading.Thread(target=hold) for _ in range(12)]
+    for t in threads:
+        t.start()
+    held.wait(5)
+    assert store.connection.reader_count() <= _MAX_READERS + 1
+    # A thread whose reader was closed as least recently used simply opens another.
+    store.case("case-1")
+    release.set()
+    for t in threads:
+        t.join()
 
 
 def test_wiping_after_close_leaves_no_file_behind(tmp_path):

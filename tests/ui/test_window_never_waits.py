@@ -81,6 +81,27 @@ def test_gui_reads_while_another_thread_holds_a_write_transaction(qtbot, desk_ap
     assert elapsed < 0.5, f"the GUI thread waited {elapsed:.2f} s for another thread's write"
 
 
+def test_task_runner_jobs_leave_no_pile_of_read_connections(qtbot, tmp_path):
+    import os
+
+    from desk.store import _MAX_READERS, Store
+    from ui.tasks import TaskRunner
+
+    store = Store.open(tmp_path / "c.db", os.urandom(32))
+    runner = TaskRunner()
+    try:
+        for _ in range(30):
+            done = []
+            runner.run(store.outbox_count, done.append)
+            qtbot.waitUntil(lambda: bool(done), timeout=5000)
+        # A Qt pool thread's Python thread-locals do not outlive a job, so each job may
+        # open a reader; the ones left behind are closed, not kept for the session.
+        assert store.connection.reader_count() <= _MAX_READERS
+    finally:
+        runner.wait()
+        store.close()
+
+
 def test_logout_talks_to_the_server_off_the_gui_thread_and_says_so(qtbot, desk_app, server, monkeypatch):
     window = login(qtbot, desk_app, server, track=False)
     token = window.context.session.client.token
