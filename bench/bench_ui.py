@@ -14,12 +14,18 @@ officer's station, then measures the app doing its job offline:
   a repaint per step (goal < 16 ms). Floor: the bare view scrolled the same way.
 - resident memory once the window is up (goal < 300 MB), beside the process before Qt
   built anything.
+- the longest GUI-thread block (a 5 ms heartbeat timer's largest gap) while the officer
+  scrolls and selects cases: with no sync running, while the window's own sync loop runs
+  a first sync of 20,000 cases from a reference server, and while it pushes 1,000
+  queued ops (goal < 50 ms each). The no-sync figure is the floor. --sync-cases 0 skips
+  these; the server's filled database is bench_sync.py's kept one.
 
 The cache is filled in a child process (so the memory figure is the app's own, not the
 generator's) and kept under the system temp folder, keyed by case count and schema
 version, so that later runs skip the minute of filling; --refill rebuilds it.
 
     QT_QPA_PLATFORM=offscreen /tmp/venv/bin/python bench/bench_ui.py [--cases 100000] [--refill]
+        [--sync-cases 20000]
 
 Not a test: it prints its figures and never fails on them.
 """
@@ -176,6 +182,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="desktop app benchmark")
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--refill", action="store_true", help="rebuild the kept filled cache")
+    parser.add_argument("--sync-cases", type=int, default=20_000,
+                        help="cases of the first sync run while the window is up (0: skip)")
     parser.add_argument("--fill-into", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--migrate", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -192,12 +200,140 @@ def main(argv=None) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="desk-bench-ui-"))
     use_scratch(scratch)
     try:
-        return run(scratch, args.cases, args.refill)
+        return run(scratch, args.cases, args.refill, args.sync_cases)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def run(scratch: Path, cases: int, refill: bool) -> int:
+class Heartbeat:
+    """A 5 ms timer on the GUI thread: the largest gap between two of its ticks is the
+    longest time the event loop could not run (painting, input) for any reason."""
+
+    def __init__(self):
+        from PySide6.QtCore import QElapsedTimer, QTimer
+
+        self.clock = QElapsedTimer()
+        self.timer = QTimer()
+        self.timer.setInterval(5)
+        self.timer.timeout.connect(self._tick)
+        self.last = 0
+        self.worst = 0
+        self.last_cpu = 0.0
+        self.worst_cpu_ms = 0.0
+
+    def _tick(self):
+        now = self.clock.elapsed()
+        # The GUI thread's own CPU time inside the worst gap tells a busy GUI thread
+        # (painting, reading) from one that waited (for the GIL, or for a core).
+        cpu = time.thread_time()
+        if now - self.last > self.worst:
+            self.worst_cpu_ms = (cpu - self.last_cpu) * 1000
+        self.worst = max(self.worst, now - self.last)
+        self.last = now
+        self.last_cpu = cpu
+
+    def start(self):
+        self.clock.start()
+        self.last = self.worst = 0
+        self.last_cpu, self.worst_cpu_ms = time.thread_time(), 0.0
+        self.timer.start()
+
+    def stop(self) -> int:
+        self._tick()
+        self.timer.stop()
+        return self.worst
+
+
+def interact(app, window, until, *, min_s: float = 0.0,
+             max_s: float = 600.0) -> tuple[int, float, int, float]:
+    """The officer at work: scroll a page, select the next case, then let the event
+    loop run for 20 ms, again and again until `until()` (and at least `min_s`).
+    Returns the heartbeat's largest gap in ms, the GUI thread's CPU ms within it, the
+    steps taken and the seconds spent."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    bar = window.table.verticalScrollBar()
+    beat = Heartbeat()
+    beat.start()
+    t = time.perf_counter()
+    steps = 0
+    idle = QEventLoop()
+    while True:
+        elapsed = time.perf_counter() - t
+        if (elapsed >= min_s and until()) or elapsed > max_s:
+            break
+        rows = window.model.rowCount()
+        if rows:
+            if bar.value() >= bar.maximum():
+                bar.setValue(0)
+            bar.setValue(bar.value() + bar.pageStep())
+            window.table.selectRow((steps * 7) % rows)
+        steps += 1
+        QTimer.singleShot(20, idle.quit)
+        idle.exec()
+    worst = beat.stop()
+    return worst, beat.worst_cpu_ms, steps, time.perf_counter() - t
+
+
+def sync_blocks(app, window, desk_app, session, scratch: Path, sync_cases: int) -> list[str]:
+    """The GUI thread's longest block while the window's own sync loop (the real
+    SyncBridge and SyncLoop) pulls a first sync of `sync_cases` cases, then pushes
+    1,000 queued claims, beside the same interaction with no sync running."""
+    from bench.bench_sync import filled_server_db
+    from bench.common import start_server_process
+    from desk.actions import Actions
+    from desk.api import CentralClient
+    from desk.session import actor_of
+
+    kept = filled_server_db(sync_cases, False)
+    shutil.copy(kept, scratch / "central.db")
+    server = start_server_process(scratch / "central.db")
+    try:
+        quiet_ms, quiet_cpu, quiet_steps, quiet_s = interact(app, window, lambda: True, min_s=8.0)
+        client = CentralClient(server.url, device_id=session.profile.config.device_id)
+        answer = client.login("officer1", PASSWORD, "bench-ui")
+        session.client, session.officer = client, answer.officer
+        session.actor = actor_of(answer.officer)
+        # A first sync of this server's cases into the cache that holds the others.
+        session.store.set_state(cursor=None)
+        bridge = desk_app.bridge
+        bridge.engine.actor = session.actor
+        reports: list = []
+        bridge.sig_report.connect(reports.append)
+        bridge.resume_after_login(client)
+        pull_ms, pull_cpu, pull_steps, pull_s = interact(app, window, lambda: bool(reports))
+        report = reports[-1]
+        if not report.finished:
+            raise SystemExit(f"bench_ui: the sync failed: {report.error}")
+        pulled = report.pulled
+        wait(app, lambda: not window._refresh_running and not window.runner.busy)
+        actions = Actions(session.store, session.actor)
+        unclaimed = session.store.case_ids("assignee_id IS NULL AND unit_id = ?",
+                                           [session.actor.unit_id], "id")[:1000]
+        # Queued while no cycle runs (the loop sleeps for its interval), then pushed.
+        for case_id in unclaimed:
+            actions.claim(case_id)
+        reports.clear()
+        bridge.sync_now()
+        push_ms, push_cpu, push_steps, push_s = interact(app, window, lambda: bool(reports))
+        report = reports[-1]
+        if not report.finished:
+            raise SystemExit(f"bench_ui: the push failed: {report.error}")
+        bridge.stop()
+    finally:
+        server.stop()
+    return [
+        (f"longest GUI block, first sync of {pulled}", pull_ms, quiet_ms,
+         f"{pull_steps} steps in {pull_s:.1f} s; GUI thread CPU in the worst gap {pull_cpu:.0f} ms"),
+        (f"longest GUI block, {report.pushed} ops pushed", push_ms, quiet_ms,
+         f"{push_steps} steps in {push_s:.1f} s; {report.push_requests} push requests;"
+         f" GUI thread CPU in the worst gap {push_cpu:.0f} ms"),
+        ("  ... no sync running (the floor)", quiet_ms, quiet_ms,
+         f"{quiet_steps} steps in {quiet_s:.1f} s; GUI thread CPU in the worst gap {quiet_cpu:.0f} ms"),
+    ]
+
+
+def run(scratch: Path, cases: int, refill: bool, sync_cases: int = 0) -> int:
     from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSettings, Qt
     from PySide6.QtWidgets import QApplication, QTableView
 
@@ -255,6 +391,7 @@ def run(scratch: Path, cases: int, refill: bool) -> int:
                   sort(COLUMN_INDEX["clock"], Qt.SortOrder.AscendingOrder))
     rows_mine = window.model.rowCount()
     scroll_ms = scroll_blocks(app, window.table, 300)
+    blocks = sync_blocks(app, window, desk_app, session, scratch, sync_cases) if sync_cases else []
 
     # ---- the floor: a bare view over a list of the same rows
     class Bare(QAbstractTableModel):
@@ -324,6 +461,9 @@ def run(scratch: Path, cases: int, refill: bool) -> int:
         print(f"{'  ... ' + name + ' step':<34} {scroll_ms[at]:9.1f} ms  floor {floor_scroll[at]:9.1f} ms")
     print(f"{'resident memory with the window up':<34} {rss_app:9.1f} MB  before Qt windows {rss_before:7.1f} MB"
           f"  after the floor {rss_floor:7.1f} MB   goal < 300 MB")
+    for what, figure, floor, extra in blocks:
+        line(what, figure, floor, "ms", "< 50 ms")
+        print(f"{'':<34} ({extra})")
     return 0
 
 

@@ -156,3 +156,40 @@ def fill_unit(service: Any, unit_id: str, cases: int, *, notes: int = 2, chunk: 
         done = min(cases, first + chunk)
         if progress_every and done % progress_every == 0:
             print(f"  filled {done} cases", flush=True)
+
+
+def start_server_process(db_path: Path, *, seed: str = "empty") -> Server:
+    """The reference server in a process of its own (`desk central`), as deployed: a
+    benchmark of the desktop app must not have the server's work share the app's GIL."""
+    import subprocess
+
+    import requests
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    repo = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "desk.cli", "central", "--db", str(db_path), "--seed", seed,
+         "--port", str(port), "--gateway-token", secrets.token_urlsafe(24)],
+        cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            requests.get(f"{url}/api/v1/reference", timeout=2)
+            break
+        except requests.ConnectionError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError("the central server did not start") from None
+            time.sleep(0.1)
+
+    def stop() -> None:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+    return Server(url=url, app=None, stop=stop)

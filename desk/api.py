@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import zlib
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -128,24 +129,55 @@ class CentralClient:
         self.device_id = device_id
         self.timeout = timeout
         self.token = token
-        self.http = requests.Session()
+        self.ca_bundle = ca_bundle
+        # requests.Session is not safe to share between threads (its connection pool
+        # and cookie jar are not locked), and the sync thread fetches the next page on
+        # a worker while it refreshes the reference data: each thread gets its own,
+        # kept by thread id (a Qt pool thread's thread-locals do not outlive a job).
+        self._sessions: dict[int, requests.Session] = {}
+        self._sessions_lock = threading.Lock()
+
+    def _new_session(self) -> requests.Session:
+        http = requests.Session()
         # A private CA (a provincial PKI) is common; without one the system store is used.
-        self.http.verify = ca_bundle if ca_bundle else True
+        http.verify = self.ca_bundle if self.ca_bundle else True
         # The environment's proxies must not silently route police traffic elsewhere.
-        self.http.trust_env = False
-        self.http.headers.update(
+        http.trust_env = False
+        http.headers.update(
             {
                 "User-Agent": f"desk/{desk.__version__}",
-                "X-Device-Id": device_id,
+                "X-Device-Id": self.device_id,
                 "Accept-Encoding": "gzip",
                 "Accept": "application/json",
             }
         )
+        return http
+
+    @property
+    def http(self) -> requests.Session:
+        """The calling thread's HTTP session (made on first use)."""
+        ident = threading.get_ident()
+        with self._sessions_lock:
+            http = self._sessions.get(ident)
+            if http is not None:
+                return http
+            http = self._new_session()
+            self._sessions[ident] = http
+            # Each cycle's prefetch runs on a fresh worker: close what the finished
+            # threads left behind so their sockets do not pile up over a day.
+            alive = {t.ident for t in threading.enumerate()}
+            gone = [self._sessions.pop(i) for i in list(self._sessions) if i not in alive]
+        for old in gone:
+            old.close()
+        return http
 
     # ------------------------------------------------------------ plumbing
 
     def close(self) -> None:
-        self.http.close()
+        with self._sessions_lock:
+            sessions, self._sessions = list(self._sessions.values()), {}
+        for http in sessions:
+            http.close()
 
     def _url(self, path: str) -> str:
         return f"{self.base_url}{API_PREFIX}{path}"

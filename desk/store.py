@@ -5,8 +5,10 @@ the local view (snapshots with unsent work laid over), the outbox, conflicts, sy
 and reference data. The file is encrypted with a raw 256-bit key (desk.keys unwraps it);
 temporary tables and sort spills stay in memory so no plaintext reaches a temp file.
 
-One writer at a time: every write is one `BEGIN IMMEDIATE` transaction under a lock,
-because the sync thread and the UI thread share the store.
+One writer at a time: every write is one `BEGIN IMMEDIATE` transaction on the one
+writer connection, under a lock. Reads go to a connection of the reading thread's own
+(WAL mode lets them run beside a write transaction), so the window never waits for the
+sync thread's page transactions (datasette's database.py keeps readers the same way).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import hashlib
 import json
 import re
 import threading
+import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,7 +27,6 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import pydantic_core
 import sqlcipher3
-import sqlite_utils
 
 from desk import clocks as clock_rules
 from desk import overlay, schema
@@ -188,15 +190,181 @@ def _fts_row(rid: int, case: Mapping[str, Any]) -> tuple:
     )
 
 
-class Store:
-    def __init__(self, conn, path: Path) -> None:
+class StoreClosed(StoreError):
+    pass
+
+
+def _connect(path: Path, key: bytes):
+    """One SQLCipher connection to the cache with the key and the cipher pragmas applied.
+    Every connection (the writer and each reader) comes from here: a connection that
+    skipped one of these would read garbage or spill plaintext to a temp file."""
+    try:
+        conn = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
+    except sqlcipher3.Error as exc:
+        raise StoreError(f"cannot open the cache {path}: {exc}") from exc
+    try:
+        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        # Sort spills and temporary indexes would otherwise land in plain temp files.
+        conn.execute("PRAGMA temp_store = MEMORY")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(
+            f"the cache {path.name} cannot be opened: the key is wrong or the file is damaged"
+        ) from exc
+    try:
+        conn.execute("PRAGMA busy_timeout = 10000")
+        # Every page read from disk is decrypted and checked; a cache that holds the
+        # indexes of a 100,000-case queue keeps searches and sorts off that path.
+        conn.execute("PRAGMA cache_size = -65536")
+    except sqlcipher3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(f"the cache {path.name} is damaged: {exc}") from exc
+    return conn
+
+
+class _Reader:
+    __slots__ = ("thread", "conn", "lock", "used", "closed")
+
+    def __init__(self, thread, conn, lock) -> None:
+        self.thread = thread
         self.conn = conn
-        self.path = path
-        self.db = sqlite_utils.Database(conn)
+        self.lock = lock
+        self.used = time.monotonic()
+        self.closed = False
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+            self.conn.close()
+
+
+# Readers kept open at most (the GUI thread, the task pool's and the sync thread need
+# one each); beyond this the least recently used is closed.
+_MAX_READERS = 6
+
+
+class StoreConnection:
+    """The cache's connections: one writer, and one reader per thread that reads.
+
+    `write()` is a `BEGIN IMMEDIATE` transaction on the writer, one at a time under a
+    lock. `read()` lends the calling thread its own read-only connection (opened on
+    first use with the same key and pragmas); in WAL mode it reads the last committed
+    state without waiting for a write transaction. A thread inside `write()` reads
+    through the writer, so it sees what it has not committed yet. `close()` closes every
+    connection, so a wiped profile leaves no reader holding the file."""
+
+    def __init__(self, writer, path: Path, key: bytes | None) -> None:
+        self.writer = writer
+        self.path = Path(path)
+        # Kept only to open readers; the Store holds the key as long as the cache is open.
+        self._key = key
         self._lock = threading.RLock()
+        self._local = threading.local()
+        self._readers: list[_Reader] = []
+        self._readers_lock = threading.Lock()
+        self._closed = False
+
+    @contextmanager
+    def write(self) -> Iterator[Any]:
+        with self._lock:
+            if self._closed:
+                raise StoreClosed("the cache is closed")
+            conn = self.writer
+            conn.execute("BEGIN IMMEDIATE")
+            self._local.writing = getattr(self._local, "writing", 0) + 1
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            else:
+                conn.execute("COMMIT")
+            finally:
+                self._local.writing -= 1
+
+    def _reader(self) -> _Reader:
+        reader = getattr(self._local, "reader", None)
+        if reader is not None and not reader.closed:
+            reader.used = time.monotonic()
+            return reader
+        if self._key is None:
+            # Built around a bare connection (a test of an old schema): no readers.
+            reader = _Reader(None, self.writer, self._lock)
+            self._local.reader = reader
+            return reader
+        with self._readers_lock:
+            if self._closed:
+                raise StoreClosed("the cache is closed")
+            conn = _connect(self.path, self._key)
+            # A reader must never write: writes go through write() and its lock.
+            conn.execute("PRAGMA query_only = 1")
+            reader = _Reader(threading.current_thread(), conn, threading.RLock())
+            # Close the readers of threads that have ended (a prefetch worker per sync
+            # cycle), and the least recently used beyond _MAX_READERS: a Qt pool
+            # thread's Python thread-locals do not outlive a job, so each job opens a
+            # reader of its own and the one before is left behind.
+            gone = [r for r in self._readers if not r.thread.is_alive()]
+            alive = sorted((r for r in self._readers if r not in gone), key=lambda r: r.used)
+            gone += alive[:max(0, len(alive) + 1 - _MAX_READERS)]
+            self._readers = [r for r in self._readers if r not in gone] + [reader]
+        for old in gone:
+            old.close()
+        self._local.reader = reader
+        return reader
+
+    @contextmanager
+    def read(self) -> Iterator[Any]:
+        if getattr(self._local, "writing", 0):
+            with self._lock:
+                yield self.writer
+            return
+        while True:
+            reader = self._reader()
+            with reader.lock:
+                if self._closed:
+                    raise StoreClosed("the cache is closed")
+                if reader.closed:
+                    continue  # closed as least recently used just now: open another
+                yield reader.conn
+                return
+
+    def reader_count(self) -> int:
+        with self._readers_lock:
+            return len(self._readers)
+
+    def close(self) -> None:
+        with self._readers_lock:
+            self._closed = True
+            readers, self._readers = self._readers, []
+        for reader in readers:
+            reader.close()
+        with self._lock:
+            self.writer.close()
+        self._key = None
+
+
+class Store:
+    def __init__(self, conn, path: Path, key: bytes | None = None) -> None:
+        self.connection = StoreConnection(conn, path, key)
+        self.path = path
         self._calendar: Calendar | None = None
         self._policies: list = []
         self._load_reference_cache()
+
+    @property
+    def db(self):
+        """sqlite_utils over the writer, for tests and tools. Imported on first use: it
+        is a twentieth of a second of every `desk` command's start."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
+
+    @property
+    def conn(self):
+        """The writer connection (migrations and tests; everything else goes through
+        `_write()` and `_read()`)."""
+        return self.connection.writer
 
     # ------------------------------------------------------------ opening
 
@@ -205,27 +373,11 @@ class Store:
         path = Path(path)
         if len(key) != 32:
             raise StoreError("the cache key must be 32 bytes")
+        conn = _connect(path, key)
         try:
-            conn = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
-        except sqlcipher3.Error as exc:
-            raise StoreError(f"cannot open the cache {path}: {exc}") from exc
-        try:
-            conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
-            # Sort spills and temporary indexes would otherwise land in plain temp files.
-            conn.execute("PRAGMA temp_store = MEMORY")
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except sqlcipher3.DatabaseError as exc:
-            conn.close()
-            raise StoreError(
-                f"the cache {path.name} cannot be opened: the key is wrong or the file is damaged"
-            ) from exc
-        try:
+            # WAL lets the readers read beside the writer; only the writer migrates.
             conn.execute("PRAGMA journal_mode = WAL").fetchone()
             conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA busy_timeout = 10000")
-            # Every page read from disk is decrypted and checked; a cache that holds the
-            # indexes of a 100,000-case queue keeps searches and sorts off that path.
-            conn.execute("PRAGMA cache_size = -65536")
             schema.migrate(conn)
         except sqlcipher3.DatabaseError as exc:
             conn.close()
@@ -233,33 +385,24 @@ class Store:
         except RuntimeError as exc:
             conn.close()
             raise StoreError(str(exc)) from exc
-        return cls(conn, path)
+        return cls(conn, path, key)
 
     def close(self) -> None:
-        with self._lock:
-            self.conn.close()
+        self.connection.close()
 
-    @contextmanager
-    def _write(self) -> Iterator[Any]:
-        with self._lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            self.conn.execute("COMMIT")
+    def _write(self):
+        return self.connection.write()
 
     def _read(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
-        with self._lock:
-            return self.conn.execute(sql, tuple(params)).fetchall()
+        with self.connection.read() as conn:
+            return conn.execute(sql, tuple(params)).fetchall()
 
     def read(self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()) -> list[tuple]:
         """A read-only query for reports (supervision) that keeps out of the sync
         thread's write transactions."""
         bound = params if isinstance(params, Mapping) else tuple(params)
-        with self._lock:
-            return self.conn.execute(sql, bound).fetchall()
+        with self.connection.read() as conn:
+            return conn.execute(sql, bound).fetchall()
 
     # ------------------------------------------------------------ sync state
 
@@ -795,8 +938,8 @@ class Store:
         sql = f"SELECT id FROM local_cases WHERE {where_sql}"
         if order_sql:
             sql += f" ORDER BY {order_sql}"
-        with self._lock:
-            return [r[0] for r in self.conn.execute(sql, tuple(params))]
+        with self.connection.read() as conn:
+            return [r[0] for r in conn.execute(sql, tuple(params))]
 
     def plan(self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()) -> list[str]:
         """The detail lines of EXPLAIN QUERY PLAN for `sql`."""

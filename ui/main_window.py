@@ -872,9 +872,43 @@ class MainWindow(QMainWindow):
         self._exec(box)
         clicked = box.clickedButton()
         if clicked is keep:
-            self.sig_logout_requested.emit(False)
+            self.log_out(False)
         elif clicked is wipe and self.confirm_wipe():
-            self.sig_logout_requested.emit(True)
+            self.log_out(True)
+
+    def log_out(self, wipe: bool) -> None:
+        """End the sync and the server session on the task runner, then hand over to the
+        app. Both may take their full timeouts on a bad link (35 s for the server), which
+        the window must not spend frozen; the officer sees that it is logging out."""
+        if getattr(self, "_logging_out", False):
+            return
+        self._logging_out = True
+        self.menuBar().setEnabled(False)
+        self.workspace.setEnabled(False)
+        self.statusBar().showMessage(self.tr("Logging out…"))
+        client, bridge = self.context.session.client, self.bridge
+
+        def end_sessions() -> None:
+            # The sync loop first, so no cycle races the token going away.
+            bridge.stop()
+            if client is not None and client.token:
+                try:
+                    client.logout()
+                finally:
+                    # Forgotten locally whether or not the server heard us, so logging out
+                    # after this makes no second call to the server.
+                    client.token = None
+
+        def done(_result) -> None:
+            self.sig_logout_requested.emit(wipe)
+
+        def failed(error: BaseException) -> None:
+            # Offline or expired: the token is forgotten locally either way.
+            log.info("server logout failed: %s", type(error).__name__)
+            self.statusBar().showMessage(self.tr("The server could not be told; logged out on this computer."), 8000)
+            self.sig_logout_requested.emit(wipe)
+
+        self.runner.run(end_sessions, done, failed)
 
     def confirm_wipe(self) -> bool:
         """Unsent work is never wiped without two confirmations."""

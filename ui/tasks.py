@@ -47,6 +47,10 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(max_threads)
+        # Keep the pool's few threads for the app's life: each keeps a read connection
+        # to the cache (desk.store) and an HTTP session by thread id, which a thread
+        # that expired and came back under a new id would open again.
+        self._pool.setExpiryTimeout(-1)
         self._relay = _Relay(self)
         self._relay.sig_finished.connect(self._finished)
         self._next_id = 0

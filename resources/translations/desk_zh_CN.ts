@@ -800,6 +800,14 @@
         <translation>退出并保留缓存</translation>
     </message>
     <message>
+        <source>Logging out…</source>
+        <translation>正在退出…</translation>
+    </message>
+    <message>
+        <source>The server could not be told; logged out on this computer.</source>
+        <translation>未能通知服务器；已在本机退出登录。</translation>
+    </message>
+    <message>
         <source>Log out and delete the cache</source>
         <translation>退出并删除缓存</translation>
     </message>

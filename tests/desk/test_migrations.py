@@ -1,5 +1,4 @@
 import json
-import threading
 from datetime import datetime, timezone
 
 import pytest
@@ -7,7 +6,7 @@ import sqlcipher3
 
 from desk import schema
 from desk.queues import QUEUES, query_plans, queue_ids
-from desk.store import Store, StoreError
+from desk.store import Store, StoreConnection, StoreError
 from test_store_factory import CHIEF, OFFICER, key, make_case
 
 
@@ -128,9 +127,8 @@ def test_migration_4_gives_every_queue_a_covering_index_on_a_version_3_database(
     conn.close()
     # A version-3 cache read through today's queue code, without Store.open's migration.
     old = Store.__new__(Store)
-    old.conn = raw_connection(tmp_path / "c.db", k)
+    old.connection = StoreConnection(raw_connection(tmp_path / "c.db", k), tmp_path / "c.db", None)
     old._calendar = None
-    old._lock = threading.RLock()
     for n, (status, assignee, due) in enumerate([
             ("new", None, "2026-03-06T15:00:00Z"), ("in_progress", "o1", "2026-03-05T00:00:00Z"),
             ("accepted", "o2", "2026-03-07T00:00:00Z"), ("waiting_citizen", "o1", None),
