@@ -23,7 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -32,10 +32,18 @@ from desk import supervision  # noqa: E402
 from desk.rules import Actor  # noqa: E402
 from desk.store import Store  # noqa: E402
 from desk.wire import (  # noqa: E402
-    CalendarData, Case, Officer, Policy, PolicyClock, Reference, Unit, UpsertChange, format_time,
+    CalendarData,
+    Case,
+    Officer,
+    Policy,
+    PolicyClock,
+    Reference,
+    Unit,
+    UpsertChange,
+    format_time,
 )
 
-UTC = timezone.utc
+UTC = UTC
 UNIT = "s1"
 OFFICERS = [f"o{i}" for i in range(1, 13)]
 CHIEF = Actor(id="c1", unit_id=UNIT, roles=("officer", "supervisor"))

@@ -19,7 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlcipher3
@@ -47,7 +47,7 @@ SHORT_QUERIES = ["签注", "消防"]
 
 
 def make_cases(n: int, rng: random.Random) -> list[Case]:
-    start = datetime(2026, 1, 5, 1, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
     cases = []
     for i in range(n):
         category, topic, text = rng.choice(TOPICS)
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         ours, floors = [], []
         for q in QUERIES:
             hits = len(store.search(q))
-            o = median_ms(lambda: store.search(q), args.repeat)
+            o = median_ms(lambda q=q: store.search(q), args.repeat)
             f = median_ms(floor_match(q), args.repeat)
             ours.append(o)
             floors.append(f)
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
               f"(floor {statistics.median(floors):.2f} ms)")
         short_ours, short_floors = [], []
         for q in SHORT_QUERIES:
-            short_ours.append(median_ms(lambda: store.search(q), max(3, args.repeat // 3)))
+            short_ours.append(median_ms(lambda q=q: store.search(q), max(3, args.repeat // 3)))
             short_floors.append(median_ms(floor_like(q), max(3, args.repeat // 3)))
         print(f"short (LIKE) search: median {statistics.median(short_ours):.2f} ms "
               f"(floor {statistics.median(short_floors):.2f} ms)")

@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -110,7 +110,7 @@ def median_get(session: requests.Session, url: str, params: dict, repeat: int) -
 
 
 def note_bodies(case_ids: list[str], count: int) -> list[bytes]:
-    now = datetime.now(timezone.utc).isoformat()
+    now = datetime.now(UTC).isoformat()
     bodies = []
     for first in range(0, count, OPS_BATCH):
         ops = [{"op_id": str(uuid.uuid4()), "seq": i, "case_id": case_ids[i % len(case_ids)],
@@ -133,7 +133,7 @@ def post_all(session: requests.Session, url: str, bodies: list[bytes]) -> tuple[
 
 def fill_moves(service, username: str, count: int, chunk: int = 500) -> None:
     """`count` cases in `username`'s unit, each claimed by them: one move apiece."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     token = service.login(username, PASSWORD, "bench-moves", str(uuid.uuid4()), now=now)["token"]
     officer = service.authenticate(token, now=now)
     for first in range(0, count, chunk):
@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         # Served as the server sends them: gzipped at the same level as its middleware.
         zipped = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
         by_cursor = {cursor or "": (gzip.compress(body, compresslevel=6), zipped)
-                     for cursor, body in zip(asked, bodies)}
+                     for cursor, body in zip(asked, bodies, strict=False)}
 
         def canned(path: str) -> tuple[bytes, dict[str, str]]:
             return by_cursor[parse_qs(urlsplit(path).query).get("cursor", [""])[0]]

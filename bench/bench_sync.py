@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
@@ -237,7 +237,7 @@ def main(argv=None) -> int:
         # requests, then the changes they made fetched with a bare GET.
         headers = {"Authorization": f"Bearer {probe['token']}", "X-Device-Id": DEVICE,
                    "Content-Type": "application/json", "Accept-Encoding": "gzip"}
-        now = datetime.now(timezone.utc).isoformat()
+        now = datetime.now(UTC).isoformat()
         bodies = []
         for i in range(0, len(floor_ids), 100):
             ops = [{"op_id": str(uuid.uuid4()), "seq": 100_000 + i + j, "case_id": cid, "type": "claim",

@@ -40,7 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -72,7 +72,7 @@ def make_changes(n: int, officer_id: str, others: list[str], unit_id: str):
     from desk.wire import Case, UpsertChange, format_time
 
     rng = random.Random(5)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     changes = []
     for i in range(n):
         category, topic, text = rng.choice(TOPICS)
@@ -335,7 +335,7 @@ def sync_blocks(app, window, desk_app, session, scratch: Path, sync_cases: int) 
 
 def run(scratch: Path, cases: int, refill: bool, sync_cases: int = 0) -> int:
     from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSettings, Qt
-    from PySide6.QtWidgets import QApplication, QTableView
+    from PySide6.QtWidgets import QTableView
 
     from desk import queues
     from desk.session import open_offline

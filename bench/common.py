@@ -12,11 +12,12 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -128,7 +129,7 @@ def fill_unit(service: Any, unit_id: str, cases: int, *, notes: int = 2, chunk: 
     """`cases` unclaimed consultations in `unit_id`, each with a citizen's text and
     `notes` supervisor notes, written straight through the service (the code POST
     /intake and POST /ops run), many cases to a transaction so the fill is quick."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     device = str(uuid.uuid4())
     token = service.login("chief1", PASSWORD, "bench-fill", device, now=now)["token"]
     chief = service.authenticate(token, now=now)

@@ -16,9 +16,10 @@ import logging
 import re
 import time
 import traceback
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -27,14 +28,18 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from desk import wire
-from desk.worktime import Calendar
-
 from central.errors import PROBLEM_MEDIA_TYPE, ApiError, problem
 from central.service import (
-    Caller, ReferenceIntakeRequest, RevokeResponse, SeedSource, Service, SetPasswordRequest,
+    Caller,
+    ReferenceIntakeRequest,
+    RevokeResponse,
+    SeedSource,
+    Service,
+    SetPasswordRequest,
     wire_field_names,
 )
+from desk import wire
+from desk.worktime import Calendar
 
 access_log = logging.getLogger("central.access")
 error_log = logging.getLogger("central.error")

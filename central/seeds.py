@@ -42,9 +42,10 @@ from __future__ import annotations
 
 import functools
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Iterator
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
 
 from central.calendar_seed import build_calendar
 from desk import rules
@@ -432,7 +433,7 @@ _ID_CHECK = "10X98765432"
 
 def id_check_digit(first17: str) -> str:
     """GB 11643 check character (ISO 7064 MOD 11-2) of an ID number's first 17 digits."""
-    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS)) % 11]
+    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=False)) % 11]
 
 
 def id_number_valid(id_number: str) -> bool:
@@ -774,7 +775,7 @@ class _Case:
     """One demo case: its intake, then the steps, kept in a simulation of the server's
     rules so that the data cannot ask the server for something it must refuse."""
 
-    def __init__(self, gen: "_Generator", ref: str, request: IntakeRequest) -> None:
+    def __init__(self, gen: _Generator, ref: str, request: IntakeRequest) -> None:
         self.gen = gen
         self.ref = ref
         self.request = request
@@ -792,7 +793,7 @@ class _Case:
         self.t = self.t + timedelta(minutes=minutes)
         return self.t
 
-    def op(self, minutes: float, who: str, op: str, **payload: Any) -> "_Case":
+    def op(self, minutes: float, who: str, op: str, **payload: Any) -> _Case:
         self.after(minutes)
         self._check(who, op, payload)
         self.steps.append(_Step(self.t, who, op, payload))
@@ -908,7 +909,7 @@ BULK_CASES = 330
 
 class _Generator:
     def __init__(self, now: datetime) -> None:
-        self.now = now.astimezone(timezone.utc)
+        self.now = now.astimezone(UTC)
         self.rng = random.Random(DEMO_SEED)
         self.officers = officers()
         self.by_username = {o.username: o for o in self.officers}
@@ -952,7 +953,7 @@ class _Generator:
         rng = self.rng
         # The truck driver. Received on a working morning about a week and a half ago.
         day = working_time_before(self.now, 7 * 86400).astimezone(BEIJING).date()
-        r = datetime(day.year, day.month, day.day, 9, 12, tzinfo=BEIJING).astimezone(timezone.utc)
+        r = datetime(day.year, day.month, day.day, 9, 12, tzinfo=BEIJING).astimezone(UTC)
         driver = Citizen(name="刘保平", phone="13839176542",
                          id_number=_id_number(random.Random(41082319), "410823"))
         ticket = "1401211000582733"

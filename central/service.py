@@ -16,20 +16,20 @@ import secrets
 import threading
 import uuid
 from collections import defaultdict, deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from central.db import Database
+from central.errors import ApiError
 from desk import clocks as sla
 from desk import rules, wire
 from desk.worktime import Calendar
-
-from central.db import Database
-from central.errors import ApiError
 
 log = logging.getLogger("central.service")
 
@@ -46,16 +46,16 @@ LOG_FORM = "latest+departures"
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def db_time(t: datetime) -> str:
     """A fixed-width UTC form, so stored times compare correctly as text."""
-    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_db_time(s: str) -> datetime:
-    return datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    return datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
 def hash_password(password: str, salt: bytes) -> bytes:
@@ -74,8 +74,8 @@ def canonical(value: Any) -> str:
 # ---------------------------------------------------------------- request extras
 
 
-INTAKE_EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
-INTAKE_LATEST = datetime(2200, 1, 1, tzinfo=timezone.utc)
+INTAKE_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+INTAKE_LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 class IntakeAttachment(BaseModel):
@@ -214,7 +214,7 @@ class Service:
         t = self.clock()
         if t.tzinfo is None:
             raise ValueError("the server clock must return aware times")
-        return t.astimezone(timezone.utc)
+        return t.astimezone(UTC)
 
     def close(self) -> None:
         self.db.close()

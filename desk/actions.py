@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime, timezone
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -70,7 +71,7 @@ def _validation_message(exc: ValidationError) -> str:
 
 class Actions:
     def __init__(self, store: Store, actor: rules.Actor, *,
-                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                 now: Callable[[], datetime] = lambda: datetime.now(UTC),
                  name: str | None = None) -> None:
         self.store = store
         self.actor = actor
@@ -209,7 +210,7 @@ class Actions:
         case = self._case(item.case_id)
         try:
             clean = self._check(case, item.type, item.payload)
-        except ActionRefused as exc:
+        except ActionRefused:
             if item.type == "claim" and case.get("assignee_id") == self.actor.id:
                 self.store.resolve_conflict(op_id, "retry", new_op=None)
                 self._notify()

@@ -14,9 +14,10 @@ import json
 import logging
 import threading
 import zlib
-from datetime import datetime, timezone
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Sequence
+from typing import Any
 
 import pydantic
 import requests
@@ -24,11 +25,11 @@ import requests
 import desk
 from desk.wire import (
     API_PREFIX,
+    MAX_CHANGES_LIMIT,
+    MAX_OPS_PER_PUSH,
     ChangesResponse,
     LoginRequest,
     LoginResponse,
-    MAX_CHANGES_LIMIT,
-    MAX_OPS_PER_PUSH,
     Op,
     OpsResponse,
     Problem,
@@ -104,8 +105,8 @@ def _retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _one_line(text: str, limit: int = 200) -> str:

@@ -17,13 +17,15 @@ import json
 import logging
 import os
 import sys
-from datetime import datetime, timedelta, timezone
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import sqlcipher3
 
 import desk
+from desk import timesafe
 from desk.actions import ActionRefused
 from desk.api import ApiError, AuthError, TransportError
 from desk.masking import mask_citizen, mask_name, mask_text
@@ -31,7 +33,6 @@ from desk.profile import Profile, ProfileError, TokenVault, WrongPassword
 from desk.rules import KNOWN_STATUSES
 from desk.store import StoreError
 from desk.terminal import clean, clean_data, field
-from desk import timesafe
 from desk.wire import CASE_KINDS, format_time
 
 EXIT_OK = 0
@@ -205,13 +206,13 @@ class Context:
         offset = 0.0
         if self.session is not None:
             offset = self.session.store.get_state().clock_offset_s or 0.0
-        return datetime.now(timezone.utc) + timedelta(seconds=offset)
+        return datetime.now(UTC) + timedelta(seconds=offset)
 
     def actions(self):
         from desk.actions import Actions
 
         session = self.open()
-        return Actions(session.store, session.actor, now=lambda: datetime.now(timezone.utc))
+        return Actions(session.store, session.actor, now=lambda: datetime.now(UTC))
 
     def close(self) -> None:
         if self.session is not None:
@@ -589,7 +590,8 @@ def cmd_outbox(ctx: Context) -> int:
         return EXIT_OK
     for i in items:
         err = f"  ({one_line(i.error, 60)})" if i.error else ""
-        ctx.print(f"{field(i.op_id[:8])}  {field(i.case_number or i.case_id)}  {field(i.type):<10} {field(i.state)}{err}")
+        ctx.print(f"{field(i.op_id[:8])}  {field(i.case_number or i.case_id)}  "
+                  f"{field(i.type):<10} {field(i.state)}{err}")
     ctx.print(f"{len(items)} queued")
     return EXIT_OK
 

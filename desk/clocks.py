@@ -14,8 +14,9 @@ transferred case keeps its clocks running.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Literal, Mapping, Sequence
+from typing import Any, Literal
 
 from desk.wire import Clock, Policy, format_time
 from desk.worktime import CALENDAR_DAY, WORKING_DAY, Calendar

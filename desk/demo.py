@@ -26,10 +26,11 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import requests
 
@@ -132,7 +133,7 @@ class CitizenSimulator(threading.Thread):
     def file_one(self) -> dict:
         from central.seeds import citizen_case
 
-        request = citizen_case(self.rng, datetime.now(timezone.utc))
+        request = citizen_case(self.rng, datetime.now(UTC))
         resp = requests.post(
             f"{self.url}{API_PREFIX}/intake", json=request.wire(), timeout=10,
             headers={"Authorization": f"Bearer {self.gateway_token}"},

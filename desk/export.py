@@ -13,10 +13,11 @@ defaults are English.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from desk.masking import mask_name, mask_phone, mask_text
 from desk.supervision import AtRisk, Compliance

@@ -13,7 +13,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -112,7 +113,9 @@ def unwrap(blob: Mapping[str, Any], kek: bytes, aad: bytes) -> bytes:
         raise WrongKey("the key does not open this wrapped key") from exc
 
 
-def wrap_with_password(key: bytes, password: str, aad: bytes, params: Mapping[str, int] | None = None) -> dict[str, Any]:
+def wrap_with_password(
+    key: bytes, password: str, aad: bytes, params: Mapping[str, int] | None = None
+) -> dict[str, Any]:
     """Wrap under a fresh salt; the salt and scrypt parameters travel with the blob."""
     salt = new_salt()
     p = dict(DEFAULT_SCRYPT if params is None else params)

@@ -9,7 +9,8 @@ the field. The forms follow the platform's published style (`41082319××××786
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 MASK = "*"
 

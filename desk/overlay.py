@@ -9,9 +9,10 @@ The rules are the shared ones: desk.rules for statuses, desk.clocks for clocks.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 from desk import clocks as clock_rules
 from desk import rules
@@ -121,7 +122,7 @@ def build_view(
             at=op.performed_at, performed_at=op.performed_at, cal=cal, policy=policy,
         )
         dumped = []
-        for was, now, raw in zip(old, new, case["clocks"]):
+        for was, now, raw in zip(old, new, case["clocks"], strict=False):
             d = now.model_dump(mode="json")
             # A clock this op changed shows "pending delivery" until the server agrees.
             d["pending"] = bool(raw.get("pending")) or now != was
@@ -167,7 +168,7 @@ def _norm(value: Any) -> str | None:
         return None
     if not isinstance(value, datetime):
         value = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def sort_time(value: Any) -> str | None:

@@ -12,11 +12,12 @@ import re
 import shutil
 import threading
 import uuid
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 import platformdirs
@@ -99,7 +100,7 @@ def install_device_id() -> str:
 
 
 def _now_text() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
@@ -147,7 +148,7 @@ class ProfileConfig:
     cache: dict = field(default_factory=dict)
 
     @classmethod
-    def from_dict(cls, data: Any) -> "ProfileConfig":
+    def from_dict(cls, data: Any) -> ProfileConfig:
         """A config from profile.json, every field checked: a tampered or damaged file is
         a ProfileError naming what is wrong, never a TypeError further on."""
         if not isinstance(data, Mapping):
@@ -213,7 +214,7 @@ class Profile:
         return self._config
 
     def _aad(self, cfg: ProfileConfig) -> bytes:
-        return f"desk profile {cfg.username}@{cfg.server_url}".encode("utf-8")
+        return f"desk profile {cfg.username}@{cfg.server_url}".encode()
 
     def _save(self, cfg: ProfileConfig) -> None:
         # One writer at a time: the app records the outbox from worker threads, and two

@@ -7,8 +7,9 @@ an action cannot work.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 OPEN_STATUSES = frozenset({"new", "accepted", "in_progress", "waiting_citizen"})
 FINAL_STATUSES = frozenset({"closed", "declined"})

@@ -9,7 +9,7 @@ version before it).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 
 def _m1_core(conn) -> None:

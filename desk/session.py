@@ -15,9 +15,10 @@ import random
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import platformdirs
 import requests
@@ -32,6 +33,8 @@ from desk.profile import (
     install_device_id,
     private_files,
     write_private,
+)
+from desk.profile import (
     profile_dir as default_profile_dir,
 )
 from desk.rules import Actor

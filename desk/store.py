@@ -19,11 +19,12 @@ import re
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 import pydantic_core
 import sqlcipher3
@@ -32,7 +33,14 @@ from desk import clocks as clock_rules
 from desk import overlay, schema
 from desk.overlay import LocalOp, sort_time
 from desk.wire import (
-    WORD_PATTERN, Clock, Op, OpResult, Reference, RemoveChange, UpsertChange, format_time,
+    WORD_PATTERN,
+    Clock,
+    Op,
+    OpResult,
+    Reference,
+    RemoveChange,
+    UpsertChange,
+    format_time,
 )
 from desk.worktime import Calendar
 
@@ -102,7 +110,7 @@ class ConflictItem:
 
 
 def _now() -> str:
-    return format_time(datetime.now(timezone.utc))
+    return format_time(datetime.now(UTC))
 
 
 def _time(value: str | None) -> datetime | None:
@@ -369,7 +377,7 @@ class Store:
     # ------------------------------------------------------------ opening
 
     @classmethod
-    def open(cls, path: Path, key: bytes) -> "Store":
+    def open(cls, path: Path, key: bytes) -> Store:
         path = Path(path)
         if len(key) != 32:
             raise StoreError("the cache key must be 32 bytes")
@@ -423,7 +431,7 @@ class Store:
         if not fields:
             return
         values = []
-        for name, value in fields.items():
+        for _name, value in fields.items():
             if isinstance(value, datetime):
                 value = format_time(value)
             elif isinstance(value, bool):
@@ -593,7 +601,7 @@ class Store:
             repeated = {i for i, n in Counter(ids).items() if n > 1}
             fast: list[UpsertChange] = []
             slow: list[UpsertChange | RemoveChange] = []
-            for change, case_id in zip(changes, ids):
+            for change, case_id in zip(changes, ids, strict=False):
                 if (change.op == "upsert" and case_id not in busy and case_id not in repeated
                         and stored.get(case_id, -1) <= change.case.version):
                     fast.append(change)
@@ -955,7 +963,7 @@ class Store:
             chunk = list(ids[start:start + _CHUNK])
             marks = ", ".join("?" * len(chunk))
             for r in self._read(f"SELECT {cols} FROM local_cases WHERE id IN ({marks})", chunk):
-                row = dict(zip(_ROW_COLUMNS, r))
+                row = dict(zip(_ROW_COLUMNS, r, strict=False))
                 row["provisional"] = bool(row["provisional"])
                 found[row["id"]] = row
         return [found[i] for i in ids if i in found]

@@ -32,9 +32,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from desk.clocks import clock_state, explain_case_clock
 from desk.overlay import sort_time
@@ -250,7 +251,7 @@ def clock_outcome(clock: Clock, now: datetime, cal: Calendar) -> str | None:
 def _prefix(t: datetime) -> str:
     """A second-precision UTC prefix that compares as text with the JSON's times (which
     are UTC with a Z, with or without fractions); exact checks follow in Python."""
-    return (t - timedelta(seconds=1)).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    return (t - timedelta(seconds=1)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 # The unit's open cases and those closed since :closed, as two ranges of the
@@ -429,7 +430,7 @@ class Commitments:
 
 
 def _local_midnight(d: date, cal: Calendar) -> datetime:
-    return datetime.combine(d, time(), tzinfo=cal.zone).astimezone(timezone.utc)
+    return datetime.combine(d, time(), tzinfo=cal.zone).astimezone(UTC)
 
 
 # Answered from the assignee queue index alone (migration 4): it holds assignee_id,

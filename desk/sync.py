@@ -12,15 +12,14 @@ The local clock is only ever measured against the server's, never used to order 
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
-
 import logging
 import random
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Callable
+from datetime import UTC, datetime
 
 from desk.api import ApiError, AuthError, BadResponse, CursorExpired, ServerRefused, TransportError
 from desk.rules import KNOWN_STATUSES, Actor
@@ -97,7 +96,7 @@ class SyncEngine:
         client,
         actor: Actor,
         *,
-        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         batch_size: int = 100,
         page_size: int = MAX_CHANGES_LIMIT,
     ):
@@ -220,7 +219,8 @@ class SyncEngine:
                     if generation is not None:
                         raise
                     log.info("change cursor expired; pulling everything again")
-                    report.warnings.append("the server no longer had our place in the change feed; fetched everything again")
+                    report.warnings.append(
+                        "the server no longer had our place in the change feed; fetched everything again")
                     generation = self.store.begin_full_resync()
                     cursor = None
                     report.full_resync = True

@@ -10,7 +10,7 @@ shown as it came.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 _EDGE = timedelta(days=2)
@@ -19,14 +19,14 @@ _EDGE = timedelta(days=2)
 def parse(value: Any) -> datetime | None:
     """An aware datetime, or None when `value` is not an RFC 3339 time with an offset."""
     if isinstance(value, datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     if not value:
         return None
     try:
         parsed = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00").replace("z", "+00:00"))
     except (ValueError, OverflowError):
         return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def _near_max(value: datetime) -> bool:
@@ -45,7 +45,7 @@ def in_zone(value: datetime, zone: tzinfo) -> datetime:
 
 
 def to_utc(value: datetime) -> datetime:
-    return in_zone(value, timezone.utc)
+    return in_zone(value, UTC)
 
 
 def shift(value: datetime, delta: timedelta) -> datetime:
@@ -69,5 +69,5 @@ def sortable(value: Any) -> datetime:
     """A UTC datetime to compare with, an unreadable value sorting last."""
     parsed = parse(value)
     if parsed is None:
-        return datetime.max.replace(tzinfo=timezone.utc)
+        return datetime.max.replace(tzinfo=UTC)
     return to_utc(parsed)

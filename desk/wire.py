@@ -23,11 +23,18 @@ would cost a first sync a noticeable share of its time.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
-from typing import Annotated, Any, Callable, Literal, Union
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator, BaseModel, ConfigDict, Field, GetPydanticSchema, PrivateAttr, TypeAdapter,
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetPydanticSchema,
+    PrivateAttr,
+    TypeAdapter,
     ValidationError,
 )
 from pydantic_core import core_schema
@@ -115,7 +122,7 @@ def _aware_utc(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("time must carry a UTC offset (RFC 3339)")
     try:
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
     except OverflowError:
         # 0001-01-01T00:00+14:00 and 9999-12-31T23:59-14:00 have no UTC form.
         raise ValueError("time is out of range in UTC") from None
@@ -359,7 +366,7 @@ class RemoveChange(WireModel):
     reason: Annotated[OpenReason, Absent(str)] = ""
 
 
-Change = Annotated[Union[UpsertChange, RemoveChange], Field(discriminator="op")]
+Change = Annotated[UpsertChange | RemoveChange, Field(discriminator="op")]
 
 
 class UnreadableChange(WireModel):

@@ -40,9 +40,10 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter
-from datetime import date, datetime, time, timedelta, timezone
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from desk import timesafe
@@ -170,7 +171,7 @@ class Calendar:
 
     def _to_utc(self, d: date, offset: timedelta) -> datetime:
         local = datetime.combine(d, time()) + offset
-        return local.replace(tzinfo=self.zone).astimezone(timezone.utc)
+        return local.replace(tzinfo=self.zone).astimezone(UTC)
 
     def working_time(self, t: datetime) -> timedelta:
         """W(t): working time between the fixed origin and t."""
@@ -215,7 +216,7 @@ class Calendar:
             _require_aware(start)
             # In UTC, so that a start given in a zone with daylight saving time still
             # gets N times 24 elapsed hours (aware arithmetic in one zone is wall time).
-            return start.astimezone(timezone.utc) + DAY * limit
+            return start.astimezone(UTC) + DAY * limit
         raise ValueError(f"unknown clock unit {unit!r}")
 
     def provisional_years(self, a: datetime, b: datetime) -> list[int]:

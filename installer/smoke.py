@@ -41,7 +41,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -248,7 +248,7 @@ def fill_big_cache(profile: Path, count: int) -> None:
     try:
         officer = session.officer
         rng = random.Random(20261126)
-        start = datetime.now(timezone.utc) - timedelta(days=60)
+        start = datetime.now(UTC) - timedelta(days=60)
         statuses = ["new", "accepted", "in_progress", "waiting_citizen", "closed"]
         page: list = []
         cursor = session.store.get_state().cursor or "0"

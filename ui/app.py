@@ -12,14 +12,15 @@ import os
 import sys
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desk import session as desk_session
 from desk.profile import Profile, ProfileError, WrongPassword
 from desk.store import StoreError
-from ui import i18n, machine_config, settings as desk_settings
+from ui import i18n, machine_config
+from ui import settings as desk_settings
 from ui.context import DeskContext
 from ui.login.dialog import LoginDialog, login_error_text
 from ui.main_window import MainWindow

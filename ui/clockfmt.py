@@ -7,8 +7,9 @@ reference data.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from typing import Any, Mapping
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 
@@ -117,4 +118,4 @@ def _when(template: str, at: Any, zone) -> str:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -4,14 +4,28 @@ status bar that says plainly whether we are online."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
 
 from PySide6.QtCore import QByteArray, QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit,
-    QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QProgressBar, QPushButton,
-    QSplitter, QStackedWidget, QSystemTrayIcon, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QSystemTrayIcon,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
 )
 
 from desk import queues, supervision
@@ -19,9 +33,14 @@ from desk.actions import ActionRefused
 from desk.profile import ProfileError
 from desk.rules import status_targets
 from desk.store import MAX_SEARCH_CHARS, MAX_SEARCH_WORDS
+from ui import settings as desk_settings
 from ui import text
 from ui.actions.dialogs import (
-    CallbackDialog, ReasonDialog, ReassignDialog, StatusDialog, TransferDialog,
+    CallbackDialog,
+    ReasonDialog,
+    ReassignDialog,
+    StatusDialog,
+    TransferDialog,
 )
 from ui.case.view import CasePane
 from ui.clockfmt import utcnow
@@ -31,7 +50,6 @@ from ui.outbox.view import ConflictsView, OutboxView
 from ui.queue.model import CLOCK_COLUMN, COLUMNS, QueueModel
 from ui.refusals import refusal_text
 from ui.resources import icon
-from ui import settings as desk_settings
 from ui.supervisor import hook as supervision_hook
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
@@ -150,7 +150,7 @@ class SyncBridge(QObject):
         }.get(reason, QCoreApplication.translate("SyncBridge", "The last sync failed."))
         if next_at is None:
             return why
-        when = datetime.fromtimestamp(next_at, timezone.utc)
+        when = datetime.fromtimestamp(next_at, UTC)
         when = when.astimezone(zone) if zone is not None else when.astimezone()
         return QCoreApplication.translate("SyncBridge", "%1 Next try at %2 (F5 tries now).") \
             .replace("%1", why).replace("%2", when.strftime("%H:%M:%S"))

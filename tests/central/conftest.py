@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
-from typing import Any, Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import requests
@@ -84,7 +85,7 @@ def op(case_id: str, type_: str, payload: dict | None = None, *, op_id: str | No
         "op_id": op_id or str(uuid.uuid4()), "seq": 1, "case_id": case_id, "type": type_,
         "base_version": base_version,
         "performed_at": (performed_at or (_SERVER_CLOCK[-1]() if _SERVER_CLOCK
-                                          else datetime.now(timezone.utc))).isoformat(),
+                                          else datetime.now(UTC))).isoformat(),
         "payload": payload or {},
     }
 
@@ -108,7 +109,7 @@ def citizen(server: RunningServer, case_id: str, **body: Any) -> requests.Respon
 @pytest.fixture
 def clock() -> Iterator[ManualClock]:
     # A Wednesday morning in Beijing, clear of holidays.
-    manual = ManualClock(datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc))
+    manual = ManualClock(datetime(2026, 11, 25, 2, 0, tzinfo=UTC))
     _SERVER_CLOCK.append(manual)
     yield manual
     _SERVER_CLOCK.remove(manual)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -25,7 +25,7 @@ STEP = 100  # the progress handler fires every STEP VM instructions
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
     svc = Service(tmp_path_factory.mktemp("feedcost") / "central.db", gateway_token="g", seed=TinySeed())
-    start = datetime.now(timezone.utc) - timedelta(days=1)
+    start = datetime.now(UTC) - timedelta(days=1)
     with svc.db.write():
         for i in range(CASES):
             when = start + timedelta(seconds=i)

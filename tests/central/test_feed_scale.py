@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -149,7 +149,8 @@ def test_an_old_log_is_upgraded_on_start(tmp_path):
         conn.execute("DELETE FROM meta WHERE key = 'log'")
         conn.execute("INSERT INTO changes(seq, at, case_id, old_unit, old_assignee, new_unit, new_assignee,"
                      " reason) VALUES (?, ?, ?, ?, NULL, ?, ?, 'reassigned')",
-                     (seq - 1, conn.execute("SELECT at FROM changes").fetchone()[0], case_id, STATION_1, STATION_1, "o-officer2"))
+                     (seq - 1, conn.execute("SELECT at FROM changes").fetchone()[0], case_id,
+                      STATION_1, STATION_1, "o-officer2"))
     conn.close()
     svc = Service(path, gateway_token="g", seed=TinySeed())
     try:
@@ -195,7 +196,7 @@ def test_bytes_of_an_empty_page_are_the_page(history):
 
 
 def test_retention_still_expires_old_cursors_with_a_superseding_log(tmp_path):
-    clock = [datetime.now(timezone.utc)]
+    clock = [datetime.now(UTC)]
     svc = Service(tmp_path / "central.db", gateway_token="g", seed=TinySeed(),
                   change_retention=timedelta(days=1), now=lambda: clock[0])
     try:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import requests
-from datetime import timedelta
 
 from tests.central.conftest import citizen, intake, op
 from tests.central.tiny_seed import STATION_2, TRAFFIC

@@ -8,7 +8,7 @@ import re
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -20,7 +20,7 @@ from central.calendar_seed import build_calendar
 from desk import rules, wire
 
 # A Wednesday morning in Beijing, clear of holidays.
-NOW = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 CATEGORIES = {"户政", "出入境", "交警", "治安", "消防", "技防", "网警", "禁毒", "法制",
               "边防检查", "民航公安"}
 CHANNELS = {"门户网站", "热线电话", "短信", "手机网站", "微博", "微信"}
@@ -256,7 +256,7 @@ def test_events_are_valid_sorted_and_follow_the_rules(events):
                      datetime(2027, 1, 1, 0), datetime(2026, 11, 28, 23, 59)]),
 ))
 def test_events_hold_for_any_now(naive_now):
-    now = naive_now.replace(tzinfo=timezone.utc)
+    now = naive_now.replace(tzinfo=UTC)
     check_events(list(seeds.demo_events(now)), now)
 
 
@@ -371,7 +371,7 @@ def test_story_cases(events):
 
 
 def test_citizen_case_is_realistic_and_reproducible():
-    now = datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
     first = [seeds.citizen_case(random.Random(7), now) for _ in range(3)]
     assert first[0] == first[1] == first[2]
     rng = random.Random(7)

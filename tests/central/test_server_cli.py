@@ -38,7 +38,7 @@ def _wait_for_url(proc: subprocess.Popen) -> str:
             return url
         except requests.ConnectionError:
             if proc.poll() is not None:
-                raise AssertionError(proc.stderr.read())
+                raise AssertionError(proc.stderr.read()) from None
             time.sleep(0.05)
     raise AssertionError("the server never answered")
 

@@ -1,11 +1,19 @@
 from datetime import timedelta
 
 import pytest
+from test_store_factory import (
+    CHIEF,
+    MONDAY,
+    OFFICER,
+    OFFICER2,
+    make_case,
+    open_store,
+    reference,
+    result,
+    upsert,
+)
 
 from desk.actions import ActionRefused, Actions
-from test_store_factory import (
-    CHIEF, MONDAY, OFFICER, OFFICER2, make_case, open_store, reference, result, upsert,
-)
 
 NOW = MONDAY + timedelta(hours=2)
 

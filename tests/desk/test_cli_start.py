@@ -25,8 +25,9 @@ def test_the_sync_command_imports_nothing_it_does_not_use():
 
 
 def test_store_still_offers_sqlite_utils_to_tools(tmp_path):
-    from desk.store import Store
     import os
+
+    from desk.store import Store
 
     store = Store.open(tmp_path / "c.db", os.urandom(32))
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,7 +22,7 @@ from desk.wire import Clock, Policy, PolicyClock
 from desk.worktime import DAY, Calendar
 
 SH = ZoneInfo("Asia/Shanghai")
-UTC = timezone.utc
+UTC = UTC
 
 
 def sh(*args: int) -> datetime:
@@ -188,7 +188,7 @@ def test_calendar_day_clocks_move_by_elapsed_time():
                 before="accepted")
     resumed = op(paused, "set_status", sh(2026, 10, 5, 16), before="waiting_citizen",
                  after="in_progress")
-    for old, new in zip(clocks, resumed):
+    for old, new in zip(clocks, resumed, strict=False):
         assert new.due_at - old.due_at == timedelta(days=3, hours=6)
 
 
@@ -336,7 +336,7 @@ def test_pause_keeps_the_remaining_working_time(start, pause_at, pause_len):
 
 def test_a_new_kinds_clocks_follow_its_policy_row_and_unknown_units_read_as_not_sent():
     # A kind this desk was not built with: its row decides, like any other kind's.
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from desk.clocks import remaining, start_clocks
     from desk.overlay import default_calendar
@@ -345,9 +345,9 @@ def test_a_new_kinds_clocks_follow_its_policy_row_and_unknown_units_read_as_not_
     cal = default_calendar()
     row = Policy.model_validate({"kind": "lost_found", "name": "失物招领", "clocks": [
         {"clock": "reply", "limit": 3, "unit": "calendar_day"}]})
-    start = datetime(2026, 3, 6, 2, 0, tzinfo=timezone.utc)  # a Friday
+    start = datetime(2026, 3, 6, 2, 0, tzinfo=UTC)  # a Friday
     [clock] = start_clocks(row, start, cal)
-    assert clock.due_at == datetime(2026, 3, 9, 2, 0, tzinfo=timezone.utc), "three calendar days"
+    assert clock.due_at == datetime(2026, 3, 9, 2, 0, tzinfo=UTC), "three calendar days"
     odd = Clock.model_validate({"clock": "reply", "due_at": "2026-03-09T02:00:00Z",
                                 "unit": "business_hour"})
     assert remaining(odd, start, cal, row) == clock.due_at - start, "the policy row's unit"

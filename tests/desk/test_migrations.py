@@ -1,13 +1,13 @@
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlcipher3
+from test_store_factory import CHIEF, OFFICER, key, make_case
 
 from desk import schema
 from desk.queues import QUEUES, query_plans, queue_ids
 from desk.store import Store, StoreConnection, StoreError
-from test_store_factory import CHIEF, OFFICER, key, make_case
 
 
 def raw_connection(path, k):
@@ -120,7 +120,7 @@ def test_a_failed_migration_leaves_the_previous_version(tmp_path, monkeypatch):
 
 
 def test_migration_4_gives_every_queue_a_covering_index_on_a_version_3_database(tmp_path):
-    now = datetime(2026, 3, 6, 14, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 3, 6, 14, 0, tzinfo=UTC)
     k = key()
     conn = raw_connection(tmp_path / "c.db", k)
     schema.migrate(conn, target=3)
@@ -160,7 +160,7 @@ def test_migration_4_gives_every_queue_a_covering_index_on_a_version_3_database(
 def test_migration_5_indexes_the_period_figures_on_a_version_4_database(tmp_path):
     from desk import supervision
 
-    now = datetime(2026, 3, 6, 14, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 3, 6, 14, 0, tzinfo=UTC)
     k = key()
     conn = raw_connection(tmp_path / "c.db", k)
     schema.migrate(conn, target=4)

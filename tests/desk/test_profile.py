@@ -6,15 +6,26 @@ import sys
 import uuid
 
 import pytest
+from test_store_factory import (
+    CITIZEN_ID,
+    CITIZEN_NAME,
+    CITIZEN_PHONE,
+    OFFICER,
+    make_case,
+    reference,
+    upsert,
+)
 
 from desk.actions import Actions
 from desk.profile import (
-    Profile, ProfileError, TokenVault, WrongPassword, install_device_id, profile_dir,
+    Profile,
+    ProfileError,
+    TokenVault,
+    WrongPassword,
+    install_device_id,
+    profile_dir,
 )
 from desk.wire import Officer
-from test_store_factory import (
-    CITIZEN_ID, CITIZEN_NAME, CITIZEN_PHONE, OFFICER, make_case, reference, upsert,
-)
 
 FAST = {"n": 2**10, "r": 8, "p": 1}
 SERVER = "https://127.0.0.1:8443"

@@ -1,12 +1,12 @@
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 
 import pytest
+from test_store_factory import CHIEF, OFFICER, OFFICER2, make_case, open_store, reference, upsert
 
 from desk.actions import Actions
 from desk.queues import QUEUES, query_plans, queue_counts, queue_id_set, queue_ids, search_ids
-from test_store_factory import CHIEF, OFFICER, OFFICER2, make_case, open_store, reference, upsert
 
-UTC = timezone.utc
+UTC = UTC
 # Friday 22:00 in Shanghai, before a weekend and a Monday holiday: four working hours
 # from now end on Tuesday 02:00 Shanghai time (Monday 18:00 UTC).
 NOW = datetime(2026, 3, 6, 14, 0, tzinfo=UTC)

@@ -1,11 +1,21 @@
 from datetime import timedelta
 
 import pytest
+from test_store_factory import (
+    CHIEF,
+    MONDAY,
+    OFFICER,
+    key,
+    make_case,
+    op,
+    open_store,
+    reference,
+    remove,
+    result,
+    upsert,
+)
 
 from desk.store import Store, StoreError
-from test_store_factory import (
-    MONDAY, OFFICER, CHIEF, key, make_case, op, open_store, reference, remove, result, upsert,
-)
 
 AUTHOR = {"id": "o1", "name": "李明", "unit_id": "s1"}
 

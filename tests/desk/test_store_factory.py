@@ -5,17 +5,28 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from desk.rules import Actor
 from desk.store import Store
 from desk.wire import (
-    CalendarData, Case, Officer, Op, OpError, OpResult, Policy, PolicyClock, Reference,
-    RemoveChange, Unit, UpsertChange, format_time,
+    CalendarData,
+    Case,
+    Officer,
+    Op,
+    OpError,
+    OpResult,
+    Policy,
+    PolicyClock,
+    Reference,
+    RemoveChange,
+    Unit,
+    UpsertChange,
+    format_time,
 )
 
-UTC = timezone.utc
+UTC = UTC
 # A Monday in a known year with no holidays listed: working time is the weekday rule.
 MONDAY = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_store_factory import MONDAY, make_case, op, open_store, reference, remove, result, upsert
 
 from desk.wire import format_time
-from test_store_factory import MONDAY, make_case, op, open_store, reference, remove, result, upsert
 
 AUTHOR = {"id": "o1", "name": "李明", "unit_id": "s1"}
 STATUSES = ["new", "declined", "accepted", "in_progress", "waiting_citizen", "closed"]

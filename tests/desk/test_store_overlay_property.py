@@ -6,7 +6,6 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from test_store_factory import make_case, op, open_store, result, upsert
 
 AUTHOR = {"id": "o1", "name": "李明", "unit_id": "s1"}

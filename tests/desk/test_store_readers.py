@@ -8,10 +8,10 @@ import threading
 import time
 
 import pytest
+from test_store_factory import MONDAY, OFFICER, make_case, op, open_store, reference, upsert
 
 from desk.queues import queue_ids
 from desk.store import StoreClosed
-from test_store_factory import MONDAY, OFFICER, make_case, op, open_store, reference, upsert
 
 AUTHOR = {"id": "o1", "name": "李明", "unit_id": "s1"}
 HOLD_S = 2.0
@@ -93,7 +93,7 @@ def test_each_thread_reads_through_its_own_connection_and_close_closes_them_all(
             conn.execute("DELETE FROM drafts")
     store.close()
     for conn in seen:
-        with pytest.raises(Exception):
+        with pytest.raises(Exception, match="[Cc]losed"):
             conn.execute("SELECT 1")
     # No thread may open a new reader on a closed (perhaps wiped) cache.
     with pytest.raises(StoreClosed):

@@ -5,20 +5,20 @@ from __future__ import annotations
 
 import csv
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from test_store_factory import CHIEF, OFFICER, OFFICER2, key, reference, upsert
 
 from desk import export, supervision
-from desk.actions import Actions, ActionRefused
+from desk.actions import ActionRefused, Actions
 from desk.api import CentralClient
 from desk.clocks import apply_op, start_clocks
 from desk.store import Store
-from desk.wire import Case, Op, format_time
+from desk.wire import Case, Op
 from desk.worktime import Calendar
-from test_store_factory import CHIEF, OFFICER, OFFICER2, key, reference, upsert
 
-UTC = timezone.utc
+UTC = UTC
 HOLIDAY = date(2026, 3, 4)  # a Wednesday made a holiday for these tests
 NOW = datetime(2026, 3, 20, 2, 0, tzinfo=UTC)  # Friday 10:00 in Shanghai
 
@@ -260,7 +260,7 @@ def test_csv_export_has_a_bom_a_heading_and_masks_by_default(store, tmp_path):
     assert rows[2] == ["Exported at", "2026-03-20 10:00"]
     header = rows[5]
     assert header[0] == "Case number" and len(rows) == 6 + len(items)
-    table = [dict(zip(header, r)) for r in rows[6:]]
+    table = [dict(zip(header, r, strict=False)) for r in rows[6:]]
     assert table[0]["Case number"] == "SX20260302000010"
     assert table[0]["Citizen"] == "欧***" and table[0]["Phone"] == "139****5678"
     assert "欧阳建华" not in path.read_text(encoding="utf-8-sig")

@@ -7,9 +7,9 @@ from __future__ import annotations
 import gzip
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 
 
 @dataclass
@@ -24,7 +24,7 @@ class Answer:
     stream_bytes: int = 0
 
     @classmethod
-    def json(cls, data, status: int = 200, **kw) -> "Answer":
+    def json(cls, data, status: int = 200, **kw) -> Answer:
         return cls(status=status, body=json.dumps(data).encode(), **kw)
 
 

@@ -10,10 +10,11 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import requests
 
@@ -100,7 +101,7 @@ class OtherOfficer:
     def act(self, case: dict, op_type: str, payload: dict | None = None) -> Any:
         self.seq += 1
         op = Op(op_id=str(uuid.uuid4()), seq=self.seq, case_id=case["id"], type=op_type,
-                base_version=case["version"], performed_at=datetime.now(timezone.utc),
+                base_version=case["version"], performed_at=datetime.now(UTC),
                 payload=payload or {})
         result = self.client.push([op]).results[0]
         assert result.outcome == "applied", (op_type, result.outcome, result.error)

@@ -9,8 +9,6 @@ import random
 import threading
 import time
 
-import pytest
-
 from desk.actions import Actions
 from desk.api import CentralClient
 from desk.sync import SyncEngine, SyncLoop
@@ -25,7 +23,7 @@ def test_backoff_grows_with_jitter_and_honours_retry_after():
         loop._failures = failures
         delays.append(loop._backoff(None))
     caps = [1, 2, 4, 8, 8, 8]
-    assert all(cap * 0.5 <= d <= cap for d, cap in zip(delays, caps)), delays
+    assert all(cap * 0.5 <= d <= cap for d, cap in zip(delays, caps, strict=False)), delays
     assert len({round(d, 6) for d in delays}) == len(delays)  # jittered
     loop._failures = 1
     assert loop._backoff(30.0) == 30.0

@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from desk.actions import Actions
 from desk import api
+from desk.actions import Actions
 from desk.api import CentralClient, CursorExpired
 from desk.sync import SyncEngine, SyncLoop
 from tests.faults import harness
 from tests.faults.fake_http import Answer, FakeServer
-from tests.faults.proxy import FaultProxy
 
 
 def test_lost_push_answer_resend_is_duplicate_and_applied_once(tmp_path, env, server, proxy):
@@ -256,8 +255,8 @@ def test_client_clock_off_by_days_only_warns(tmp_path, env, server):
     case = harness.intake(server, session.officer.unit_id)
     skew = timedelta(days=3)
     engine = SyncEngine(session.store, session.client, session.actor,
-                        clock=lambda: datetime.now(timezone.utc) - skew)
-    actions = Actions(session.store, session.actor, now=lambda: datetime.now(timezone.utc) - skew)
+                        clock=lambda: datetime.now(UTC) - skew)
+    actions = Actions(session.store, session.actor, now=lambda: datetime.now(UTC) - skew)
     first = engine.run_cycle()
     assert first.finished
     assert any("clock" in w for w in first.warnings)

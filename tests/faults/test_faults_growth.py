@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC
 
 import pytest
 
@@ -128,10 +129,10 @@ def test_a_grown_platform_is_read_and_one_unreadable_case_is_set_aside(fake, sto
     assert store.case("c-000003")["status"] == "suspended"
     assert store.outbox_count() == 2
     # Still in the officer's queue, among the open cases.
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from desk.queues import queue_counts, queue_ids
-    now = datetime(2026, 11, 26, 3, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
     assert "c-000003" in queue_ids(store, "mine", ME, now)
     assert queue_counts(store, ME, now)["mine"] == 1
 

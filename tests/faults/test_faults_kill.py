@@ -14,7 +14,6 @@ from desk.session import open_offline
 from tests.faults import harness
 from tests.faults.proxy import FaultProxy
 
-
 # (which request, when): "before" = the request never reaches the server; "after" = the
 # server committed and the client dies before reading the answer; "streaming" = the
 # client dies while the answer is half way through a slow link.

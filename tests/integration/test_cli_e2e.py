@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import json
 
-import pytest
-
 from desk import cli
 from tests.faults import harness
 
@@ -137,7 +135,8 @@ def test_cli_without_profile_says_login_first(tmp_path, env):
 
 def test_cli_show_strips_terminal_control_from_citizen_text(tmp_path, env, server):
     unit = harness.officer_unit(server, "officer1")
-    case = harness.intake(server, unit, title="正常标题\x1b[2J\x1b[31m", body="第一行\x1b]0;pwned\x07\n<b>第二行</b>\u202e")
+    case = harness.intake(server, unit, title="正常标题\x1b[2J\x1b[31m",
+                          body="第一行\x1b]0;pwned\x07\n<b>第二行</b>\u202e")
     ok("login", "--server", server.url, "--username", "officer1")
     ok("sync")
     out = ok("show", case["number"])

@@ -17,8 +17,8 @@ import requests
 
 from desk import cli
 from desk.worktime import Calendar
-from tests.central.test_server_cli import _wait_for_url
 from tests.central.server_fixture import _free_port
+from tests.central.test_server_cli import _wait_for_url
 from tests.faults import harness
 from tests.faults.rewriting_proxy import RewritingProxy
 

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import io
+import ipaddress
 import os
 import signal
 import subprocess
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _self_signed(folder: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from datetime import UTC
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from desk import keys
 from desk.actions import ActionRefused, Actions
-from desk.api import ApiError
 from desk.session import open_offline
 from desk.sync import SyncEngine
 from tests.faults import harness
@@ -91,13 +92,13 @@ class SyncMachine(RuleBasedStateMachine):
 
     def _try(self, actor, case, op_type, payload):
         import uuid
-        from datetime import datetime, timezone
+        from datetime import datetime
 
         from desk.wire import Op
 
         actor.seq += 1
         op = Op(op_id=str(uuid.uuid4()), seq=actor.seq, case_id=case["id"], type=op_type,
-                base_version=case["version"], performed_at=datetime.now(timezone.utc),
+                base_version=case["version"], performed_at=datetime.now(UTC),
                 payload=payload)
         result = actor.client.push([op]).results[0]
         return result.case.model_dump(mode="json") if result.outcome == "applied" else None

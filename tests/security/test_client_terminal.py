@@ -89,7 +89,7 @@ def test_helpers_directly():
     assert terminal.field("a\nb\r\nc\u2028d") == "a⏎b⏎c⏎d"
     assert terminal.clean("a\x1b[2J\u009b\u202e\ufeff\u061c\u2066b\nc") == "a[2Jb\nc"
     assert terminal.clean_data({"k\u202e": ["x\u009by", 3]}) == {"k": ["xy", 3]}
-    from datetime import timezone, timedelta
+    from datetime import timedelta, timezone
     zone = timezone(timedelta(hours=8))
     assert timesafe.format_in("9999-12-31T23:59:59Z", zone) == "9999-12-31 23:59"
     assert timesafe.format_in("0001-01-01T00:00:00+14:00", timezone(timedelta(hours=-8))) == "1-01-01 00:00"

@@ -5,11 +5,12 @@ a case with times at the ends of the wire's range draws whole."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import Qt as GuiQt, QTextDocument
+from PySide6.QtGui import Qt as GuiQt
+from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QLabel, QMessageBox
 
 from desk.store import OutboxItem
@@ -58,7 +59,7 @@ def test_supervisor_and_outbox_tooltips_are_plain(qtbot):
     assert rows.data(rows.index(0, 0), Qt.ItemDataRole.DisplayRole) == MARKUP
     items = ItemsModel([("case", "Case"), ("text", "Text"), ("error", "Error")])
     items.set_items([OutboxItem(op_id="o1", case_id="c1", case_number=MARKUP, type="note", state="queued",
-                                error=MARKUP, performed_at=datetime.now(timezone.utc),
+                                error=MARKUP, performed_at=datetime.now(UTC),
                                 payload={"body": MARKUP}, seq=1)])
     for c in range(3):
         tip = items.data(items.index(0, c), TIP)
@@ -67,7 +68,7 @@ def test_supervisor_and_outbox_tooltips_are_plain(qtbot):
 
 def test_single_line_helpers():
     assert text.one_line("张伟明\n已核实\u202e\x1b") == "张伟明⏎已核实"
-    assert text.format_local("9999-12-31T23:59:59Z", timezone.utc) == "9999-12-31 23:59"
+    assert text.format_local("9999-12-31T23:59:59Z", UTC) == "9999-12-31 23:59"
     assert text.format_local("9999-12-31T23:59:59Z", None) == "9999-12-31 23:59" or \
         text.format_local("9999-12-31T23:59:59Z", None).startswith("9999-12-31")
     assert text.format_local("not a time") == "not a time"
@@ -127,7 +128,7 @@ def _profile_with_queued_work(server, count=3):
 
     session = desk_session.login(server.url, "officer1", PASSWORD)
     SyncEngine(session.store, session.client, session.actor).run_cycle()
-    ids = queues.queue_ids(session.store, "unclaimed", session.actor, datetime.now(timezone.utc))[:count]
+    ids = queues.queue_ids(session.store, "unclaimed", session.actor, datetime.now(UTC))[:count]
     assert len(ids) == count
     for case_id in ids:
         Actions(session.store, session.actor).claim(case_id)
@@ -188,7 +189,7 @@ def test_the_app_records_how_far_the_outbox_got(qtbot, desk_app, server):
     from desk import queues
 
     unclaimed = queues.queue_ids(window.store, "unclaimed", window.context.actor,
-                                 datetime.now(timezone.utc))[:2]
+                                 datetime.now(UTC))[:2]
     assert unclaimed
     for case_id in unclaimed:
         window._run_action(lambda case_id=case_id: window.context.actions.claim(case_id))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import re
 import subprocess
+from datetime import UTC
 
 import pytest
 
@@ -385,7 +386,8 @@ def test_transfer_reassign_urge_dialogs_and_confirmations(qtbot, chinese, desk_a
         return True
 
     window._exec = answer
-    case_id = next(i for i in supervision_case_ids(window) if window.store.case(i)["status"] in ("accepted", "in_progress"))
+    case_id = next(i for i in supervision_case_ids(window)
+                   if window.store.case(i)["status"] in ("accepted", "in_progress"))
     before = window.store.outbox_count()
     window.request_action("transfer", case_id)
     window.request_action("set_status", case_id)
@@ -406,13 +408,13 @@ def test_transfer_reassign_urge_dialogs_and_confirmations(qtbot, chinese, desk_a
 
 
 def test_overdue_export_masks_numbers_in_titles():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from desk import export, supervision
 
     item = supervision.AtRisk(case_id="c1", number="SX1", kind="tip", title="姚志强举报，电话13370148678",
                               status="new", assignee_id=None, clock="reply",
-                              due_at=datetime(2026, 11, 27, 1, tzinfo=timezone.utc),
+                              due_at=datetime(2026, 11, 27, 1, tzinfo=UTC),
                               level=supervision.OVERDUE, provisional=False,
                               citizen_name="姚志强", citizen_phone="13370148678")
     masked = export.overdue_table([item], reveal=False)[0][1]

@@ -3,10 +3,9 @@ progress reaches the window."""
 
 from __future__ import annotations
 
-from ui.app import DeskApp
-
 from tests.ui.conftest import login
 from tests.ui.test_workflow import choose_queue, select_case, settle
+from ui.app import DeskApp
 
 DRAFT = "您好，您反映的违章记录已转交警秩序科核查，"
 

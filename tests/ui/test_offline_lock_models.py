@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
+from tests.ui.conftest import login
+from tests.ui.test_workflow import choose_queue, select_case, settle
 from ui import settings as desk_settings
 from ui.outbox.view import OUTBOX_COLUMNS, ItemsModel
 from ui.queue.model import QueueModel
-
-from tests.ui.conftest import login
-from tests.ui.test_workflow import choose_queue, select_case, settle
 
 
 def test_offline_work_is_kept_and_delivered_when_the_server_returns(qtbot, desk_app, server):

@@ -6,11 +6,10 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from desk import queues
-from ui.clockfmt import utcnow
-from ui.queue.model import COLUMN_INDEX, COLUMNS
-
 from tests.ui.conftest import login
 from tests.ui.test_workflow import choose_queue, select_case
+from ui.clockfmt import utcnow
+from ui.queue.model import COLUMN_INDEX, COLUMNS
 
 
 def idle(qtbot, window):
@@ -76,7 +75,7 @@ def _rows(n):
 
 
 def test_cells_are_formatted_once_per_read_and_answer_every_role(qapp):
-    from ui.queue.model import CaseIdRole, ClockStateRole, SyncMarkRole, QueueModel
+    from ui.queue.model import CaseIdRole, ClockStateRole, QueueModel, SyncMarkRole
 
     rows = _rows(1000)
     reads = []

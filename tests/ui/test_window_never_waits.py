@@ -91,9 +91,9 @@ def test_task_runner_jobs_leave_no_pile_of_read_connections(qtbot, tmp_path):
     runner = TaskRunner()
     try:
         for _ in range(30):
-            done = []
+            done: list = []
             runner.run(store.outbox_count, done.append)
-            qtbot.waitUntil(lambda: bool(done), timeout=5000)
+            qtbot.waitUntil(lambda done=done: bool(done), timeout=5000)
         # A Qt pool thread's Python thread-locals do not outlive a job, so each job may
         # open a reader; the ones left behind are closed, not kept for the session.
         assert store.connection.reader_count() <= _MAX_READERS

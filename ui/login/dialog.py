@@ -7,13 +7,19 @@ import logging
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QMessageBox, QVBoxLayout,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QVBoxLayout,
 )
 
+from desk import session as desk_session
 from desk.api import AuthError, ServerRefused, TransportError
 from desk.profile import CacheLost, Profile, ProfileError, WrongPassword, profile_dir
 from desk.store import StoreError
-from desk import session as desk_session
 from ui.resources import icon
 
 log = logging.getLogger(__name__)

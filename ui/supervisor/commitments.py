@@ -9,7 +9,6 @@ from desk import supervision
 from ui.clockfmt import utcnow
 
 
-
 class CommitmentsSummary(QLabel):
     sig_refreshed = Signal()
 

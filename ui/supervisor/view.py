@@ -11,22 +11,36 @@ import logging
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QItemSelectionModel, Qt, QT_TRANSLATE_NOOP, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
-    QPushButton, QSpinBox, QSplitter, QStackedWidget, QTableView, QTabWidget, QTreeWidget,
-    QTreeWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
 from desk import export, supervision
 from desk.actions import ActionRefused
 from desk.masking import mask_text
 from ui import text
-from ui.actions.dialogs import ReassignDialog, ReasonDialog
+from ui.actions.dialogs import ReasonDialog, ReassignDialog
 from ui.clockfmt import utcnow
+from ui.refusals import refusal_text
 from ui.resources import icon
 from ui.supervisor.charts import WARN_COLOR, Bar, BarChart
-from ui.refusals import refusal_text
 from ui.supervisor.export_pdf import write_pdf
 from ui.supervisor.model import RowsModel
 
@@ -530,7 +544,7 @@ class SupervisorView(QWidget):
                           [columns[k] for k in export.OVERDUE_COLUMNS], rows)
         else:
             report = self.board.compliance
-            columns = dict(zip(export.COMPLIANCE_COLUMNS, self._compliance_columns()))
+            columns = dict(zip(export.COMPLIANCE_COLUMNS, self._compliance_columns(), strict=False))
             if fmt == "csv":
                 export.write_csv(path, info, list(columns.values()), self.compliance_rows(report), words)
             else:
