@@ -16,7 +16,7 @@ import logging
 import re
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -102,7 +102,7 @@ class GuardMiddleware:
         status_holder = {"status": 0}
         scope.setdefault("state", {})
 
-        async def send_logged(message: dict) -> None:
+        async def send_logged(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
             await send(message)

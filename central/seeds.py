@@ -45,7 +45,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Literal, cast
 
 from central.calendar_seed import build_calendar
 from desk import rules
@@ -779,8 +779,11 @@ class _Case:
         self.gen = gen
         self.ref = ref
         self.request = request
-        self.received = request.received_at
-        self.unit = request.unit_id
+        # The wire lets the server fill both in; a demo case always names them (new_case).
+        if request.received_at is None or request.unit_id is None:
+            raise ValueError(f"{ref}: a demo case needs its receipt time and unit")
+        self.received: datetime = request.received_at
+        self.unit: str = request.unit_id
         self.assignee: str | None = None
         self.status = "new"
         self.held: set[str] = set()
@@ -874,7 +877,9 @@ class _Case:
                     at=step.at,
                     case_ref=self.ref,
                     request=CitizenEventRequest(
-                        type=step.op, body=step.payload["body"], score=step.payload["score"]),
+                        # A citizen step (who is None) is a "message" or a "rating": citizen().
+                        type=cast(Literal["message", "rating"], step.op), body=step.payload["body"],
+                        score=step.payload["score"]),
                 ))
             else:
                 out.append(Action(
@@ -1072,9 +1077,9 @@ class _Generator:
         station_units = [STATION_1, STATION_2]
         # Fixed coverage first: every fate in both stations, every text, every channel.
         forced: list[tuple[str | None, str | None, int | None]] = []
-        for unit_id in station_units:
-            for fate, _ in _FATES:
-                forced.append((unit_id, fate, None))
+        for station in station_units:
+            for station_fate, _ in _FATES:
+                forced.append((station, station_fate, None))
         for i in range(len(texts)):
             forced.append((None, None, i))
         for n in range(count):

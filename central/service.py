@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
@@ -221,6 +221,11 @@ class Service:
 
     # ------------------------------------------------------------ seeding
 
+    @overload
+    def _meta(self, conn: Any, key: str, default: str) -> str: ...
+    @overload
+    def _meta(self, conn: Any, key: str, default: None = None) -> str | None: ...
+
     def _meta(self, conn: Any, key: str, default: str | None = None) -> str | None:
         row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row["value"] if row else default
@@ -234,10 +239,13 @@ class Service:
             if self._meta(conn, "seeded") is not None:
                 return  # restarting on an existing database carries on
         demo = False
+        source: SeedSource
         if isinstance(seed, str):
             if seed not in ("empty", "demo"):
                 raise ValueError(f"unknown seed {seed!r}")
-            from central import seeds as source
+            from central import seeds
+
+            source = seeds
             demo = seed == "demo"
         else:
             source = seed
@@ -974,6 +982,7 @@ class Service:
                         data={"from": "waiting_citizen", "to": "in_progress", "by": "citizen"},
                         performed_at=now, received_at=now))
             else:
+                assert request.score is not None  # a rating without one is refused on entry
                 case.rating = wire.Rating(score=request.score, comment=request.body, rated_at=now)
                 case.entries.append(wire.Entry(
                     id=f"{case.id}-e{n + 1}", type="rating", body=request.body,

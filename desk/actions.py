@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from desk import rules
 from desk.store import Store
-from desk.wire import Op, parse_payload
+from desk.wire import Op, OpType, parse_payload
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ class Actions:
             raise ActionRefused(decision.code, decision.detail)
         return clean
 
-    def _new_op(self, case: Mapping[str, Any], op_type: str, payload: dict[str, Any]) -> Op:
+    def _new_op(self, case: Mapping[str, Any], op_type: OpType, payload: dict[str, Any]) -> Op:
         base = self.store.synced_version(case["id"])
         return Op(
             op_id=str(uuid.uuid4()), seq=self.store.next_seq(), case_id=case["id"], type=op_type,
@@ -137,7 +137,7 @@ class Actions:
             except Exception:  # a failing listener must not undo a queued action
                 log.exception("action listener failed")
 
-    def _act(self, case_id: str, op_type: str, payload: Mapping[str, Any]) -> str:
+    def _act(self, case_id: str, op_type: OpType, payload: Mapping[str, Any]) -> str:
         case = self._case(case_id)
         clean = self._check(case, op_type, payload)
         op = self._new_op(case, op_type, clean)

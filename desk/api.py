@@ -14,7 +14,7 @@ import json
 import logging
 import threading
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -285,7 +285,7 @@ class CentralClient:
             if any(e.get("type") in ("json_invalid", "json_type") for e in exc.errors()):
                 raise BadResponse(f"{what}: the answer is not valid JSON") from exc
             # Only field locations go into the message: values may be personal data.
-            first = exc.errors()[0] if exc.errors() else {}
+            first: Mapping[str, Any] = exc.errors()[0] if exc.errors() else {}
             where = ".".join(str(p) for p in first.get("loc", ())) or "body"
             raise BadResponse(
                 f"{what}: the answer does not fit the contract ({exc.error_count()} problem(s), first at {where})"

@@ -20,7 +20,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlcipher3
 
@@ -34,6 +34,10 @@ from desk.rules import KNOWN_STATUSES
 from desk.store import StoreError
 from desk.terminal import clean, clean_data, field
 from desk.wire import CASE_KINDS, format_time
+
+if TYPE_CHECKING:
+    # desk.session is imported where it is used, to keep the CLI's start light.
+    from desk.session import Session
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -160,7 +164,7 @@ class Context:
         self.err = err
         self.stdin = stdin
         self._password: str | None = None
-        self.session = None
+        self.session: Session | None = None
 
     def password(self) -> str:
         if self._password is None:
@@ -232,7 +236,7 @@ class Context:
 def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return format_time(value)
-    if dataclasses.is_dataclass(value):
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return dataclasses.asdict(value)
     if hasattr(value, "model_dump"):
         return value.model_dump(mode="json")
@@ -509,7 +513,8 @@ def cmd_show(ctx: Context) -> int:
         ctx.print("status:   not known to this desk: read-only (notes and callbacks still work)")
     ctx.print(f"title:    {one_line(text(case.get('title')), 200)}")
     ctx.print(f"citizen:  {field(c.get('name'))}  {field(c.get('phone'))}  {field(c.get('id_number'))}")
-    ctx.print(f"unit:     {field(units.get(case.get('unit_id'), case.get('unit_id')))}")
+    unit_id = case.get("unit_id")
+    ctx.print(f"unit:     {field(units.get(unit_id, unit_id) if unit_id is not None else None)}")
     ctx.print(f"assignee: {field(officers.get(assignee, assignee)) if assignee else 'unclaimed'}")
     ctx.print(f"received: {local_time(case.get('received_at'))}  channel: {field(case.get('channel'))}")
     for clock in case.get("clocks") or []:

@@ -195,7 +195,7 @@ def explain_clock(
         limit = next((r.limit for r in policy.clocks if r.clock == clock.clock), None)
     if clock.started_at is None or limit is None:
         # Without its start the reasoning is unknown; the due time is all there is.
-        steps = [{"step": "due", "at": format_time(clock.due_at)}]
+        steps: list[dict[str, Any]] = [{"step": "due", "at": format_time(clock.due_at)}]
     else:
         steps = cal.explain(clock.started_at, limit, _unit(clock, policy), pauses=pauses,
                             due=clock.due_at)

@@ -12,7 +12,7 @@ import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from desk import clocks as clock_rules
 from desk import rules
@@ -90,7 +90,8 @@ def build_view(
 
     `owned=True` lets the overlay change `synced` in place (the store passes a dict it
     has just decoded, and copying every case of a large pull costs a third of the time)."""
-    case = synced if owned else copy.deepcopy(dict(synced))
+    # An owned view is a dict the caller has just decoded (see above), so it may be changed.
+    case: dict[str, Any] = cast(dict[str, Any], synced) if owned else copy.deepcopy(dict(synced))
     cal = calendar or default_calendar()
     policy = _policy_for(str(case.get("kind")), policies)
     for entry in case.setdefault("entries", []):

@@ -119,6 +119,11 @@ def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+def _stored_time(value: str) -> datetime:
+    """A time from a NOT NULL column (performed_at): never None, unlike `_time`."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
@@ -492,7 +497,7 @@ class Store:
     def _local_ops(self, conn, case_id: str) -> tuple[list[LocalOp], list[LocalOp]]:
         def load(rows) -> list[LocalOp]:
             return [
-                LocalOp(op_id=r[0], type=r[1], payload=json.loads(r[2]), performed_at=_time(r[3]),
+                LocalOp(op_id=r[0], type=r[1], payload=json.loads(r[2]), performed_at=_stored_time(r[3]),
                         seq=r[4], author=json.loads(r[5]) if r[5] else {})
                 for r in rows
             ]
@@ -728,7 +733,7 @@ class Store:
         with self._write() as conn:
             conn.executemany("INSERT OR IGNORE INTO statuses_seen (status) VALUES (?)",
                              [(s,) for s in sorted(new)])
-        self._statuses_seen = None
+        self._statuses_seen: frozenset[str] | None = None
 
     def unknown_statuses(self) -> frozenset[str]:
         """The statuses outside the known ones that cases in this cache have had."""
@@ -773,7 +778,7 @@ class Store:
                                  WHERE c.case_id = o.case_id AND c.resolution IS NULL)
                ORDER BY seq LIMIT ?""", (limit,))
         return [Op(op_id=r[0], seq=r[1], case_id=r[2], type=r[3], base_version=r[4],
-                   performed_at=_time(r[5]), payload=json.loads(r[6])) for r in rows]
+                   performed_at=_stored_time(r[5]), payload=json.loads(r[6])) for r in rows]
 
     def record_results(self, ops: Sequence[Op], results: Sequence[OpResult]) -> None:
         by_id = {r.op_id: r for r in results}
@@ -820,7 +825,7 @@ class Store:
             "SELECT op_id, case_id, case_number, type, state, error, performed_at, payload, seq, "
             "base_version, attempts, last_attempt_at FROM outbox ORDER BY seq")
         return [OutboxItem(op_id=r[0], case_id=r[1], case_number=r[2], type=r[3], state=r[4],
-                           error=r[5], performed_at=_time(r[6]), payload=json.loads(r[7]), seq=r[8],
+                           error=r[5], performed_at=_stored_time(r[6]), payload=json.loads(r[7]), seq=r[8],
                            base_version=r[9], attempts=r[10], last_attempt_at=_time(r[11]))
                 for r in rows]
 

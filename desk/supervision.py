@@ -61,6 +61,13 @@ def _time(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
+def _stored_time(value: Any) -> datetime:
+    """A time the query has already checked is set (`... IS NOT NULL`)."""
+    t = _time(value)
+    assert t is not None, "the query selects only rows with this time set"
+    return t
+
+
 def due_soon_threshold(cal: Calendar, now: datetime, hours: float) -> datetime:
     return cal.add_working(now, timedelta(hours=hours))
 
@@ -101,7 +108,7 @@ def at_risk(store: Store, actor: Actor, now: datetime,
         (actor.unit_id, sort_time(soon)))
     return [
         AtRisk(case_id=r[0], number=r[1], kind=r[2] or "", title=r[3] or "", status=r[4],
-               assignee_id=r[5], clock=r[6] or "", due_at=_time(r[7]),
+               assignee_id=r[5], clock=r[6] or "", due_at=_stored_time(r[7]),
                level=OVERDUE if r[7] < now_s else DUE_SOON, provisional=bool(r[8]),
                citizen_name=r[9] or "", citizen_phone=r[10] or "")
         for r in rows
@@ -181,7 +188,8 @@ def workload(store: Store, actor: Actor, now: datetime,
     if UNASSIGNED in found:
         out.append(found.pop(UNASSIGNED))
     for officer_id in unit_officers(store, actor.unit_id):
-        out.append(found.pop(officer_id, None) or Workload(officer_id=officer_id))
+        found_one: Workload | None = found.pop(officer_id, None)
+        out.append(found_one or Workload(officer_id=officer_id))
     out.extend(found[k] for k in sorted(found))  # assignees no longer in the reference data
     return out
 
@@ -311,6 +319,7 @@ def compliance(store: Store, unit_id: str, now: datetime, days: int = 30) -> Com
         if outcome is None:
             continue
         counted_at = due if due_in else stopped
+        assert counted_at is not None  # not due in the period, so stopped in it (checked above)
         report.station.add(outcome)
         report.by_clock.setdefault(name, Tally()).add(outcome)
         report.by_kind.setdefault(kind or "", Tally()).add(outcome)

@@ -92,7 +92,7 @@ OpenClockName = Annotated[str, _open(CLOCK_NAMES)]
 OpenClockUnit = Annotated[str, _open(CLOCK_UNITS)]
 OpenOutcome = Annotated[str, _open(OUTCOMES)]
 OpenReason = Annotated[str, _open(REMOVE_REASONS)]
-OpenRole = Annotated[str, _open(Role.__args__)]  # type: ignore[attr-defined]
+OpenRole = Annotated[str, _open(Role.__args__)]
 
 
 def Absent(factory: Callable[[], Any]) -> Any:

@@ -43,11 +43,11 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from desk import timesafe
-from desk.wire import CalendarData, format_time
+from desk.wire import CalendarData, DayKind, format_time
 
 DAY = timedelta(days=1)
 WORKING_DAY = "working_day"
@@ -95,11 +95,12 @@ class Calendar:
         self.zone = ZoneInfo(zone)
         self._zone_name = zone
         self.known_years = frozenset(int(y) for y in known_years)
-        self._days: dict[date, str] = {}
+        self._days: dict[date, DayKind] = {}
         for d, kind in days.items():
             if kind not in _DAY_KINDS:
                 raise ValueError(f"day {d.isoformat()} is {kind!r}, not 'holiday' or 'workday'")
-            self._days[d] = kind
+            # Checked just above; mypy does not narrow a str to a Literal through `in`.
+            self._days[d] = cast(DayKind, kind)
         self.names: dict[date, str] = dict(names or {})
         # Corrections to the weekday rule: +1 for a working weekend day, -1 for a holiday
         # on a weekday. A holiday on a weekend changes no count and needs no entry.
