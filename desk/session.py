@@ -38,6 +38,7 @@ from desk.profile import (
     profile_dir as default_profile_dir,
 )
 from desk.rules import Actor
+from desk.sync import backoff_delay
 from desk.wire import LoginResponse, Officer
 
 log = logging.getLogger(__name__)
@@ -313,9 +314,7 @@ class Reconnector(threading.Thread):
         self._password = None
 
     def _delay(self, retry_after: float | None) -> float:
-        exp = min(self.maximum, self.base * (2 ** max(0, self.failures - 1)))
-        delay = exp * (0.5 + 0.5 * self.rng.random())
-        return max(delay, retry_after) if retry_after is not None else delay
+        return backoff_delay(self.failures, self.base, self.maximum, self.rng, retry_after)
 
     def _attempt(self) -> tuple[str, float | None]:
         """One check-then-login. Returns ("connected" | "refused" | "unreachable" |

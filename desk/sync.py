@@ -346,6 +346,16 @@ class SyncEngine:
             log.warning("cache check: %s", detail)
 
 
+
+def backoff_delay(failures: int, base: float, maximum: float, rng: random.Random,
+                  retry_after: float | None = None) -> float:
+    """How long to wait after `failures` failures in a row: exponential from `base` up to
+    `maximum`, with jitter so that a station's desks do not all retry at once, and never
+    shorter than the server's Retry-After. Shared by the sync loop and the reconnector."""
+    exp = min(maximum, base * (2 ** max(0, failures - 1)))
+    delay = exp * (0.5 + 0.5 * rng.random())
+    return max(delay, retry_after) if retry_after is not None else delay
+
 class SyncLoop(threading.Thread):
     """Runs sync cycles in the background: every `interval` seconds, at once after
     local work (`poke`), and at once on reconnect. Transport failures are retried with
@@ -429,11 +439,7 @@ class SyncLoop(threading.Thread):
             log.exception("sync progress callback failed")
 
     def _backoff(self, retry_after: float | None) -> float:
-        exp = min(self.backoff_max, self.backoff_base * (2 ** max(0, self._failures - 1)))
-        delay = exp * (0.5 + 0.5 * self.rng.random())
-        if retry_after is not None:
-            delay = max(delay, retry_after)
-        return delay
+        return backoff_delay(self._failures, self.backoff_base, self.backoff_max, self.rng, retry_after)
 
     def _wait(self, seconds: float, *, interruptible: bool) -> None:
         if not interruptible:
