@@ -5,6 +5,8 @@ never a token). The session token lives in the OS keyring (TokenVault) or in mem
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import os
@@ -200,6 +202,11 @@ class Profile:
         self.db_path = self.path / DB_FILE
         self.config_path = self.path / CONFIG_FILE
         self._config: ProfileConfig | None = None
+        # The key this process last unwrapped with a password, beside a MAC of that
+        # password under the key and the wrapping's salt: checking the same password
+        # again (a command that unlocks, then logs in) costs a MAC, not a second scrypt.
+        # The password itself is never kept.
+        self._unwrapped: tuple[str, bytes, bytes] | None = None
 
     def exists(self) -> bool:
         return self.config_path.is_file()
@@ -257,12 +264,20 @@ class Profile:
         return store
 
     def _key_from_password(self, cfg: ProfileConfig, password: str) -> bytes:
+        blob = cfg.wrapped.get("password") if isinstance(cfg.wrapped, dict) else None
+        salt = str(blob.get("salt")) if isinstance(blob, dict) else ""
+        if self._unwrapped is not None:
+            seen_salt, mac, key = self._unwrapped
+            if seen_salt == salt and hmac.compare_digest(mac, _password_mac(key, password)):
+                return key
         try:
-            return keys.unwrap_with_password(cfg.wrapped["password"], password, self._aad(cfg))
+            key = keys.unwrap_with_password(cfg.wrapped["password"], password, self._aad(cfg))
         except keys.DamagedWrapping as exc:
             raise ProfileError(f"the profile file {self.config_path} is damaged: {exc}") from exc
         except (keys.WrongKey, KeyError) as exc:
             raise WrongPassword() from exc
+        self._unwrapped = (salt, _password_mac(key, password), key)
+        return key
 
     def _key_from_device(self, cfg: ProfileConfig, device_secret: str) -> bytes:
         try:
@@ -374,8 +389,13 @@ class Profile:
 
     def wipe(self) -> None:
         self._config = None
+        self._unwrapped = None
         if self.path.exists():
             shutil.rmtree(self.path)
+
+
+def _password_mac(key: bytes, password: str) -> bytes:
+    return hmac.new(key, password.encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
 
 
 def _keyring_usable() -> bool:

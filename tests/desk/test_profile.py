@@ -184,3 +184,29 @@ print("ok")
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_the_same_password_again_costs_no_second_scrypt(tmp_path, monkeypatch):
+    # `desk sync` without a keyring unlocks the cache, then logs in again with the same
+    # password: the second check of it must not pay for scrypt a second time.
+    from desk import keys
+
+    profile, store = new_profile(tmp_path, secret())
+    store.close()
+    profile = Profile(profile.path)
+    calls = []
+    real = keys.unwrap_with_password
+    monkeypatch.setattr(keys, "unwrap_with_password", lambda *a: calls.append(1) or real(*a))
+    device_secret = secret()
+    profile.unlock("demo-pass").close()
+    profile.update_after_login(password="demo-pass", device_secret=device_secret, officer=ME)
+    assert len(calls) == 1
+    # A wrong password is still checked in full, and refused.
+    with pytest.raises(WrongPassword):
+        profile.unlock("wrong-pass")
+    assert len(calls) == 2
+    # A new password wrapping (new salt) is never answered from the memory of the old one.
+    profile.update_after_login(password="new-pass", device_secret=device_secret, officer=ME)
+    with pytest.raises(WrongPassword):
+        Profile(profile.path).unlock("demo-pass")
+    profile.unlock("new-pass").close()
