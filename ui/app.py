@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from desk import session as desk_session
 from desk.profile import Profile, ProfileError, WrongPassword
@@ -267,10 +267,6 @@ def main(argv: list[str] | None = None, *, demo: dict | None = None) -> int:
         return app.exec()
     except KeyboardInterrupt:
         return 130
-
-
-def fatal(message: str) -> None:
-    QMessageBox.critical(None, QCoreApplication.translate("App", "Desk"), message)
 
 
 if __name__ == "__main__":
