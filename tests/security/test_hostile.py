@@ -78,8 +78,14 @@ class Hostile:
         what = f"{caller} {method} {path}"
         self.tally.sent += 1
         try:
-            r = requests.request(method, f"{self.server.api}{path}", headers=all_headers,
-                                 json=json_body, data=data, params=params, timeout=TIMEOUT)
+            try:
+                r = requests.request(method, f"{self.server.api}{path}", headers=all_headers,
+                                     json=json_body, data=data, params=params, timeout=TIMEOUT)
+            except requests.exceptions.ChunkedEncodingError:
+                # uvicorn may close a connection as its answer goes out, and the kernel's
+                # reset can overtake the answer: not a 500 or a hang; send it once more.
+                r = requests.request(method, f"{self.server.api}{path}", headers=all_headers,
+                                     json=json_body, data=data, params=params, timeout=TIMEOUT)
         except requests.Timeout:
             self.tally.hangs.append(what)
             return None
