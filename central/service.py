@@ -159,18 +159,11 @@ def in_scope(caller: Caller, unit_id: str | None, assignee_id: str | None) -> bo
 
 
 def _scope_sql(caller: Caller) -> tuple[str, list[Any]]:
-    if caller.is_supervisor:
-        return "(assignee_id = ? OR unit_id = ?)", [caller.id, caller.unit_id]
-    return "(assignee_id = ? OR (unit_id = ? AND assignee_id IS NULL))", [caller.id, caller.unit_id]
+    return rules.scope_sql(caller.actor)
 
 
 def _scope_branches(caller: Caller) -> list[tuple[str, list[Any]]]:
-    """The scope of _scope_sql as conditions without OR, each served in last_seq order
-    by one of the cases_*_seq indexes; a case may match more than one."""
-    if caller.is_supervisor:
-        return [("assignee_id = ?", [caller.id]), ("unit_id = ?", [caller.unit_id])]
-    return [("assignee_id = ?", [caller.id]),
-            ("unit_id = ? AND assignee_id IS NULL", [caller.unit_id])]
+    return rules.scope_branches(caller.actor)
 
 
 # ---------------------------------------------------------------- the service

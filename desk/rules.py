@@ -84,6 +84,24 @@ def in_scope(actor: Actor, unit_id: str | None, assignee_id: str | None) -> bool
     return assignee_id is None or actor.is_supervisor
 
 
+def scope_sql(actor: Actor) -> tuple[str, list[Any]]:
+    """`in_scope` as a SQL condition over `unit_id` and `assignee_id` columns, for every
+    table of either side that holds cases (the server's `cases`, the cache's views), so
+    the rule is written once."""
+    if actor.is_supervisor:
+        return "(assignee_id = ? OR unit_id = ?)", [actor.id, actor.unit_id]
+    return "(assignee_id = ? OR (unit_id = ? AND assignee_id IS NULL))", [actor.id, actor.unit_id]
+
+
+def scope_branches(actor: Actor) -> list[tuple[str, list[Any]]]:
+    """`scope_sql` as conditions without OR, so that each can be served in order by an
+    index of its own; a case may match more than one branch."""
+    if actor.is_supervisor:
+        return [("assignee_id = ?", [actor.id]), ("unit_id = ?", [actor.unit_id])]
+    return [("assignee_id = ?", [actor.id]),
+            ("unit_id = ? AND assignee_id IS NULL", [actor.unit_id])]
+
+
 def may_see(actor: Actor, unit_id: str | None, assignee_id: str | None, *, held_before: bool) -> bool:
     """May an op result (or an attachment) show this case to the actor? Only when it is
     in their scope now or they held it before; anyone else learns nothing of it."""

@@ -111,3 +111,26 @@ def test_an_unknown_status_is_read_only_but_notes_and_callbacks_work():
     assert decide("note", {"body": "x"}, status="suspended", unit_id="s1", assignee_id="o1",
                   actor=holder, held_before=False).allowed
     assert status_after("note", {}, "suspended") == "suspended"
+
+
+def test_scope_sql_is_in_scope():
+    """The SQL form of the scope rule, used by the server and the cache, selects exactly
+    the cases `in_scope` admits, for officers and supervisors."""
+    import sqlite3
+    from itertools import product
+
+    from desk.rules import in_scope, scope_branches, scope_sql
+
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE c (id INTEGER PRIMARY KEY, unit_id TEXT, assignee_id TEXT)")
+    units, people = [None, "u1", "u2"], [None, "o1", "o2", "s1"]
+    rows = list(product(units, people))
+    db.executemany("INSERT INTO c (unit_id, assignee_id) VALUES (?, ?)", rows)
+    for actor in (Actor("o1", "u1", ("officer",)), Actor("s1", "u1", ("officer", "supervisor"))):
+        where, params = scope_sql(actor)
+        got = {r[0] for r in db.execute(f"SELECT id FROM c WHERE {where}", params)}
+        branches = set()
+        for cond, bparams in scope_branches(actor):
+            branches |= {r[0] for r in db.execute(f"SELECT id FROM c WHERE {cond}", bparams)}
+        want = {i + 1 for i, (u, a) in enumerate(rows) if in_scope(actor, u, a)}
+        assert got == want == branches
