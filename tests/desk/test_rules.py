@@ -123,7 +123,9 @@ def test_scope_sql_is_in_scope():
 
     db = sqlite3.connect(":memory:")
     db.execute("CREATE TABLE c (id INTEGER PRIMARY KEY, unit_id TEXT, assignee_id TEXT)")
-    units, people = [None, "u1", "u2"], [None, "o1", "o2", "s1"]
+    # Both sides store a case's unit as NOT NULL; in_scope's guard for None is for
+    # payloads, not rows.
+    units, people = ["u1", "u2"], [None, "o1", "o2", "s1"]
     rows = list(product(units, people))
     db.executemany("INSERT INTO c (unit_id, assignee_id) VALUES (?, ?)", rows)
     for actor in (Actor("o1", "u1", ("officer",)), Actor("s1", "u1", ("officer", "supervisor"))):
