@@ -43,6 +43,7 @@ from bench.common import fill_unit, start_server  # noqa: E402
 from desk import keys  # noqa: E402
 from desk.actions import Actions  # noqa: E402
 from desk.session import login  # noqa: E402
+from desk.store import CaseFilter  # noqa: E402
 from desk.sync import SyncEngine  # noqa: E402
 from desk.wire import API_PREFIX  # noqa: E402
 
@@ -228,7 +229,7 @@ def main(argv=None) -> int:
               f" ratio {ratio:.1f}) [{trips} round trip(s)]", flush=True)
 
         actions = Actions(session.store, session.actor)
-        unclaimed = session.store.case_ids("assignee_id IS NULL", (), "id")
+        unclaimed = sorted(session.store.queue_id_set(CaseFilter(unassigned=True)))
         k = min(1000, len(unclaimed) // 2)
         ids, floor_ids = unclaimed[:k], unclaimed[k:2 * k]
         for case_id in ids:

@@ -284,6 +284,7 @@ def sync_blocks(app, window, desk_app, session, scratch: Path, sync_cases: int) 
     from desk.actions import Actions
     from desk.api import CentralClient
     from desk.session import actor_of
+    from desk.store import CaseFilter
 
     kept = filled_server_db(sync_cases, False)
     shutil.copy(kept, scratch / "central.db")
@@ -308,8 +309,8 @@ def sync_blocks(app, window, desk_app, session, scratch: Path, sync_cases: int) 
         pulled = report.pulled
         wait(app, lambda: not window._refresh_running and not window.runner.busy)
         actions = Actions(session.store, session.actor)
-        unclaimed = session.store.case_ids("assignee_id IS NULL AND unit_id = ?",
-                                           [session.actor.unit_id], "id")[:1000]
+        unclaimed = sorted(session.store.queue_id_set(
+            CaseFilter(unassigned=True, unit_id=session.actor.unit_id)))[:1000]
         # Queued while no cycle runs (the loop sleeps for its interval), then pushed.
         for case_id in unclaimed:
             actions.claim(case_id)

@@ -24,6 +24,8 @@ from desk.worktime import CALENDAR_DAY, WORKING_DAY, Calendar
 ClockState = Literal[
     "running", "due_soon", "overdue", "paused", "met", "met_late", "met_offline_on_time"
 ]
+# "Due soon": within this much working time of the due time. The one definition, for
+# the clock states, the queues, the supervisor's figures and the window's read-outs.
 DUE_SOON = timedelta(hours=4)
 WAITING = "waiting_citizen"
 
@@ -152,6 +154,18 @@ def remaining(clock: Clock, now: datetime, cal: Calendar, policy: Policy | None 
     return cal.working_between(now, clock.due_at)
 
 
+def due_soon_until(cal: Calendar, now: datetime, within: timedelta = DUE_SOON) -> datetime:
+    """The latest due time that counts as due soon at `now`: `within` working time on
+    (what the "due soon" queue and the supervisor's at-risk list select by)."""
+    return cal.add_working(now, within)
+
+
+def is_due_soon(remaining: timedelta, within: timedelta = DUE_SOON) -> bool:
+    """Does a clock with `remaining` time left (desk.clocks.remaining) count as due
+    soon? Not yet overdue, and no more than `within` left."""
+    return timedelta(0) <= remaining <= within
+
+
 def clock_state(
     clock: Clock, now: datetime, cal: Calendar, due_soon: timedelta = DUE_SOON,
     policy: Policy | None = None,
@@ -167,7 +181,7 @@ def clock_state(
         return "paused"
     if now > clock.due_at:
         return "overdue"
-    if remaining(clock, now, cal, policy) <= due_soon:
+    if is_due_soon(remaining(clock, now, cal, policy), due_soon):
         return "due_soon"
     return "running"
 

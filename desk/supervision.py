@@ -1,11 +1,10 @@
 """What a station chief (所长) reviews, computed from the local cache so it works offline.
 
-Every figure here is a read of the supervisor's cached view of the unit (`local_cases`,
-the snapshots with unsent work laid over). Cheap figures use the indexed columns of the
-view (`next_due_at`, `assignee_id`, `status`); figures that need a case's clocks, rating
-or callbacks pull only those parts out of the JSON with SQLite's json functions, so the
-Python side never decodes a whole case of a 100,000-case cache. Callers in the desktop
-app run these off the GUI thread.
+Every figure here is a read of the supervisor's cached view of the unit (the snapshots
+with unsent work laid over), through the store's reports room (desk.store.reports holds
+the SQL; this module the arithmetic). The cases "of the unit" are the supervisor's scope,
+the server's rule (desk.rules.scope_sql). Callers in the desktop app run these off the
+GUI thread.
 
 Compliance, as this module counts it:
 
@@ -37,21 +36,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from desk.clocks import clock_state, explain_case_clock
+from desk.clocks import DUE_SOON as DUE_SOON_WITHIN
+from desk.clocks import clock_state, due_soon_until, explain_case_clock
 from desk.overlay import sort_time
-from desk.rules import OPEN_STATUSES, Actor
+from desk.rules import Actor
 from desk.store import CLOSED_RETENTION, Store
 from desk.wire import Clock
 from desk.worktime import Calendar
 
 PERIODS = (7, 30, 90)
-DEFAULT_DUE_SOON_HOURS = 4
+DEFAULT_DUE_SOON_HOURS = int(DUE_SOON_WITHIN / timedelta(hours=1))
 LOW_SCORE = 2
 DUE_SOON, OVERDUE = "due_soon", "overdue"
 UNASSIGNED = None
-
-_OPEN_SQL = "status IN (" + ", ".join(f"'{s}'" for s in sorted(OPEN_STATUSES)) + ")"
-
 
 def _time(value: Any) -> datetime | None:
     if value is None or value == "":
@@ -69,7 +66,7 @@ def _stored_time(value: Any) -> datetime:
 
 
 def due_soon_threshold(cal: Calendar, now: datetime, hours: float) -> datetime:
-    return cal.add_working(now, timedelta(hours=hours))
+    return due_soon_until(cal, now, timedelta(hours=hours))
 
 
 # ---------------------------------------------------------------- overdue and due soon
@@ -95,17 +92,12 @@ class AtRisk:
 
 def at_risk(store: Store, actor: Actor, now: datetime,
             due_soon_hours: float = DEFAULT_DUE_SOON_HOURS) -> list[AtRisk]:
-    """The unit's open cases overdue or due within `due_soon_hours` working hours,
-    ordered by assignee (unclaimed first), then by due time."""
+    """The open cases of the supervisor's scope overdue or due within `due_soon_hours`
+    working hours, ordered by assignee (unclaimed first), then by due time."""
     cal = store.calendar_or_default()
     soon = due_soon_threshold(cal, now, due_soon_hours)
     now_s = sort_time(now)
-    rows = store.read(
-        f"SELECT id, number, kind, title, status, assignee_id, next_clock, next_due_at, "
-        f"provisional, citizen_name, citizen_phone FROM local_cases "
-        f"WHERE unit_id = ? AND {_OPEN_SQL} AND next_due_at IS NOT NULL AND next_due_at <= ? "
-        f"ORDER BY assignee_id IS NOT NULL, assignee_id, next_due_at",
-        (actor.unit_id, sort_time(soon)))
+    rows = store.at_risk_rows(actor, soon)
     return [
         AtRisk(case_id=r[0], number=r[1], kind=r[2] or "", title=r[3] or "", status=r[4],
                assignee_id=r[5], clock=r[6] or "", due_at=_stored_time(r[7]),
@@ -136,7 +128,7 @@ def explain(store: Store, case_id: str, clock_name: str | None = None) -> list[d
         chosen = min(running, key=lambda c: (c.paused, c.due_at)) if running else None
     if chosen is None:
         return []
-    policy = next((p for p in getattr(store, "_policies", []) if p.kind == case.get("kind")), None)
+    policy = store.policy_for(case.get("kind"))
     return explain_case_clock(case, chosen, store.calendar_or_default(), policy)
 
 
@@ -169,16 +161,7 @@ def workload(store: Store, actor: Actor, now: datetime,
     """Open, due soon, overdue and the oldest open case per officer of the unit (every
     officer of the unit is listed, idle ones with zeros; unclaimed work comes first)."""
     cal = store.calendar_or_default()
-    now_s = sort_time(now)
-    soon_s = sort_time(due_soon_threshold(cal, now, due_soon_hours))
-    # With a single min() aggregate SQLite returns the bare columns of that row: the
-    # oldest case's id and number come with its received_at.
-    rows = store.read(
-        f"SELECT assignee_id, count(*), "
-        f"coalesce(sum(next_due_at >= ? AND next_due_at <= ?), 0), "
-        f"coalesce(sum(next_due_at < ?), 0), min(received_at), id, number "
-        f"FROM local_cases WHERE unit_id = ? AND {_OPEN_SQL} GROUP BY assignee_id",
-        (now_s, soon_s, now_s, actor.unit_id))
+    rows = store.workload_rows(actor, now, due_soon_threshold(cal, now, due_soon_hours))
     found = {
         r[0]: Workload(officer_id=r[0], open=int(r[1]), due_soon=int(r[2]), overdue=int(r[3]),
                        oldest_received_at=_time(r[4]), oldest_case_id=r[5], oldest_number=r[6])
@@ -262,34 +245,10 @@ def _prefix(t: datetime) -> str:
     return (t - timedelta(seconds=1)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-# The unit's open cases and those closed since :closed, as two ranges of the
-# (closed_at, unit_id) index (NULL sorts first): an OR of the two would walk every case
-# the unit ever had, and fetching by rid reads the rows in table order.
-_PERIOD_CASES = (
-    "l.rid IN (SELECT rid FROM local_cases INDEXED BY local_cases_closed "
-    "          WHERE closed_at IS NULL AND unit_id = :unit "
-    "          UNION ALL SELECT rid FROM local_cases INDEXED BY local_cases_closed "
-    "          WHERE closed_at >= :closed AND unit_id = :unit)"
-)
-
-
-_CLOCK_ROWS_SQL = (
-    "SELECT l.id, l.number, l.kind, l.assignee_id, "
-    "json_extract(c.value, '$.clock'), json_extract(c.value, '$.due_at'), "
-    "json_extract(c.value, '$.stopped_at'), json_extract(c.value, '$.stopped_performed_at'), "
-    "json_extract(c.value, '$.paused') "
-    "FROM local_cases AS l, json_each(l.data, '$.clocks') AS c "
-    f"WHERE {_PERIOD_CASES} "
-    "AND (substr(json_extract(c.value, '$.due_at'), 1, 19) >= :since "
-    "     OR substr(json_extract(c.value, '$.stopped_at'), 1, 19) >= :since)"
-)
-
-
 def _clock_rows(store: Store, unit_id: str, since: datetime) -> list[tuple]:
     # A case closed before the period stopped its clocks before it too; the view's
     # closed_at column spares decoding the JSON of the cache's older cases.
-    return store.read(_CLOCK_ROWS_SQL, {
-        "unit": unit_id, "closed": sort_time(since - timedelta(seconds=1)), "since": _prefix(since)})
+    return store.clock_rows(unit_id, since - timedelta(seconds=1), _prefix(since))
 
 
 def _week_start(t: datetime, cal: Calendar) -> date:
@@ -377,20 +336,6 @@ class Ratings:
     low: list[LowRating] = field(default_factory=list)
 
 
-# One pass over the rows: each case's JSON is read and decoded once for both its rating
-# and its callbacks (two queries read every row twice).
-_RATINGS_SQL = (
-    "SELECT l.id, l.number, l.assignee_id, json_extract(l.data, '$.rating.score'), "
-    "json_extract(l.data, '$.rating.comment'), json_extract(l.data, '$.rating.rated_at'), "
-    "(SELECT json_group_array(json_array(json_extract(e.value, '$.data.satisfaction'), "
-    "                                    json_extract(e.value, '$.performed_at'))) "
-    " FROM json_each(l.data, '$.entries') AS e "
-    " WHERE json_extract(e.value, '$.type') = 'callback' "
-    " AND json_extract(e.value, '$.data.satisfaction') IS NOT NULL) "
-    f"FROM local_cases AS l WHERE {_PERIOD_CASES}"
-)
-
-
 def ratings(store: Store, unit_id: str, now: datetime, days: int = 30,
             low_score: int = LOW_SCORE) -> Ratings:
     """The citizens' ratings given in the period, per officer and for the station, the
@@ -400,10 +345,10 @@ def ratings(store: Store, unit_id: str, now: datetime, days: int = 30,
     # A case leaves the cache 30 days after closing (the server's scope), so a rating or
     # callback in the period can only be on a case closed since then; the closed_at
     # column spares decoding the JSON of older cases a long-lived cache may still hold.
-    kept_since = sort_time(since - CLOSED_RETENTION)
+    kept_since = since - CLOSED_RETENTION
     # One pass over the rows: each case's JSON is read and decoded once for both its
     # rating and its callbacks (two queries read every row twice).
-    rows = store.read(_RATINGS_SQL, {"unit": unit_id, "closed": kept_since})
+    rows = store.rating_rows(unit_id, kept_since)
     for case_id, number, assignee, score, comment, rated_s, _ in rows:
         rated = _time(rated_s) if score is not None else None
         if rated is None or not since <= rated <= now:
@@ -442,16 +387,6 @@ def _local_midnight(d: date, cal: Calendar) -> datetime:
     return datetime.combine(d, time(), tzinfo=cal.zone).astimezone(UTC)
 
 
-# Answered from the assignee queue index alone (migration 4): it holds assignee_id,
-# status and next_due_at.
-_MINE_DUE_SQL = (
-    "SELECT coalesce(sum(next_due_at >= ? AND next_due_at < ?), 0), "
-    "coalesce(sum(next_due_at >= ? AND next_due_at < ?), 0), "
-    "coalesce(sum(next_due_at < ?), 0) "
-    f"FROM local_cases WHERE assignee_id = ? AND {_OPEN_SQL}"
-)
-
-
 def my_commitments(store: Store, actor: Actor, now: datetime) -> Commitments:
     """The officer's own open cases due today and tomorrow (local calendar days), the
     overdue ones, and the average of the ratings on the officer's cached cases."""
@@ -459,15 +394,10 @@ def my_commitments(store: Store, actor: Actor, now: datetime) -> Commitments:
     today = now.astimezone(cal.zone).date()
     end_today = _local_midnight(today + timedelta(days=1), cal)
     end_tomorrow = _local_midnight(today + timedelta(days=2), cal)
-    now_s, today_s, tomorrow_s = sort_time(now), sort_time(end_today), sort_time(end_tomorrow)
-    row = store.read(_MINE_DUE_SQL, (now_s, today_s, today_s, tomorrow_s, now_s, actor.id))[0]
-    rating = store.read(
-        "SELECT count(*), avg(json_extract(data, '$.rating.score')) FROM local_cases "
-        "WHERE assignee_id = ? AND json_extract(data, '$.rating.score') IS NOT NULL",
-        (actor.id,))[0]
-    return Commitments(due_today=int(row[0]), due_tomorrow=int(row[1]), overdue=int(row[2]),
-                       rating_count=int(rating[0]),
-                       rating_average=float(rating[1]) if rating[1] is not None else None)
+    due_today, due_tomorrow, overdue = store.my_due_counts(actor.id, now, end_today, end_tomorrow)
+    rating_count, rating_average = store.my_rating(actor.id)
+    return Commitments(due_today=due_today, due_tomorrow=due_tomorrow, overdue=overdue,
+                       rating_count=rating_count, rating_average=rating_average)
 
 
 # ---------------------------------------------------------------- warnings
@@ -492,17 +422,7 @@ def pending_warnings(store: Store, actor: Actor, now: datetime,
     without having been seen due soon gives the overdue warning only."""
     cal = store.calendar_or_default()
     soon = due_soon_threshold(cal, now, due_soon_hours)
-    if actor.is_supervisor:
-        scope, params = "(assignee_id = ? OR unit_id = ?)", [actor.id, actor.unit_id]
-    else:
-        scope, params = "assignee_id = ?", [actor.id]
-    # The nearest running clock bounds every other: a case whose nearest is not yet due
-    # soon has no clock to warn about, so only these cases' clocks are decoded.
-    rows = store.read(
-        f"SELECT id, number, assignee_id, unit_id, json_extract(data, '$.clocks') "
-        f"FROM local_cases WHERE {_OPEN_SQL} AND {scope} AND next_due_at IS NOT NULL "
-        f"AND next_due_at <= ? ORDER BY next_due_at",
-        (*params, sort_time(soon)))
+    rows = store.warning_rows(actor, soon)
     out: list[ClockWarning] = []
     for case_id, number, assignee, unit_id, clocks_json in rows:
         mine = assignee == actor.id
@@ -553,12 +473,7 @@ def dashboard(store: Store, actor: Actor, now: datetime, *, days: int = 30,
 def query_plans(store: Store) -> dict[str, list[str]]:
     """EXPLAIN QUERY PLAN of the period figures' queries and of the officer's due counts,
     for the check that each reads only the rows it needs."""
-    period = {"unit": "", "closed": "", "since": ""}
-    return {
-        "clocks": store.plan(_CLOCK_ROWS_SQL, period),
-        "ratings": store.plan(_RATINGS_SQL, period),
-        "my_commitments": store.plan(_MINE_DUE_SQL, ("",) * 6),
-    }
+    return store.report_plans()
 
 
 def overdue_per_officer(items: Sequence[AtRisk]) -> dict[str | None, int]:

@@ -5,9 +5,8 @@ import pytest
 import sqlcipher3
 from test_store_factory import CHIEF, OFFICER, key, make_case
 
-from desk import schema
 from desk.queues import QUEUES, query_plans, queue_ids
-from desk.store import Store, StoreConnection, StoreError
+from desk.store import Store, StoreConnection, StoreError, reports, schema
 
 
 def raw_connection(path, k):
@@ -184,8 +183,8 @@ def test_migration_5_indexes_the_period_figures_on_a_version_4_database(tmp_path
     names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert "local_cases_closed" in names
     period = {"unit": "s1", "closed": "2026-02-01T00:00:00.000000Z"}
-    got = store.read(f"SELECT l.id FROM local_cases AS l WHERE {supervision._PERIOD_CASES} "
-                     f"ORDER BY l.id", period)
+    got = store.db.execute(f"SELECT l.id FROM local_cases AS l WHERE {reports._PERIOD_CASES} "
+                           f"ORDER BY l.id", period).fetchall()
     assert [r[0] for r in got] == ["closed-recent", "declined", "open-1"], "version-4 rows are found"
     plans = supervision.query_plans(store)
     for name in ("clocks", "ratings"):

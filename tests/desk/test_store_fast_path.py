@@ -29,13 +29,18 @@ def rich_case(n: int, version: int, status: str, *, assignee: str | None = "o1")
                      title=f"咨询户口迁移手续第{n}号v{version}", clocks=clocks, entries=entries)
 
 
+def read(store, sql: str) -> list[tuple]:
+    """Raw SQL for the test only, through sqlite-utils over the writer."""
+    return list(store.db.execute(sql).fetchall())
+
+
 def snapshot(store) -> dict:
     return {
-        "view": store.read("SELECT * FROM local_cases ORDER BY id"),
-        "fts": store.read("SELECT rowid, number, title, body, citizen, entries FROM case_fts ORDER BY rowid"),
-        "synced": store.read("SELECT id, number, version, status, unit_id, assignee_id, seen_gen, gone "
+        "view": read(store, "SELECT * FROM local_cases ORDER BY id"),
+        "fts": read(store, "SELECT rowid, number, title, body, citizen, entries FROM case_fts ORDER BY rowid"),
+        "synced": read(store, "SELECT id, number, version, status, unit_id, assignee_id, seen_gen, gone "
                              "FROM synced_cases ORDER BY id"),
-        "snapshots": {i: store.synced_case(i) for (i,) in store.read("SELECT id FROM synced_cases")},
+        "snapshots": {i: store.synced_case(i) for (i,) in read(store, "SELECT id FROM synced_cases")},
     }
 
 
@@ -50,7 +55,7 @@ def test_page_over_cases_with_and_without_pending_work_matches_the_rebuild(tmp_p
     store.enqueue(refused, author=AUTHOR)
     store.record_results([refused], [result(refused, "conflict", rich_case(5, 2, "in_progress"),
                                             code="not_assignee")])
-    rid_before = dict(store.read("SELECT id, rid FROM local_cases"))
+    rid_before = dict(read(store, "SELECT id, rid FROM local_cases"))
 
     page = [upsert(rich_case(n, 3, STATUSES[n % len(STATUSES)]), seq=10 + n) for n in range(1, 7)]
     page += [upsert(rich_case(7, 1, "new", assignee=None), seq=20), remove("case-3", seq=21),
@@ -63,7 +68,7 @@ def test_page_over_cases_with_and_without_pending_work_matches_the_rebuild(tmp_p
     views = {row[1]: row for row in fast["view"]}
     assert "case-3" not in views
     assert {i: rid_before[i] for i in rid_before if i != "case-3"} == {
-        i: r for i, r in store.read("SELECT id, rid FROM local_cases") if i in rid_before}
+        i: r for i, r in read(store, "SELECT id, rid FROM local_cases") if i in rid_before}
     # Unsent work is still laid over the newer snapshots.
     assert store.case("case-2")["pending_ops"] == 1
     assert store.case("case-2")["entries"][-1]["local_state"] == "pending"
@@ -120,8 +125,8 @@ def test_a_full_resync_page_marks_every_case_seen(tmp_path):
     store.apply_changes([upsert(rich_case(1, 1, "new")), upsert(rich_case(2, 2, "accepted"))], "c2",
                         full_resync_generation=generation)
     store.finish_full_resync(generation)
-    assert sorted(r[0] for r in store.read("SELECT id FROM local_cases")) == ["case-1", "case-2"]
-    assert store.read("SELECT count(*) FROM case_fts")[0][0] == 2
+    assert sorted(r[0] for r in read(store, "SELECT id FROM local_cases")) == ["case-1", "case-2"]
+    assert read(store, "SELECT count(*) FROM case_fts")[0][0] == 2
     store.close()
 
 
@@ -149,6 +154,6 @@ def test_any_page_leaves_the_rows_a_rebuild_would(page_list, with_work):
         for n in with_work:
             view = store.case(f"case-{n}")
             assert view is not None and view["pending_ops"] == 1
-        for row in store.read("SELECT data FROM local_cases"):
+        for row in read(store, "SELECT data FROM local_cases"):
             assert json.loads(row[0])["id"].startswith("case-")
         store.close()

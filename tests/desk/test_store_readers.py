@@ -11,7 +11,7 @@ import pytest
 from test_store_factory import MONDAY, OFFICER, make_case, op, open_store, reference, upsert
 
 from desk.queues import queue_ids
-from desk.store import StoreClosed
+from desk.store import CaseFilter, StoreClosed
 
 AUTHOR = {"id": "o1", "name": "李明", "unit_id": "s1"}
 HOLD_S = 2.0
@@ -52,7 +52,7 @@ def test_reads_do_not_wait_for_a_write_transaction_of_another_thread(store):
         assert store.draft("case-1", "reply") == "您好，材料已收到"
         assert [i.case_id for i in store.outbox()] == ["case-2"]
         assert len(store.rows(queue_ids(store, "mine", OFFICER, MONDAY))) == 50
-        assert store.count("assignee_id = ?", ["o1"]) == 50
+        assert store.count_cases(CaseFilter(assignee_id="o1")) == 50
         assert store.search("SX2026") != []
         elapsed = time.monotonic() - t0
         assert holder.is_alive(), "the write transaction ended before the reads were timed"
@@ -114,7 +114,7 @@ def _try(fn):
 
 
 def test_readers_of_ended_threads_are_closed_and_their_number_is_bounded(store):
-    from desk.store import _MAX_READERS
+    from desk.store.connection import _MAX_READERS
 
     for _ in range(30):
         t = threading.Thread(target=lambda: store.case("case-1"))

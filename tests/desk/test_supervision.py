@@ -14,7 +14,7 @@ from desk import export, supervision
 from desk.actions import ActionRefused, Actions
 from desk.api import CentralClient
 from desk.clocks import apply_op, start_clocks
-from desk.store import Store
+from desk.store import CaseFilter, Store
 from desk.wire import Case, Op
 from desk.worktime import Calendar
 
@@ -334,7 +334,7 @@ def test_demo_seed_compliance_agrees_with_a_plain_count(demo_server, tmp_path):
         expected = {"met": 0, "met_offline_on_time": 0, "missed": 0}
         offline_cases = set()
         since = now - timedelta(days=30)
-        for raw in (store.case(i) for i in store.case_ids("unit_id = ?", [actor.unit_id], "id")):
+        for raw in (store.case(i) for i in sorted(store.queue_id_set(CaseFilter(unit_id=actor.unit_id)))):
             for c in raw["clocks"]:
                 due, stopped = t(c["due_at"]), c["stopped_at"] and t(c["stopped_at"])
                 if not (since <= due <= now or (stopped and since <= stopped <= now)):

@@ -9,6 +9,7 @@ import subprocess
 from PySide6.QtGui import QImage
 
 from desk import supervision
+from desk.store import CaseFilter
 from tests.ui.conftest import PASSWORD
 from ui.supervisor.charts import Bar, BarChart
 from ui.supervisor.hook import SUPERVISION
@@ -20,7 +21,7 @@ def open_window(qtbot, desk_app, server, username):
     window = desk_app.window
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: window.online_state == "idle" and not window._refresh_running
-                    and window.store.count("1", []) > 0, timeout=30000)
+                    and window.store.count_cases(CaseFilter()) > 0, timeout=30000)
     return window
 
 
@@ -133,7 +134,7 @@ def test_officer_has_no_supervision_but_sees_commitments(qtbot, desk_app, server
     expected = supervision.my_commitments(window.store, window.actor, supervision_now())
     assert (mine.due_today, mine.overdue) == (expected.due_today, expected.overdue)
     # The case pane offers no reassign to an officer, and no urge in the composer.
-    case_id = window.store.case_ids("assignee_id = ?", [window.actor.id], "id")[0]
+    case_id = sorted(window.store.queue_id_set(CaseFilter(assignee_id=window.actor.id)))[0]
     window.case_pane.show_case(case_id)
     assert not window.case_pane.action_buttons["reassign"].isVisible()
     modes = [window.case_pane.mode_combo.itemData(i) for i in range(window.case_pane.mode_combo.count())]

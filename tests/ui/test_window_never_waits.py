@@ -84,7 +84,8 @@ def test_gui_reads_while_another_thread_holds_a_write_transaction(qtbot, desk_ap
 def test_task_runner_jobs_leave_no_pile_of_read_connections(qtbot, tmp_path):
     import os
 
-    from desk.store import _MAX_READERS, Store
+    from desk.store import Store
+    from desk.store.connection import _MAX_READERS
     from ui.tasks import TaskRunner
 
     store = Store.open(tmp_path / "c.db", os.urandom(32))
