@@ -17,12 +17,40 @@ from typing import Any
 from pydantic import ValidationError
 
 from desk import rules
-from desk.store import Store
+from desk.store import NOTHING, Changes, Store
 from desk.wire import Op, OpType, parse_payload
 
 log = logging.getLogger(__name__)
 
 _TEXT_FIELDS = ("body", "reason")
+
+
+class Queued(str):
+    """What an action returns: the id of the op it queued (a str, as before) and the
+    `Changes` it made in the store (Anki's OpChangesWithId). An action that settled
+    something without queueing an op (discarding a conflict, a retry with nothing left
+    to send) returns an empty, false, id with its changes."""
+
+    changes: Changes
+
+    def __new__(cls, op_id: str = "", changes: Changes = NOTHING) -> Queued:
+        self = super().__new__(cls, op_id)
+        self.changes = changes
+        return self
+
+    @property
+    def op_id(self) -> str | None:
+        return str(self) or None
+
+
+def allowed_on(case: Mapping[str, Any], actor: rules.Actor) -> set[str]:
+    """The op types `actor` could start on this case of the local view now (for enabling
+    buttons): rules.allowed_actions with this module's held_before."""
+    return rules.allowed_actions(
+        status=case.get("status", ""), unit_id=case.get("unit_id", ""),
+        assignee_id=case.get("assignee_id"), actor=actor,
+        held_before=held_before(case, actor.id),
+    )
 
 
 class ActionRefused(Exception):
@@ -33,7 +61,12 @@ class ActionRefused(Exception):
 
 
 def held_before(case: Mapping[str, Any], officer_id: str) -> bool:
-    """Did the officer hold this case at some time (claimed it, or had it assigned)?"""
+    """Does or did the officer hold this case (holds it now, claimed it, or had it
+    assigned)? What rules.decide calls `held_before`, from a case of the local view;
+    the one definition for the actions and for the case pane's buttons (holding the case
+    now changes no decision: the holder is the assignee, which every rule checks first)."""
+    if officer_id and case.get("assignee_id") == officer_id:
+        return True
     for entry in case.get("entries", []):
         data = entry.get("data") or {}
         if entry.get("type") == "claim" and entry.get("author_id") == officer_id:
@@ -137,60 +170,57 @@ class Actions:
             except Exception:  # a failing listener must not undo a queued action
                 log.exception("action listener failed")
 
-    def _act(self, case_id: str, op_type: OpType, payload: Mapping[str, Any]) -> str:
+    def _act(self, case_id: str, op_type: OpType, payload: Mapping[str, Any]) -> Queued:
         case = self._case(case_id)
         clean = self._check(case, op_type, payload)
         op = self._new_op(case, op_type, clean)
-        self.store.enqueue(op, author=self._author())
+        changes = self.store.enqueue(op, author=self._author())
         log.info("queued %s op %s", op_type, op.op_id)
         self._notify()
-        return op.op_id
+        return Queued(op.op_id, changes)
 
     def allowed(self, case_id: str) -> set[str]:
         """The op types the officer could start on this case now (for enabling buttons)."""
         case = self.store.case(case_id)
         if case is None:
             return set()
-        return rules.allowed_actions(
-            status=case["status"], unit_id=case["unit_id"], assignee_id=case.get("assignee_id"),
-            actor=self.actor, held_before=held_before(case, self.actor.id),
-        )
+        return allowed_on(case, self.actor)
 
     # ------------------------------------------------------------ the actions
 
-    def claim(self, case_id: str) -> str:
+    def claim(self, case_id: str) -> Queued:
         return self._act(case_id, "claim", {})
 
-    def accept(self, case_id: str) -> str:
+    def accept(self, case_id: str) -> Queued:
         return self._act(case_id, "accept", {})
 
-    def decline(self, case_id: str, reason: str) -> str:
+    def decline(self, case_id: str, reason: str) -> Queued:
         return self._act(case_id, "decline", {"reason": reason})
 
-    def reply(self, case_id: str, body: str, notify_sms: bool = False) -> str:
+    def reply(self, case_id: str, body: str, notify_sms: bool = False) -> Queued:
         return self._act(case_id, "reply", {"body": body, "notify_sms": notify_sms})
 
-    def note(self, case_id: str, body: str) -> str:
+    def note(self, case_id: str, body: str) -> Queued:
         return self._act(case_id, "note", {"body": body})
 
     def callback(self, case_id: str, outcome: str, body: str, duration_s: int = 0,
-                 satisfaction: str | None = None) -> str:
+                 satisfaction: str | None = None) -> Queued:
         return self._act(case_id, "callback", {"outcome": outcome, "body": body,
                                                "duration_s": duration_s, "satisfaction": satisfaction})
 
-    def set_status(self, case_id: str, to: str, reason: str = "") -> str:
+    def set_status(self, case_id: str, to: str, reason: str = "") -> Queued:
         return self._act(case_id, "set_status", {"to": to, "reason": reason})
 
-    def transfer(self, case_id: str, to_unit_id: str, reason: str) -> str:
+    def transfer(self, case_id: str, to_unit_id: str, reason: str) -> Queued:
         return self._act(case_id, "transfer", {"to_unit_id": to_unit_id, "reason": reason})
 
-    def reassign(self, case_id: str, to_officer_id: str, reason: str) -> str:
+    def reassign(self, case_id: str, to_officer_id: str, reason: str) -> Queued:
         return self._act(case_id, "reassign", {"to_officer_id": to_officer_id, "reason": reason})
 
-    def urge(self, case_id: str, body: str) -> str:
+    def urge(self, case_id: str, body: str) -> Queued:
         return self._act(case_id, "urge", {"body": body})
 
-    def reveal(self, case_id: str, field: str) -> str:
+    def reveal(self, case_id: str, field: str) -> Queued:
         return self._act(case_id, "reveal", {"field": field})
 
     # ------------------------------------------------------------ conflicts
@@ -203,25 +233,26 @@ class Actions:
             raise ActionRefused("already_resolved", f"this conflict was resolved already ({item.resolution})")
         return item
 
-    def retry_conflict(self, op_id: str) -> str | None:
-        """Send the op again, as a new op on the case as it is now. None when the case is
-        already where the op wanted it (e.g. the officer holds it already)."""
+    def retry_conflict(self, op_id: str) -> Queued:
+        """Send the op again, as a new op on the case as it is now. An empty (false) id
+        when the case is already where the op wanted it (e.g. the officer holds it
+        already): the conflict is closed and nothing is sent."""
         item = self._conflict(op_id)
         case = self._case(item.case_id)
         try:
             clean = self._check(case, item.type, item.payload)
         except ActionRefused:
             if item.type == "claim" and case.get("assignee_id") == self.actor.id:
-                self.store.resolve_conflict(op_id, "retry", new_op=None)
+                changes = self.store.resolve_conflict(op_id, "retry", new_op=None)
                 self._notify()
-                return None
+                return Queued("", changes)
             raise
         op = self._new_op(case, item.type, clean)
-        self.store.resolve_conflict(op_id, "retry", new_op=op, author=self._author())
+        changes = self.store.resolve_conflict(op_id, "retry", new_op=op, author=self._author())
         self._notify()
-        return op.op_id
+        return Queued(op.op_id, changes)
 
-    def note_from_conflict(self, op_id: str) -> str:
+    def note_from_conflict(self, op_id: str) -> Queued:
         """Keep what the officer wrote as an internal note on the case."""
         item = self._conflict(op_id)
         text = next((str(item.payload[f]) for f in _TEXT_FIELDS if item.payload.get(f)), "")
@@ -230,11 +261,12 @@ class Actions:
         case = self._case(item.case_id)
         clean = self._check(case, "note", {"body": text})
         op = self._new_op(case, "note", clean)
-        self.store.resolve_conflict(op_id, "note", new_op=op, author=self._author())
+        changes = self.store.resolve_conflict(op_id, "note", new_op=op, author=self._author())
         self._notify()
-        return op.op_id
+        return Queued(op.op_id, changes)
 
-    def discard_conflict(self, op_id: str) -> None:
+    def discard_conflict(self, op_id: str) -> Queued:
         self._conflict(op_id)
-        self.store.resolve_conflict(op_id, "discard", new_op=None)
+        changes = self.store.resolve_conflict(op_id, "discard", new_op=None)
         self._notify()
+        return Queued("", changes)

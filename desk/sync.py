@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 
 from desk.api import ApiError, AuthError, BadResponse, CursorExpired, ServerRefused, TransportError
 from desk.rules import KNOWN_STATUSES, Actor
+from desk.store import NOTHING, Changes
 from desk.wire import MAX_CHANGES_LIMIT, MAX_OPS_PER_PUSH, STATUSES
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,14 @@ class SyncReport:
     # The cases whose latest change could not be read, still set aside after this cycle
     # (Store.set_aside_cases): the feed went on without them and kept their last good copy.
     set_aside: list[dict] = field(default_factory=list)
+    # What the cycle changed in the cache (the union of its store writes' Changes), so
+    # the window refreshes only that. Kept when the cycle fails half way: what was
+    # committed before the failure stays committed.
+    changes: Changes = NOTHING
+
+    def note(self, changes: Changes | None) -> None:
+        if changes:
+            self.changes = self.changes | changes
 
     @property
     def login_needed(self) -> bool:
@@ -165,11 +174,11 @@ class SyncEngine:
             try:
                 answer = self.client.push(batch)
             except ApiError as exc:
-                self.store.mark_attempt(ids, str(exc))
+                report.note(self.store.mark_attempt(ids, str(exc)))
                 raise
             finally:
                 report.push_requests += 1
-            self.store.record_results(batch, answer.results)
+            report.note(self.store.record_results(batch, answer.results))
             for result in answer.results:
                 outcome = result.outcome
                 if outcome == "applied":
@@ -232,24 +241,24 @@ class SyncEngine:
                     prefetched = fetcher.submit(self.client.changes, page.next_cursor, self.page_size)
                 if not reference_checked:
                     # Before the first page so the calendar is there when clocks are derived.
-                    self._refresh_reference(page.reference_version)
+                    report.note(self._refresh_reference(page.reference_version))
                     reference_checked = True
                 unreadable = getattr(page, "unreadable", ())
                 # Set aside what cannot be read and clear what is read again, then apply
                 # the rest of the page with its cursor as always.
-                self.store.set_aside(
+                report.note(self.store.set_aside(
                     unreadable,
                     (c.case.id if c.op == "upsert" else c.case_id for c in page.changes),
-                    full_resync_generation=generation)
+                    full_resync_generation=generation))
                 grown = {c.case.status for c in page.changes if c.op == "upsert"} - KNOWN_STATUSES
                 if grown:
                     self.store.note_statuses(grown)
                 if unreadable:
                     log.warning("set aside %d change(s) of the feed that could not be read",
                                 len(unreadable))
-                self.store.apply_changes(
+                report.note(self.store.apply_changes(
                     list(page.changes), page.next_cursor, full_resync_generation=generation
-                )
+                ))
                 pages += 1
                 for change in page.changes:
                     if change.op == "upsert":
@@ -264,7 +273,7 @@ class SyncEngine:
                 cursor = page.next_cursor
                 progress(min(0.95, 0.3 + 0.05 * pages), f"fetched {report.pulled} case(s)")
         if generation is not None:
-            self.store.finish_full_resync(generation)
+            report.note(self.store.finish_full_resync(generation))
 
     def _report_set_aside(self, report: SyncReport) -> None:
         report.set_aside = self.store.set_aside_cases()
@@ -289,18 +298,19 @@ class SyncEngine:
             report.warnings.append(msg)
             log.warning("clock offset against the server: %.0f s", offset)
 
-    def _refresh_reference(self, version: str) -> None:
+    def _refresh_reference(self, version: str) -> Changes:
         state = self.store.get_state()
         cached = self.store.reference()
         if cached is not None and state.reference_version == version:
-            return
+            return NOTHING
         etag = state.reference_etag if cached is not None else None
         ref, new_etag = self.client.reference(etag)
         if ref is not None:
-            self.store.save_reference(ref, new_etag)
+            changes = self.store.save_reference(ref, new_etag)
             self.store.set_state(reference_version=version, reference_etag=new_etag)
-        else:
-            self.store.set_state(reference_version=version)
+            return changes
+        self.store.set_state(reference_version=version)
+        return NOTHING
 
     # ------------------------------------------------------------ check
 

@@ -182,7 +182,9 @@ def test_retry_of_a_claim_already_held_needs_nothing(store):
     ops = store.next_batch()
     store.record_results(ops, [result(ops[0], "conflict", make_case(1, assignee_id="o1", version=2),
                                       code="already_claimed")])
-    assert a.retry_conflict(first) is None
+    nothing = a.retry_conflict(first)
+    assert not nothing and nothing.op_id is None
+    assert nothing.changes.conflicts and nothing.changes.case_ids == {"case-1"}
     assert store.conflict(first).resolution == "retry" and store.outbox_count() == 0
 
 
@@ -198,3 +200,6 @@ def test_held_before_follows_the_servers_claim_and_reassign_entries():
     assert not held_before(case({"type": "reassign", "author_id": "c1",
                                  "data": {"from_officer_id": "o1", "to_officer_id": "o2"}}), "o3")
     assert not held_before(case({"type": "note", "author_id": "o1"}), "o1")
+    # Holding it now counts too (the case pane enables late notes from the same rule).
+    assert held_before({"assignee_id": "o1", "entries": []}, "o1")
+    assert not held_before({"assignee_id": None, "entries": []}, "")

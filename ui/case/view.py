@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk.actions import held_before as actions_held_before
+from desk.actions import allowed_on
 from desk.clocks import explain_case_clock
 from desk.masking import fields_in_text, mask_citizen, mask_text
-from desk.rules import KNOWN_STATUSES, allowed_actions
+from desk.rules import KNOWN_STATUSES
 from desk.wire import Clock
 from ui import text
 from ui.clockfmt import DUE_SOON_STATE, OK, OVERDUE, PAUSED, utcnow
@@ -64,11 +64,6 @@ def plain_label(value: str = "", *, object_name: str | None = None, wrap: bool =
     if object_name:
         label.setObjectName(object_name)
     return label
-
-
-def held_before(case: dict, actor_id: str) -> bool:
-    """The officer holds or held this case (enables late notes and callbacks)."""
-    return case.get("assignee_id") == actor_id or actions_held_before(case, actor_id)
 
 
 class EntryWidget(QFrame):
@@ -473,9 +468,7 @@ class CasePane(QWidget):
 
     def _update_actions(self) -> None:
         case, actor = self.case, self.context.actor
-        allowed = allowed_actions(status=case.get("status", ""), unit_id=case.get("unit_id", ""),
-                                  assignee_id=case.get("assignee_id"), actor=actor,
-                                  held_before=held_before(case, actor.id))
+        allowed = allowed_on(case, actor)
         self.allowed = allowed
         for op_type, button in self.action_buttons.items():
             button.setEnabled(op_type in allowed)
