@@ -690,6 +690,15 @@ def cmd_check(ctx: Context) -> int:
         except (StoreError, sqlcipher3.DatabaseError) as exc:
             report("cache", False, f"unreadable: {exc}")
         try:
+            found = store.inspect()
+            missing = found["missing_tables"] + found["missing_indexes"]
+            rows = found["rows"]
+            report("schema", not missing,
+                   f"version {found['version']}, {rows.get('local_cases', 0)} case(s) in the view"
+                   + (f"; missing: {', '.join(missing)}" if missing else ""))
+        except (StoreError, sqlcipher3.DatabaseError) as exc:
+            report("schema", False, f"unreadable: {exc}")
+        try:
             try:
                 items = store.outbox()
                 highest, queued, _lowest, conflicts = store.outbox_marks()

@@ -99,3 +99,28 @@ class Store(OutboxRoom, ReportsRoom):
 
     def close(self) -> None:
         self.connection.close()
+
+    # ------------------------------------------------------------ inspection
+
+    # What migrations leave: the tables and the indexes the queries count on.
+    EXPECTED_TABLES = frozenset({
+        "synced_cases", "local_cases", "outbox", "conflicts", "sync_state", "reference",
+        "case_fts", "drafts", "warnings_raised", "set_aside", "statuses_seen"})
+    EXPECTED_INDEXES = frozenset({
+        "local_cases_unit_queue", "local_cases_assignee_queue", "local_cases_closed",
+        "local_cases_search", "outbox_case", "conflicts_case"})
+
+    def inspect(self) -> dict:
+        """A one-off look at the cache for `desk check` (sqlite-utils: plainer than the
+        SQL, and off every hot path): its schema version, the tables and indexes the
+        migrations should have left that are missing, and the rows of each table."""
+        db = self.db
+        names = set(db.table_names())
+        indexes = {ix.name for t in names - {"case_fts"} if not t.startswith("case_fts")
+                   for ix in db[t].indexes}
+        return {
+            "version": schema.version(self.conn),
+            "missing_tables": sorted(self.EXPECTED_TABLES - names),
+            "missing_indexes": sorted(self.EXPECTED_INDEXES - indexes),
+            "rows": {t: db[t].count for t in sorted(names & self.EXPECTED_TABLES - {"case_fts"})},
+        }

@@ -235,3 +235,16 @@ def test_migration_6_sets_aside_unreadable_cases_on_a_version_5_database(tmp_pat
     reopened.set_aside([], ["case-9"])
     assert [g["seq"] for g in reopened.set_aside_cases()] == [41], "read again: the record goes"
     reopened.close()
+
+
+def test_inspect_names_what_the_migrations_should_have_left(tmp_path):
+    store = Store.open(tmp_path / "c.db", key())
+    try:
+        found = store.inspect()
+        assert found["version"] == schema.LATEST
+        assert found["missing_tables"] == [] and found["missing_indexes"] == []
+        assert found["rows"]["sync_state"] == 1 and found["rows"]["local_cases"] == 0
+        store.conn.execute("DROP INDEX local_cases_closed")
+        assert store.inspect()["missing_indexes"] == ["local_cases_closed"]
+    finally:
+        store.close()
