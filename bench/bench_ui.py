@@ -419,7 +419,8 @@ def run(scratch: Path, cases: int, refill: bool, sync_cases: int = 0) -> int:
     cols = "number, kind, title, citizen_name, received_at, next_due_at"
 
     def bare_query(name, order="next_due_at"):
-        where, params = queues.queue_filter(key, name, actor, utcnow())
+        # The store's own WHERE for the queue, without its listing around it.
+        where, params = key._where(queues.queue_filter(key, name, actor, utcnow()))
         return key._read(f"SELECT {cols} FROM local_cases WHERE {where} ORDER BY {order}", params)
 
     desk_app.shutdown()
