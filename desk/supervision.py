@@ -50,6 +50,7 @@ LOW_SCORE = 2
 DUE_SOON, OVERDUE = "due_soon", "overdue"
 UNASSIGNED = None
 
+
 def _time(value: Any) -> datetime | None:
     if value is None or value == "":
         return None
