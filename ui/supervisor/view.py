@@ -7,7 +7,9 @@ thread; this widget only shows them, so it works offline and never blocks the wi
 
 from __future__ import annotations
 
+import functools
 import logging
+import operator
 from datetime import datetime
 from pathlib import Path
 
@@ -36,6 +38,7 @@ from desk import export, supervision
 from desk.actions import ActionRefused
 from desk.masking import mask_text
 from ui import text
+from ui.actions.controller import changes_of
 from ui.actions.dialogs import ReasonDialog, ReassignDialog
 from ui.clockfmt import utcnow
 from ui.errors import log_failure
@@ -101,6 +104,7 @@ class _ChartBox(QStackedWidget):
 
 class SupervisorView(QWidget):
     sig_refreshed = Signal()
+    sig_acted = Signal(object)  # what a batch action changed in the cache (None: unknown)
     sig_open_case = Signal(str)
     sig_exported = Signal(str)
 
@@ -443,17 +447,22 @@ class SupervisorView(QWidget):
 
         def work():
             refused = []
+            changed: list = []
             for case_id in ids:
                 try:
-                    act(actions, case_id)
+                    changed.append(changes_of(act(actions, case_id)))
                 except ActionRefused as exc:  # one refusal must not stop the others
                     refused.append((case_id, refusal_text(exc)))
                 # Anything else (the cache unreadable, a bug) stops the batch and reaches
                 # acting_failed, logged with where it happened; it used to read as a
                 # per-case "refusal" showing only its class name, and was never logged.
-            return refused
+            # What the batch changed, when every action said (None: unknown).
+            changes = None if not changed or None in changed else functools.reduce(operator.or_, changed)
+            return refused, changes
 
-        def done(refused):
+        def done(outcome):
+            refused, changes = outcome
+            self.sig_acted.emit(changes)
             saved = len(ids) - len(refused)
             message = done_text.replace("%1", str(saved)) if saved else ""
             if refused:
@@ -466,6 +475,7 @@ class SupervisorView(QWidget):
 
         def acting_failed(error: BaseException) -> None:
             self._failed(error)
+            self.sig_acted.emit(None)
             # The cases acted on before the failure are saved: the list shows them.
             self.refresh()
 
