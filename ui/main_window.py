@@ -27,13 +27,14 @@ from PySide6.QtWidgets import (
 )
 
 from desk import queues
+from desk.api import ApiError
 from ui import settings as desk_settings
 from ui import text
 from ui.actions.controller import ActionController
 from ui.case.view import CasePane
 from ui.clockfmt import utcnow
 from ui.drafts import Drafts
-from ui.errors import log_failure
+from ui.errors import log_bug, log_failure
 from ui.lock import IdleWatcher, LockScreen
 from ui.outbox.view import ConflictsView, OutboxView
 from ui.queue.pane import QueueList, QueuePane
@@ -567,7 +568,8 @@ class MainWindow(QMainWindow):
         # A report queued before the window closed may arrive after the store is gone.
         if self.closed:
             return
-        self.runner.run(self.controller.record_outbox, lambda _r: None, lambda _e: None)
+        # record_outbox handles what it expects; anything else is logged by the runner.
+        self.runner.run(self.controller.record_outbox)
         if report.finished:
             self.online_state = "idle"
         if report.clock_offset_s is not None:
@@ -689,7 +691,10 @@ class MainWindow(QMainWindow):
 
         def failed(error: BaseException) -> None:
             # Offline or expired: the token is forgotten locally either way.
-            log.info("server logout failed: %s", type(error).__name__)
+            if isinstance(error, ApiError):
+                log.info("server logout failed: %s", type(error).__name__)
+            else:
+                log_bug(log, "logging out", error)
             self.statusBar().showMessage(self.tr("The server could not be told; logged out on this computer."), 8000)
             self.sig_logout_requested.emit(wipe)
 

@@ -16,6 +16,7 @@ from PySide6.QtCore import QCoreApplication, QObject
 
 from desk import supervision
 from ui.clockfmt import utcnow
+from ui.errors import log_failure
 from ui.supervisor.commitments import CommitmentsSummary
 from ui.supervisor.view import SupervisorView
 
@@ -59,7 +60,7 @@ class SupervisionHook(QObject):
                                self.raise_warnings, self._failed)
 
     def _failed(self, error: BaseException) -> None:
-        log.error("clock warnings failed: %s", type(error).__name__)
+        log_failure(log, "clock warnings", error)
 
     def raise_warnings(self, warnings: list) -> None:
         if self.window.closed:
