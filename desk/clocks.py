@@ -149,9 +149,26 @@ def remaining(clock: Clock, now: datetime, cal: Calendar, policy: Policy | None 
         now = clock.stopped_at
     elif clock.paused and clock.paused_at is not None:
         now = clock.paused_at
-    if _unit(clock, policy) == CALENDAR_DAY:
-        return clock.due_at - now
-    return cal.working_between(now, clock.due_at)
+    return time_left(clock.due_at, now, _unit(clock, policy), cal)
+
+
+def time_left(due_at: datetime, now: datetime, unit: str | None, cal: Calendar) -> timedelta:
+    """`remaining` for a caller that holds only a due time and a unit (a queue row, not a
+    Clock): working time unless the unit is calendar days."""
+    if unit == CALENDAR_DAY:
+        return due_at - now
+    return cal.working_between(now, due_at)
+
+
+def running_state(due_at: datetime, now: datetime, left: timedelta,
+                  due_soon: timedelta = DUE_SOON) -> ClockState:
+    """The state of a clock that runs (neither stopped nor paused), `left` being its
+    `remaining`/`time_left`: the one "overdue" and "due soon" rule of a clock."""
+    if now > due_at:
+        return "overdue"
+    if is_due_soon(left, due_soon):
+        return "due_soon"
+    return "running"
 
 
 def due_soon_until(cal: Calendar, now: datetime, within: timedelta = DUE_SOON) -> datetime:
@@ -179,11 +196,7 @@ def clock_state(
         return "met_late"
     if clock.paused:
         return "paused"
-    if now > clock.due_at:
-        return "overdue"
-    if is_due_soon(remaining(clock, now, cal, policy), due_soon):
-        return "due_soon"
-    return "running"
+    return running_state(clock.due_at, now, remaining(clock, now, cal, policy), due_soon)
 
 
 def nearest_open(clocks: Sequence[Clock]) -> Clock | None:

@@ -14,6 +14,8 @@ import threading
 
 from PySide6.QtCore import QObject, QTimer
 
+from ui.errors import log_failure
+
 log = logging.getLogger(__name__)
 
 SAVE_DELAY_MS = 600
@@ -76,7 +78,7 @@ class Drafts(QObject):
             return
 
         def failed(error: BaseException) -> None:
-            log.error("a draft could not be saved: %s", type(error).__name__)
+            log_failure(log, "saving a draft", error)
             self._dirty.update(keys)
 
         self._runner.run(lambda: self._write(keys), None, failed)

@@ -2,7 +2,10 @@
 
 Simplified Chinese is the shipped default; English is the source language. The compiled
 .qm files are not kept in git: they are built from the .ts sources with pyside6-lrelease
-when missing or older than their source (at start, or by scripts/build_translations.py).
+at build time, by scripts/build_translations.py (the README's install line, .ci/run and
+installer/build.py run it; the test suite builds them too). At start the app only loads
+them: it never writes into its own folder, which an installed copy may not be allowed to
+do. A catalogue that is missing is named once in the log and the app runs in English.
 """
 
 from __future__ import annotations
@@ -63,12 +66,15 @@ def build(ts_files: list[Path] | None = None, *, force: bool = False) -> list[Pa
     return written
 
 
-def ensure_built() -> None:
-    """Build missing or stale catalogues; an install without the tool keeps what it has."""
-    try:
-        build()
-    except (OSError, subprocess.CalledProcessError) as exc:
-        log.warning("could not build the translations: %s", exc)
+# Catalogues already named as missing: said once a run, not at every language switch.
+_told_missing: set[str] = set()
+
+
+def _missing(catalogue: str, folder: str) -> None:
+    if catalogue not in _told_missing:
+        _told_missing.add(catalogue)
+        log.warning("translation catalogue %s not found in %s (build it with "
+                    "scripts/build_translations.py); running in English", catalogue, folder)
 
 
 class Translations:
@@ -79,31 +85,43 @@ class Translations:
         self.language = "en"
 
     def install(self, language: str) -> bool:
+        """Install `language`'s catalogues; False (and English) when Desk's is missing."""
         app = QCoreApplication.instance()
         for translator in self._installed:
             app.removeTranslator(translator)
         self._installed = []
         self.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
-        if self.language == "en":
-            QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
-            # Only the plural forms: the source text is English already.
-            ensure_built()
-            translator = QTranslator(app)
-            if translator.load("desk_en", str(translations_dir())):
-                app.installTranslator(translator)
-                self._installed.append(translator)
-            return True
-        QLocale.setDefault(QLocale(self.language))
-        ensure_built()
-        qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-        ok = True
-        for catalogue, folder in ((f"qtbase_{self.language}", qt_dir),
-                                  (f"desk_{self.language}", str(translations_dir()))):
-            translator = QTranslator(app)
-            if translator.load(catalogue, folder):
-                app.installTranslator(translator)
-                self._installed.append(translator)
-            else:
-                ok = False
-                log.warning("translation catalogue %s not found", catalogue)
-        return ok
+        if self.language != "en":
+            ours = QTranslator(app)
+            if ours.load(f"desk_{self.language}", str(translations_dir())):
+                QLocale.setDefault(QLocale(self.language))
+                qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+                qt = QTranslator(app)
+                # Qt's own catalogue first, then ours, which wins where both translate.
+                if qt.load(f"qtbase_{self.language}", qt_dir):
+                    app.installTranslator(qt)
+                    self._installed.append(qt)
+                else:
+                    _missing(f"qtbase_{self.language}", qt_dir)
+                app.installTranslator(ours)
+                self._installed.append(ours)
+                return True
+            # Half a translation (Qt's dialogs in Chinese, Desk in English) helps nobody.
+            _missing(f"desk_{self.language}", str(translations_dir()))
+            self.language = "en"
+            self._install_english()
+            return False
+        self._install_english()
+        return True
+
+    def _install_english(self) -> None:
+        app = QCoreApplication.instance()
+        QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+        # Only the plural forms: the source text is English already. Without it "%n"
+        # still reads, as "1 hour(s)".
+        translator = QTranslator(app)
+        if translator.load("desk_en", str(translations_dir())):
+            app.installTranslator(translator)
+            self._installed.append(translator)
+        else:
+            _missing("desk_en", str(translations_dir()))

@@ -1,64 +1,50 @@
 """The officer's main window: queues on the left, the queue table, the case pane, and a
-status bar that says plainly whether we are online."""
+status bar that says plainly whether we are online.
+
+The rooms: ui/queue/pane.py (the queue list and the table page), ui/status_bar.py,
+ui/actions/controller.py (an op type -> its handler). The window puts them together,
+keeps the pages of the middle pane (a feature adds one with `add_page`, a line above the
+queue with `add_above_queue`), and refreshes what changed (`apply_changes`).
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QByteArray, QCoreApplication, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
-    QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
-    QPushButton,
     QSplitter,
     QStackedWidget,
     QSystemTrayIcon,
-    QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
-from desk import queues, supervision
-from desk.actions import ActionRefused
-from desk.profile import ProfileError
-from desk.rules import status_targets
-from desk.store import MAX_SEARCH_CHARS, MAX_SEARCH_WORDS
+from desk import queues
+from desk.api import ApiError
 from ui import settings as desk_settings
 from ui import text
-from ui.actions.dialogs import (
-    CallbackDialog,
-    ReasonDialog,
-    ReassignDialog,
-    StatusDialog,
-    TransferDialog,
-)
+from ui.actions.controller import ActionController
 from ui.case.view import CasePane
 from ui.clockfmt import utcnow
 from ui.drafts import Drafts
+from ui.errors import log_bug, log_failure
 from ui.lock import IdleWatcher, LockScreen
 from ui.outbox.view import ConflictsView, OutboxView
-from ui.queue.model import CLOCK_COLUMN, COLUMNS, QueueModel
-from ui.refusals import refusal_text
+from ui.queue.pane import QueueList, QueuePane
 from ui.resources import icon
+from ui.status_bar import StatusBar
 from ui.supervisor import hook as supervision_hook
 
 log = logging.getLogger(__name__)
 
-QUEUE_ICONS = {"mine": "mine", "due-soon": "due-soon", "overdue": "overdue",
-               "unclaimed": "unclaimed", "waiting": "waiting", "closed": "closed",
-               "station": "station"}
 OUTBOX, CONFLICTS = "outbox", "conflicts"
-CLOCK_WARN_S = 5 * 60
 TICK_MS = 30_000
 
 
@@ -77,18 +63,22 @@ class MainWindow(QMainWindow):
         self.runner = context.runner
         self.drafts = Drafts(self.store, self.runner, self)
         self.queue_name = "mine"
-        self.search_text = ""
-        self._listing = False
-        self._refresh_again = False
-        self._counting = False
-        self._count_again = False
         self._known_mine: set[str] | None = None
         self._known_due_soon: set[str] | None = None
         self._known_conflicts: int | None = None
+        # What the next listing re-reads: the rows of these cases (None: every row), the
+        # case pane and the shown page. Gathered until a listing ends, because a listing
+        # asked for while one runs is coalesced into one (TaskRunner key).
+        self._stale_rows: set[str] | None = None
+        self._stale_case = True
+        self._stale_page = True
         self.locked = False
         self.closed = False
         self.online_state = "offline" if offline else "connecting"
         self.notifications: list[tuple[str, str]] = []
+        # Pages of the middle pane by their left-pane name: (widget, what showing it does).
+        self._pages: dict[str, tuple[QWidget, Callable[[], None] | None]] = {}
+        self._start_page = "mine"
 
         self._update_title()
         self.setWindowIcon(icon("app"))
@@ -108,92 +98,51 @@ class MainWindow(QMainWindow):
         self.splitter.setObjectName("mainSplitter")
         layout.addWidget(self.splitter)
 
-        # Left: the queues with live counts, Outbox and Conflicts.
-        self.queue_list = QListWidget()
-        self.queue_list.setObjectName("queueList")
-        self.queue_list.setAccessibleName(self.tr("Queues"))
-        self.queue_items: dict[str, QListWidgetItem] = {}
-        for name in queues.QUEUES:
-            if name == "station" and not self.actor.is_supervisor:
-                continue
-            self._add_queue_item(name, QUEUE_ICONS[name])
-        self._add_queue_item(OUTBOX, "outbox")
-        self._add_queue_item(CONFLICTS, "conflict")
+        # Left: the queues with live counts, then the pages (Outbox, Conflicts...).
+        self.queue_list = QueueList(self.actor.is_supervisor)
+        self.queue_items = self.queue_list.items
         self.queue_list.currentItemChanged.connect(self._queue_chosen)
-        self.queue_list.setMinimumWidth(150)
         self.splitter.addWidget(self.queue_list)
 
-        # Middle: search + table / outbox / conflicts.
+        # Middle: the queue page (search + table) or another page.
         self.middle = QStackedWidget()
-        table_page = QWidget()
-        tl = QVBoxLayout(table_page)
-        tl.setContentsMargins(0, 0, 0, 0)
-        search_row = QHBoxLayout()
-        self.search_edit = QLineEdit()
-        self.search_edit.setPlaceholderText(self.tr("Search number, title, text, citizen… (Ctrl+F)"))
-        self.search_edit.setClearButtonEnabled(True)
-        self.search_edit.setAccessibleName(self.tr("Search"))
-        self.search_edit.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
-        self.search_edit.returnPressed.connect(self._search)
-        self.search_edit.textChanged.connect(self._search_text_changed)
-        search_row.addWidget(self.search_edit)
-        # How many cases the search found (or that it found none).
-        self.search_result = QLabel()
-        self.search_result.setTextFormat(Qt.TextFormat.PlainText)
-        self.search_result.hide()
-        search_row.addWidget(self.search_result)
-        clear_search = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.search_edit)
-        clear_search.setContext(Qt.ShortcutContext.WidgetShortcut)
-        clear_search.activated.connect(self.search_edit.clear)
-        tl.addLayout(search_row)
-        self.model = QueueModel(self.store.rows, self)
+        self.queue_pane = QueuePane(self.store.rows, self.store.case)
+        self.queue_pane.sig_search.connect(self._search)
+        self.queue_pane.sig_case_chosen.connect(self.open_case)
+        self.search_edit = self.queue_pane.search_edit
+        self.search_result = self.queue_pane.search_result
+        self.model = self.queue_pane.model
         self.model.requery = self._requery
-        self.model.case_lookup = self.store.case
-        self.table = QTableView()
-        self.table.setObjectName("queueTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setWordWrap(False)
-        # No grid: alternating row colours separate rows, and the grid costs ~1 ms a page.
-        self.table.setShowGrid(False)
-        # Tab leaves the table for the case pane; arrows move between rows.
-        self.table.setTabKeyNavigation(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.setSortingEnabled(True)
-        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.table.verticalHeader().hide()
-        vh = self.table.verticalHeader()
-        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        vh.setDefaultSectionSize(self.fontMetrics().height() + 8)
-        hh = self.table.horizontalHeader()
-        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        hh.setStretchLastSection(False)
-        hh.setSortIndicator(CLOCK_COLUMN, Qt.SortOrder.AscendingOrder)
-        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
-        tl.addWidget(self.table)
-        self.middle.addWidget(table_page)
+        self.table = self.queue_pane.table
+        self.middle.addWidget(self.queue_pane)
         self.outbox_view = OutboxView(self.store)
         self.outbox_view.sig_open_case.connect(self.open_case)
-        self.middle.addWidget(self.outbox_view)
+        self.add_page(OUTBOX, self.outbox_view, icon_name="outbox", caption=self.tr("Outbox"),
+                      on_show=self.outbox_view.refresh)
         self.conflicts_view = ConflictsView(self.store, self._case_summary)
-        self.conflicts_view.sig_resolve.connect(self.resolve_conflict)
         self.conflicts_view.sig_open_case.connect(self.open_case)
-        self.middle.addWidget(self.conflicts_view)
+        self.add_page(CONFLICTS, self.conflicts_view, icon_name="conflict", caption=self.tr("Conflicts"),
+                      on_show=self.conflicts_view.refresh)
         self.splitter.addWidget(self.middle)
 
         # Right: the case.
         self.case_pane = CasePane(context, self.drafts)
-        self.case_pane.sig_action_requested.connect(self.request_action)
-        self.case_pane.sig_send_requested.connect(self.send_text)
-        self.case_pane.sig_reveal_requested.connect(self.reveal)
+        self.controller = ActionController(self)
+        self.case_pane.sig_action_requested.connect(self.controller.request_action)
+        self.case_pane.sig_send_requested.connect(self.controller.send_text)
+        self.case_pane.sig_reveal_requested.connect(self.controller.reveal)
+        self.conflicts_view.sig_resolve.connect(self.controller.resolve_conflict)
         self.splitter.addWidget(self.case_pane)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 2)
         context.sig_reference_changed.connect(self._reference_changed)
 
-        self._build_status_bar()
+        self.status = StatusBar(self)
+        self.setStatusBar(self.status)
+        self.status.sync_button.clicked.connect(self.sync_now)
+        self.state_label = self.status.state_label
+        self.outbox_label = self.status.outbox_label
         self._build_tray()
 
         self.tick_timer = QTimer(self)
@@ -216,23 +165,25 @@ class MainWindow(QMainWindow):
         self._reference_changed()
         self._update_status()
 
+    # ------------------------------------------------------------ the seams
+
+    def add_page(self, name: str, widget: QWidget, *, icon_name: str, caption: str,
+                 on_show: Callable[[], None] | None = None, before: str | None = None,
+                 start_here: bool = False) -> None:
+        """A page of the middle pane with its entry in the left pane (above `before`'s);
+        `on_show` runs each time the officer opens it. `start_here`: the page a first
+        start opens (a chief's day starts at the station's review)."""
+        self.middle.addWidget(widget)
+        self.queue_list.add_entry(name, icon_name, caption, before=before)
+        self._pages[name] = (widget, on_show)
+        if start_here:
+            self._start_page = name
+
+    def add_above_queue(self, widget: QWidget) -> None:
+        """A line shown above the queue table, on the queue page only."""
+        self.queue_pane.add_header(widget)
+
     # ------------------------------------------------------------ building
-
-    def _add_queue_item(self, name: str, icon_name: str) -> None:
-        item = QListWidgetItem(icon(icon_name), "")
-        item.setData(Qt.ItemDataRole.UserRole, name)
-        self.queue_list.addItem(item)
-        self.queue_items[name] = item
-        self._set_queue_label(name, None)
-
-    def _set_queue_label(self, name: str, count: int | None) -> None:
-        if name == OUTBOX:
-            caption = self.tr("Outbox")
-        elif name == CONFLICTS:
-            caption = self.tr("Conflicts")
-        else:
-            caption = text.label("Queue", name)
-        self.queue_items[name].setText(caption if count is None else f"{caption}  ({count})")
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -274,34 +225,6 @@ class MainWindow(QMainWindow):
         find_action.setShortcut(QKeySequence.StandardKey.Find)
         find_action.triggered.connect(lambda: self.search_edit.setFocus())
         self.addAction(find_action)
-
-    def _build_status_bar(self) -> None:
-        bar = self.statusBar()
-        self.state_icon = QLabel()
-        self.state_label = QLabel()
-        # Carries the server's and the store's error words.
-        self.state_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 100)
-        self.progress.setMaximumWidth(160)
-        self.progress.setTextVisible(False)
-        self.progress.hide()
-        self.last_sync_label = QLabel()
-        self.outbox_label = QLabel()
-        self.clock_warning = QLabel()
-        self.clock_warning.setObjectName("warning")
-        self.clock_warning.hide()
-        self.sync_button = QPushButton(icon("sync"), self.tr("Sync now"))
-        self.sync_button.clicked.connect(self.sync_now)
-        bar.addWidget(self.progress)
-        bar.addWidget(self.clock_warning)
-        # Online/offline is permanent: a notice or "Saved." in the status bar must never
-        # hide whether the link is up.
-        bar.addPermanentWidget(self.state_icon)
-        bar.addPermanentWidget(self.state_label)
-        bar.addPermanentWidget(self.outbox_label)
-        bar.addPermanentWidget(self.last_sync_label)
-        bar.addPermanentWidget(self.sync_button)
 
     def _build_tray(self) -> None:
         self.tray = None
@@ -349,14 +272,8 @@ class MainWindow(QMainWindow):
         if isinstance(header, QByteArray):
             self.table.horizontalHeader().restoreState(header)
         else:
-            for column, width in enumerate((140, 72, 110, 220, 120, 124, 150, 72, 72, 60)):
-                self.table.setColumnWidth(column, width)
-            # The time left is what an officer scans for: right after the number, so
-            # it stays in view when the table is narrow.
-            hh = self.table.horizontalHeader()
-            hh.moveSection(hh.visualIndex(CLOCK_COLUMN), 1)
-        # A chief's own queue is mostly empty: the station's review is where the day starts.
-        first = supervision_hook.SUPERVISION if self.actor.is_supervisor else "mine"
+            self.queue_pane.default_columns()
+        first = self._start_page
         last = str(s.value(key("window/last_queue"), first))
         item = self.queue_items.get(last) or self.queue_items[first]
         self.queue_list.setCurrentItem(item)
@@ -387,83 +304,98 @@ class MainWindow(QMainWindow):
         if current is None:
             return
         name = current.data(Qt.ItemDataRole.UserRole)
-        if name == OUTBOX:
-            self.middle.setCurrentWidget(self.outbox_view)
-            self.outbox_view.refresh()
-            self.queue_name = name
-            return
-        if name == CONFLICTS:
-            self.middle.setCurrentWidget(self.conflicts_view)
-            self.conflicts_view.refresh()
-            self.queue_name = name
-            return
-        if name == supervision_hook.SUPERVISION:
-            self.queue_name = name
-            self.supervision.show_view()
-            return
-        self.middle.setCurrentIndex(0)
         self.queue_name = name
-        self.search_text = ""
-        self.search_result.hide()
-        self.search_edit.blockSignals(True)
-        self.search_edit.clear()
-        self.search_edit.blockSignals(False)
+        if name in self._pages:
+            widget, on_show = self._pages[name]
+            self.middle.setCurrentWidget(widget)
+            if on_show is not None:
+                on_show()
+            return
+        self.middle.setCurrentWidget(self.queue_pane)
+        self.queue_pane.clear_search()
         self.refresh()
 
-    def _sort_args(self) -> tuple[str, bool]:
-        key = COLUMNS[self.model.sort_column][2] or "due"
-        return key, self.model.sort_order == Qt.SortOrder.DescendingOrder
+    @property
+    def search_text(self) -> str:
+        return self.queue_pane.search_text
 
     def _requery(self, _sort: str, _descending: bool) -> None:
         # The model has taken the new sort column; the listing reads it off the GUI
         # thread (a sort of 100,000 cases is a query, not a repaint) and shows the ids.
         self.refresh()
 
-    def _search(self) -> None:
-        value = self.search_edit.text().strip()
-        if len(value.split()) > MAX_SEARCH_WORDS or len(value) > MAX_SEARCH_CHARS:
-            # The store refuses it too; say so here rather than show an empty list.
-            self.statusBar().showMessage(
-                self.tr("A search may hold at most %1 words and %2 characters; shorten it.")
-                .replace("%1", str(MAX_SEARCH_WORDS)).replace("%2", str(MAX_SEARCH_CHARS)), 15000)
-            return
-        self.search_text = value
+    def _search(self, value: str) -> None:
         # Results come from every queue: no queue stays highlighted while they show.
-        self.queue_list.blockSignals(True)
-        if self.search_text:
-            self.queue_list.setCurrentItem(None)
-            self.queue_list.clearSelection()
-        elif self.queue_name in self.queue_items:
-            self.queue_list.setCurrentItem(self.queue_items[self.queue_name])
-        self.queue_list.blockSignals(False)
-        if not self.search_text:
-            self.search_result.hide()
+        self.queue_list.select_quietly(None if value else self.queue_name)
         self.refresh()
 
-    def _search_text_changed(self, value: str) -> None:
-        if not value.strip() and self.search_text:
-            self._search()
+    @property
+    def _listing(self) -> bool:
+        return self.runner.is_running((self, "list"))
 
     @property
     def _refresh_running(self) -> bool:
-        return self._listing or self._counting
+        return self._listing or self.runner.is_running((self, "count")) \
+            or self.runner.is_running((self, "count-outbox"))
 
     def refresh(self) -> None:
-        """Re-read the shown queue off the GUI thread, then, in a second job, the counts,
-        the outbox and conflicts: the rows an officer asked for never wait on the figures
-        of the other queues."""
+        """Everything may have changed (a sync, a new queue, search or order): list the
+        shown queue again and re-read every row, the case pane and the shown page."""
+        self._stale_rows = None
+        self._stale_case = self._stale_page = True
+        self._list()
+
+    def apply_changes(self, changes: Any) -> None:
+        """The one way to refresh after something wrote to the cache (an action, a sync).
+
+        `changes` is what the write reports (desk.store's Changes: case_ids, all_cases,
+        outbox, conflicts, reference); None means unknown, so everything is refreshed.
+        Only what changed is read again."""
         if self.closed:
             return
-        if self._listing:
-            self._refresh_again = True
+        if changes is None or getattr(changes, "all_cases", False):
+            if changes is not None and getattr(changes, "reference", False):
+                self.context.reload_reference()
+            self.refresh()
             return
-        self._listing = True
+        if getattr(changes, "reference", False):
+            # The title, the clocks' units, the names in the rows and the case pane.
+            self.context.reload_reference()
+        case_ids = set(getattr(changes, "case_ids", ()) or ())
+        outbox = bool(getattr(changes, "outbox", False))
+        conflicts = bool(getattr(changes, "conflicts", False))
+        if case_ids:
+            # A case's row changing may move it between queues (a claim takes it from
+            # Unclaimed to Mine, a close to Closed, a transfer out of the unit), and
+            # whether it still belongs is each queue's SQL (desk.queues), which the ids
+            # alone cannot answer: so the shown queue's ids are listed again and the
+            # queues counted (ids only, indexed), but only these cases' rows are read
+            # again; every other row keeps its cached data.
+            if self._stale_rows is not None:
+                self._stale_rows |= case_ids
+            if self.case_pane.case_id in case_ids:
+                self.case_pane.refresh()
+            self._list()
+        elif outbox or conflicts:
+            self._count_outbox()
+        # The pages on show re-read what they list; hidden ones do when they are opened.
+        if outbox and self.queue_name == OUTBOX:
+            self.outbox_view.refresh()
+        if conflicts and self.queue_name == CONFLICTS:
+            self.conflicts_view.refresh()
+
+    def _list(self) -> None:
+        """Read the shown queue's ids off the GUI thread, then, in a second job, the
+        counts: the rows an officer asked for never wait on the other queues' figures."""
+        if self.closed:
+            return
         store, actor = self.store, self.actor
         queue_name, search_text = self.queue_name, self.search_text
-        sort, descending = self._sort_args()
+        sort, descending = self.queue_pane.sort_args()
+        pages = set(self._pages)
 
         def list_ids():
-            if queue_name in (OUTBOX, CONFLICTS, supervision_hook.SUPERVISION):
+            if queue_name in pages:
                 return None
             if search_text:
                 ids = queues.search_ids(store, search_text)
@@ -471,55 +403,33 @@ class MainWindow(QMainWindow):
                 return list(reversed(ids)) if descending else ids
             return queues.queue_ids(store, queue_name, actor, utcnow(), sort=sort, descending=descending)
 
-        self.runner.run(list_ids, self._listed, self._refresh_failed)
-
-    def _refresh_failed(self, error: BaseException) -> None:
-        self._listing = False
-        self._read_failed(error)
+        # A listing asked for while one runs makes one more after it, with the queue,
+        # search and order of the moment; the first one's ids are stale and dropped.
+        self.runner.run(list_ids, self._listed, self._read_failed, key=(self, "list"))
 
     def _read_failed(self, error: BaseException) -> None:
-        log.error("refresh failed: %s", type(error).__name__)
-        self.state_label.setText(self.tr("Cannot read the local cache: %1").replace("%1", str(error)))
+        log_failure(log, "reading the queues", error)
+        self.status.show_unreadable(error)
 
     def _listed(self, ids: list[str] | None) -> None:
-        self._listing = False
         if self.closed:
             return
-        if self._refresh_again:
-            # The queue, search or data changed while reading: these ids are stale.
-            self._refresh_again = False
-            self.refresh()
-            return
-        if ids is not None and self.search_text:
-            self.search_result.setText(
-                self.tr("%n case(s) found", "", len(ids)) if ids else self.tr("No case found"))
-            self.search_result.setObjectName("" if ids else "warning")
-            self.search_result.style().unpolish(self.search_result)
-            self.search_result.style().polish(self.search_result)
-            self.search_result.show()
+        stale_rows, stale_case, stale_page = self._stale_rows, self._stale_case, self._stale_page
+        self._stale_rows, self._stale_case, self._stale_page = set(), False, False
         if ids is not None:
-            current = self.case_pane.case_id
-            # Rows are re-read: the listing follows a change in the store as often as a
-            # new queue or order.
-            self.model.show_ids(ids, keep_rows=False)
-            row = self.model.row_of(current) if current else None
-            if row is not None:
-                self.table.selectionModel().blockSignals(True)
-                self.table.selectRow(row)
-                self.table.selectionModel().blockSignals(False)
-        if self.queue_name == OUTBOX:
+            self.queue_pane.show_ids(ids, self.case_pane.case_id, keep_rows=stale_rows is not None)
+            if stale_rows:
+                self.model.mark_stale(sorted(stale_rows))
+        if stale_page and self.queue_name == OUTBOX:
             self.outbox_view.refresh()
-        elif self.queue_name == CONFLICTS:
+        elif stale_page and self.queue_name == CONFLICTS:
             self.conflicts_view.refresh()
-        self.case_pane.refresh()
+        if stale_case:
+            self.case_pane.refresh()
         self.sig_listed.emit()
         self._count()
 
     def _count(self) -> None:
-        if self._counting:
-            self._count_again = True
-            return
-        self._counting = True
         store, actor = self.store, self.actor
 
         def count():
@@ -531,40 +441,48 @@ class MainWindow(QMainWindow):
                     "due_soon": queues.queue_id_set(store, "due-soon", actor, now),
                     "state": store.get_state()}
 
-        self.runner.run(count, self._counted, self._count_failed)
-
-    def _count_failed(self, error: BaseException) -> None:
-        self._counting = False
-        self._read_failed(error)
+        self.runner.run(count, self._counted, self._read_failed, key=(self, "count"))
 
     def _counted(self, result: dict) -> None:
-        self._counting = False
-        if self.closed:
-            return
-        if self._count_again or self._listing:
+        if self.closed or self._listing:
             # Figures read beside an older listing would contradict the rows about to be
-            # shown; a fresh count follows (asked for already, or by the running listing).
-            if self._count_again:
-                self._count_again = False
-                self._count()
+            # shown; the running listing ends with a fresh count.
             return
         counts = result["counts"]
         for name in self.queue_items:
             if name in counts:
-                self._set_queue_label(name, counts[name])
-        self._set_queue_label(OUTBOX, result["outbox"])
-        self._set_queue_label(CONFLICTS, result["conflicts"])
-        self.outbox_count = result["outbox"]
+                self.queue_list.set_count(name, counts[name])
+        self._show_outbox_counts(result["outbox"], result["conflicts"])
         self.sync_state = result["state"]
-        self._notify_changes(result)
+        self._notify_changes(result["mine"], result["due_soon"])
         self._update_status()
-        if not self._listing:
-            # A listing still running ends with another count; "refreshed" waits for it.
-            self.sig_refreshed.emit()
+        self.sig_refreshed.emit()
 
-    def _notify_changes(self, result: dict) -> None:
-        mine, due_soon, conflicts = result["mine"], result["due_soon"], result["conflicts"]
-        if self._known_mine is not None:
+    def _count_outbox(self) -> None:
+        """Only the outbox and conflicts changed: their two figures, not every queue's."""
+        store = self.store
+        self.runner.run(lambda: (store.outbox_count(), len(store.conflicts())),
+                        self._outbox_counted, self._read_failed, key=(self, "count-outbox"))
+
+    def _outbox_counted(self, result: tuple[int, int]) -> None:
+        if self.closed:
+            return
+        self._show_outbox_counts(*result)
+        self._update_status()
+        self.sig_refreshed.emit()
+
+    def _show_outbox_counts(self, outbox: int, conflicts: int) -> None:
+        self.queue_list.set_count(OUTBOX, outbox)
+        self.queue_list.set_count(CONFLICTS, conflicts)
+        self.outbox_count = outbox
+        if self._known_conflicts is not None and conflicts > self._known_conflicts:
+            self.notify(self.tr("Conflict"),
+                        self.tr("%n action(s) could not be applied. See Conflicts.", "",
+                                conflicts - self._known_conflicts))
+        self._known_conflicts = conflicts
+
+    def _notify_changes(self, mine: set[str], due_soon: set[str]) -> None:
+        if self._known_mine is not None and self._known_due_soon is not None:
             new = mine - self._known_mine
             if new:
                 self.notify(self.tr("New assignment"),
@@ -573,17 +491,9 @@ class MainWindow(QMainWindow):
             if soon:
                 self.notify(self.tr("Due soon"),
                             self.tr("%n case(s) are now due within 4 working hours.", "", len(soon)))
-            if conflicts > self._known_conflicts:
-                self.notify(self.tr("Conflict"),
-                            self.tr("%n action(s) could not be applied. See Conflicts.", "",
-                                    conflicts - self._known_conflicts))
-        self._known_mine, self._known_due_soon, self._known_conflicts = mine, due_soon, conflicts
+        self._known_mine, self._known_due_soon = mine, due_soon
 
-    def _row_changed(self, current, _previous) -> None:
-        case_id = self.model.case_id(current.row()) if current.isValid() else None
-        self.case_pane.show_case(case_id)
-
-    def open_case(self, case_id: str) -> None:
+    def open_case(self, case_id: str | None) -> None:
         self.case_pane.show_case(case_id)
 
     def _tick(self) -> None:
@@ -619,106 +529,11 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ actions
 
-    def _run_action(self, fn, *, on_done=None) -> None:
-        def done(result):
-            if on_done is not None:
-                on_done(result)
-            # The action is in the cache now; the officer is told where it stands.
-            self.statusBar().showMessage(
-                self.tr("Saved. It is sent to the server with the next sync.")
-                if self.online_state in ("idle", "syncing", "connecting") else
-                self.tr("Saved offline. It is sent when the server can be reached."), 6000)
-            self.refresh()
-
-        def failed(error: BaseException):
-            if isinstance(error, ActionRefused):
-                message = refusal_text(error)
-                self.case_pane.show_refusal(message)
-                self.statusBar().showMessage(message, 8000)
-            else:
-                log.error("action failed: %s", type(error).__name__)
-                message = self.tr("The action could not be saved: %1").replace(
-                    "%1", str(error) or type(error).__name__)
-                self.case_pane.show_refusal(message)
-                self.statusBar().showMessage(message, 8000)
-
-        def work():
-            result = fn()
-            self._record_outbox()
-            return result
-
-        self.runner.run(work, done, failed)
-
-    def _record_outbox(self) -> None:
-        """profile.json learns how far the outbox got, so a cache lost later (deleted,
-        emptied) is named with the work it held. Runs on the runner, never the GUI thread."""
-        session = self.context.session
-        try:
-            session.profile.record_cache(session.store)
-        except (OSError, ValueError, ProfileError) as exc:
-            log.warning("could not record the outbox in the profile: %s", type(exc).__name__)
-
     def request_action(self, op_type: str, case_id: str) -> None:
-        actions, ctx = self.context.actions, self.context
-        case = self.case_pane.case if self.case_pane.case_id == case_id else self.store.case(case_id)
-        if case is None:
-            return
-        if op_type == "claim":
-            self._run_action(lambda: actions.claim(case_id))
-        elif op_type == "accept":
-            self._run_action(lambda: actions.accept(case_id))
-        elif op_type == "decline":
-            dialog = ReasonDialog(self.tr("Decline to accept"), self.tr("Reason for the citizen:"), self)
-            if self._exec(dialog):
-                reason = dialog.values()["reason"]
-                self._run_action(lambda: actions.decline(case_id, reason))
-        elif op_type == "callback":
-            dialog = CallbackDialog(self)
-            if self._exec(dialog):
-                v = dialog.values()
-                self._run_action(lambda: actions.callback(case_id, v["outcome"], v["body"],
-                                                          duration_s=v["duration_s"],
-                                                          satisfaction=v["satisfaction"]))
-        elif op_type == "set_status":
-            dialog = StatusDialog(status_targets(case.get("status", ""), supervisor=self.actor.is_supervisor), self)
-            if self._exec(dialog):
-                v = dialog.values()
-                # Closing cannot be taken back by the officer (only a chief reopens).
-                if v["to"] == "closed" and not self.ask_yes_no(
-                        self.tr("Close the case"),
-                        self.tr("Close %1? Only a station chief can reopen it.").replace(
-                            "%1", case.get("number", ""))):
-                    return
-                self._run_action(lambda: actions.set_status(case_id, v["to"], v["reason"]))
-        elif op_type == "transfer":
-            units = ctx.reference.units if ctx.reference is not None else []
-            dialog = TransferDialog(units, case.get("unit_id", ""), self)
-            if self._exec(dialog):
-                v = dialog.values()
-                # The case leaves this unit's queues with the transfer.
-                if not self.ask_yes_no(
-                        self.tr("Transfer the case"),
-                        self.tr("Transfer %1 to %2? It leaves your unit's queues.")
-                        .replace("%1", case.get("number", "")).replace("%2", ctx.unit_name(v["to_unit_id"]))):
-                    return
-                self._run_action(lambda: actions.transfer(case_id, v["to_unit_id"], v["reason"]))
-        elif op_type == "reassign":
-            officers = [o for o in (ctx.reference.officers if ctx.reference else [])
-                        if o.unit_id == case.get("unit_id")]
-            dialog = ReassignDialog(officers, case.get("assignee_id"), self,
-                                    workload=self._open_cases_by_officer())
-            if self._exec(dialog):
-                v = dialog.values()
-                self._run_action(lambda: actions.reassign(case_id, v["to_officer_id"], v["reason"]))
+        self.controller.request_action(op_type, case_id)
 
-    def _open_cases_by_officer(self) -> dict[str, int]:
-        """Open cases each officer of the unit holds (for the reassign picker)."""
-        try:
-            loads = supervision.workload(self.store, self.actor, utcnow())
-        except Exception as exc:  # the picker still works without the figures
-            log.error("workload failed: %s", type(exc).__name__)
-            return {}
-        return {w.officer_id: w.open for w in loads if w.officer_id}
+    def send_text(self, mode: str, case_id: str, body: str, notify_sms: bool) -> None:
+        self.controller.send_text(mode, case_id, body, notify_sms)
 
     def _exec(self, dialog) -> bool:
         """Runs a dialog modally. Tests replace this to fill dialogs in."""
@@ -728,43 +543,18 @@ class MainWindow(QMainWindow):
         finally:
             self.active_dialog = None
 
-    def send_text(self, mode: str, case_id: str, body: str, notify_sms: bool) -> None:
-        actions = self.context.actions
-        if mode == "reply":
-            fn = lambda: actions.reply(case_id, body, notify_sms=notify_sms)  # noqa: E731
-        elif mode == "note":
-            fn = lambda: actions.note(case_id, body)  # noqa: E731
-        else:
-            fn = lambda: actions.urge(case_id, body)  # noqa: E731
-        self._run_action(fn, on_done=lambda _op: self.case_pane.clear_draft(case_id, mode))
-
-    def reveal(self, case_id: str, field: str) -> None:
-        actions = self.context.actions
-        self._run_action(lambda: actions.reveal(case_id, field),
-                         on_done=lambda _op: self.case_pane.mark_revealed(case_id, field))
-
-    def resolve_conflict(self, choice: str, op_id: str) -> None:
-        actions = self.context.actions
-        if choice == "retry":
-            fn = lambda: actions.retry_conflict(op_id)  # noqa: E731
-        elif choice == "note":
-            fn = lambda: actions.note_from_conflict(op_id)  # noqa: E731
-        else:
-            fn = lambda: actions.discard_conflict(op_id)  # noqa: E731
-        self._run_action(fn)
-
     # ------------------------------------------------------------ sync
 
     def sync_now(self) -> None:
         self.bridge.sync_now()
-        self.state_label.setText(self.tr("Syncing…"))
+        self.status.show_syncing()
 
     def _sync_state(self, state: str) -> None:
         if self.closed:
             return
         self.online_state = state
         if state != "syncing":
-            self.progress.hide()
+            self.status.progress.hide()
         if state == "login_needed":
             self.notify(self.tr("Log in again"),
                         self.tr("Your session has expired. Unsent work is kept."))
@@ -772,26 +562,29 @@ class MainWindow(QMainWindow):
 
     def _sync_progress(self, fraction: float, _message: str) -> None:
         if not self.closed and self.online_state == "syncing":
-            self.progress.setValue(int(fraction * 100))
-            self.progress.show()
+            self.status.show_progress(fraction)
 
     def _sync_report(self, report) -> None:
         # A report queued before the window closed may arrive after the store is gone.
         if self.closed:
             return
-        self.runner.run(self._record_outbox, lambda _r: None, lambda _e: None)
+        # record_outbox handles what it expects; anything else is logged by the runner.
+        self.runner.run(self.controller.record_outbox)
         if report.finished:
             self.online_state = "idle"
         if report.clock_offset_s is not None:
             self._clock_offset = report.clock_offset_s
         self._tell_set_aside(getattr(report, "set_aside", None) or [])
-        if report.finished and self.store.reference() is not None and self.context.reference is None:
-            self.context.reload_reference()
-        elif report.finished:
-            state = self.store.get_state()
-            if self.context.reference is None or state.reference_version != self.context.reference.version:
+        # A report that says what the sync changed (desk.store's Changes) names a new
+        # reference itself; without it, the cached version tells.
+        changes = getattr(report, "changes", None)
+        if changes is None and report.finished:
+            if self.context.reference is None:
+                if self.store.reference() is not None:
+                    self.context.reload_reference()
+            elif self.store.get_state().reference_version != self.context.reference.version:
                 self.context.reload_reference()
-        self.refresh()
+        self.apply_changes(changes)
 
     def _tell_set_aside(self, set_aside: list) -> None:
         """Name the cases the sync could not read and set aside (a platform that grew
@@ -810,41 +603,17 @@ class MainWindow(QMainWindow):
 
     def _update_status(self) -> None:
         state = self.online_state
-        sync_state = getattr(self, "sync_state", None)
-        if state == "syncing":
-            caption, icon_name = self.tr("Syncing…"), "sync"
-        elif state == "idle":
-            caption, icon_name = self.tr("Online"), "online"
-        elif state == "login_needed":
-            caption, icon_name = self.tr("Session expired: log in again (your work is kept)"), "offline"
-        elif state == "connecting":
-            caption, icon_name = self.tr("Connecting…"), "sync"
-        elif state == "error":
-            caption, icon_name = self.tr("Sync error; retrying"), "offline"
-        else:
-            caption, icon_name = self.tr("Offline: working from the local cache"), "offline"
+        detail = ""
         if state in ("offline", "error") and hasattr(self.bridge, "offline_detail"):
             # Why there is no sync and when the next try is (issue 10: F5 said neither).
-            detail = self.bridge.offline_detail(self.context.formatter.zone)
-            if detail:
-                caption = self.tr("%1. %2").replace("%1", caption).replace("%2", detail)
-        self.state_label.setText(caption)
-        self.state_label.setToolTip(caption)  # the whole reason when a narrow window cuts it
-        self.state_icon.setPixmap(icon(icon_name).pixmap(16, 16))
-        last = sync_state.last_success if sync_state is not None else None
-        self.last_sync_label.setText(
-            self.tr("Last sync: %1").replace("%1", text.format_local(last, self.context.formatter.zone) if last else self.tr("never")))
-        count = getattr(self, "outbox_count", 0)
-        self.outbox_label.setText(self.tr("%n not sent", "", count))
+            detail = self.bridge.offline_detail(self.context.formatter.zone) or ""
+        self.status.show_state(state, detail)
+        sync_state = getattr(self, "sync_state", None)
         offset = getattr(self, "_clock_offset", None)
         if offset is None and sync_state is not None:
             offset = sync_state.clock_offset_s
-        if offset is not None and abs(offset) > CLOCK_WARN_S:
-            self.clock_warning.setText(self.tr("This computer's clock is off by %n minute(s)", "",
-                                               int(abs(offset) // 60)))
-            self.clock_warning.show()
-        else:
-            self.clock_warning.hide()
+        self.status.show_figures(sync_state.last_success if sync_state is not None else None,
+                                 self.context.formatter.zone, getattr(self, "outbox_count", 0), offset)
 
     # ------------------------------------------------------------ lock and logout
 
@@ -922,7 +691,10 @@ class MainWindow(QMainWindow):
 
         def failed(error: BaseException) -> None:
             # Offline or expired: the token is forgotten locally either way.
-            log.info("server logout failed: %s", type(error).__name__)
+            if isinstance(error, ApiError):
+                log.info("server logout failed: %s", type(error).__name__)
+            else:
+                log_bug(log, "logging out", error)
             self.statusBar().showMessage(self.tr("The server could not be told; logged out on this computer."), 8000)
             self.sig_logout_requested.emit(wipe)
 

@@ -11,7 +11,6 @@ and logs in once it answers; the sync loop starts then, with no restart.
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import UTC, datetime
 
@@ -53,7 +52,6 @@ class SyncBridge(QObject):
         self.engine = SyncEngine(session.store, session.client, session.actor)
         self.loop: SyncLoop | None = None
         self.interval = interval
-        self._lock = threading.Lock()
         self._password = password
         self.reconnector: Reconnector | None = None
         self.offline_reason = ""        # unreachable | busy | refused | ""

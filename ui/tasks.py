@@ -4,15 +4,23 @@ One small runner for the whole app (the idea of Anki's taskman): `run(fn, on_don
 on_error)` executes `fn` on a pool thread; the result or the exception comes back through
 a queued signal, so the callbacks always run on the GUI thread. Workers never touch
 widgets: they only compute and return.
+
+`run(..., key=...)` is for reads that follow the data ("re-list the queue", "count"): a
+second run with the same key while one is running is not started beside it; it waits,
+and when the running job ends its outcome is dropped (it may predate the change that
+asked for the second run) and the latest of the waiting runs starts instead. Any number
+of requests while busy make exactly one re-run, with the arguments of the last one.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+from ui.errors import log_bug
 
 log = logging.getLogger(__name__)
 
@@ -56,21 +64,40 @@ class TaskRunner(QObject):
         self._relay.sig_finished.connect(self._finished)
         self._next_id = 0
         self._pending: dict[int, tuple[Callable | None, Callable | None]] = {}
+        # key -> id of its running job (and back); key -> the run asked for while it runs.
+        self._running_keys: dict[Hashable, int] = {}
+        self._job_keys: dict[int, Hashable] = {}
+        self._waiting: dict[Hashable, tuple[Callable[[], Any], Callable | None, Callable | None]] = {}
 
     @property
     def busy(self) -> bool:
+        # A waiting run always sits behind a running one, which is in _pending.
         return bool(self._pending)
+
+    def is_running(self, key: Hashable) -> bool:
+        """A job with this key is running (or waits to run again)."""
+        return key in self._running_keys or key in self._waiting
 
     def run(
         self,
         fn: Callable[[], Any],
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
-    ) -> int:
+        *,
+        key: Hashable | None = None,
+    ) -> int | None:
+        """Start `fn`; returns its job id, or None when it was coalesced behind a
+        running job with the same `key` (see the module's docstring)."""
+        if key is not None and key in self._running_keys:
+            self._waiting[key] = (fn, on_done, on_error)
+            return None
         self._next_id += 1
         job_id = self._next_id
         was_busy = self.busy
         self._pending[job_id] = (on_done, on_error)
+        if key is not None:
+            self._running_keys[key] = job_id
+            self._job_keys[job_id] = key
         if not was_busy:
             self.sig_busy_changed.emit(True)
         self._pool.start(_Job(job_id, fn, self._relay))
@@ -78,13 +105,24 @@ class TaskRunner(QObject):
 
     @Slot(int, object, object)
     def _finished(self, job_id: int, result: Any, error: BaseException | None) -> None:
+        key = self._job_keys.pop(job_id, None)
+        if key is not None:
+            del self._running_keys[key]
+            waiting = self._waiting.pop(key, None)
+            if waiting is not None:
+                # Asked again while it ran: this outcome may predate the change that asked,
+                # so it is dropped and the latest run starts (before this job leaves
+                # _pending, so the runner does not blink idle in between).
+                self.run(*waiting, key=key)
+                self._pending.pop(job_id, None)
+                return
         on_done, on_error = self._pending.pop(job_id, (None, None))
         try:
             if error is not None:
                 if on_error is not None:
                     on_error(error)
                 else:
-                    log.error("background task failed: %s", type(error).__name__)
+                    log_bug(log, "a background task", error)
             elif on_done is not None:
                 on_done(result)
         finally:

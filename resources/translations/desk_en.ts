@@ -41,13 +41,6 @@
 <context>
     <name>MainWindow</name>
     <message numerus="yes">
-        <source>%n case(s) found</source>
-        <translation>
-            <numerusform>%n case found</numerusform>
-            <numerusform>%n cases found</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
         <source>%n case(s) newly assigned to you.</source>
         <translation>
             <numerusform>%n case newly assigned to you.</numerusform>
@@ -76,20 +69,6 @@
         </translation>
     </message>
     <message numerus="yes">
-        <source>%n not sent</source>
-        <translation>
-            <numerusform>%n not sent</numerusform>
-            <numerusform>%n not sent</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>This computer&apos;s clock is off by %n minute(s)</source>
-        <translation>
-            <numerusform>This computer&apos;s clock is off by %n minute</numerusform>
-            <numerusform>This computer&apos;s clock is off by %n minutes</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
         <source>%n action(s) have not reached the server and will be lost. Delete anyway?</source>
         <translation>
             <numerusform>%n action has not reached the server and will be lost. Delete anyway?</numerusform>
@@ -108,12 +87,39 @@
     </message>
 </context>
 <context>
+    <name>QueuePane</name>
+    <message numerus="yes">
+        <source>%n case(s) found</source>
+        <translation>
+            <numerusform>%n case found</numerusform>
+            <numerusform>%n cases found</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>ReassignDialog</name>
     <message numerus="yes">
         <source>%n open case(s)</source>
         <translation>
             <numerusform>%n open case</numerusform>
             <numerusform>%n open cases</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>StatusBar</name>
+    <message numerus="yes">
+        <source>%n not sent</source>
+        <translation>
+            <numerusform>%n not sent</numerusform>
+            <numerusform>%n not sent</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>This computer&apos;s clock is off by %n minute(s)</source>
+        <translation>
+            <numerusform>This computer&apos;s clock is off by %n minute</numerusform>
+            <numerusform>This computer&apos;s clock is off by %n minutes</numerusform>
         </translation>
     </message>
 </context>

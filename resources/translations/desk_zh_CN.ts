@@ -2,6 +2,45 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>ActionController</name>
+    <message>
+        <source>Saved. It is sent to the server with the next sync.</source>
+        <translation>已保存，将在下次同步时发送到服务器。</translation>
+    </message>
+    <message>
+        <source>Saved offline. It is sent when the server can be reached.</source>
+        <translation>已离线保存，连上服务器后自动发送。</translation>
+    </message>
+    <message>
+        <source>The action could not be saved: %1</source>
+        <translation>操作未能保存：%1</translation>
+    </message>
+    <message>
+        <source>Decline to accept</source>
+        <translation>不予受理</translation>
+    </message>
+    <message>
+        <source>Reason for the citizen:</source>
+        <translation>给群众的理由：</translation>
+    </message>
+    <message>
+        <source>Close the case</source>
+        <translation>办结案件</translation>
+    </message>
+    <message>
+        <source>Close %1? Only a station chief can reopen it.</source>
+        <translation>确定办结 %1？办结后只有所长可以重新打开。</translation>
+    </message>
+    <message>
+        <source>Transfer the case</source>
+        <translation>转办案件</translation>
+    </message>
+    <message>
+        <source>Transfer %1 to %2? It leaves your unit&apos;s queues.</source>
+        <translation>确定将 %1 转办至%2？转办后案件将离开本单位的队列。</translation>
+    </message>
+</context>
+<context>
     <name>App</name>
     <message>
         <source>Desk</source>
@@ -538,14 +577,6 @@
         <translation>队列</translation>
     </message>
     <message>
-        <source>Search number, title, text, citizen… (Ctrl+F)</source>
-        <translation>搜索编号、标题、内容、群众…（Ctrl+F）</translation>
-    </message>
-    <message>
-        <source>Search</source>
-        <translation>搜索</translation>
-    </message>
-    <message>
         <source>Outbox</source>
         <translation>待发送</translation>
     </message>
@@ -586,30 +617,8 @@
         <translation>查找</translation>
     </message>
     <message>
-        <source>Sync now</source>
-        <translation>立即同步</translation>
-    </message>
-    <message>
         <source>Desk</source>
         <translation>警务工作台</translation>
-    </message>
-    <message>
-        <source>A search may hold at most %1 words and %2 characters; shorten it.</source>
-        <translation>一次搜索最多 %1 个词、%2 个字符，请缩短。</translation>
-    </message>
-    <message>
-        <source>Cannot read the local cache: %1</source>
-        <translation>无法读取本地缓存：%1</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n case(s) found</source>
-        <translation>
-            <numerusform>找到 %n 件</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>No case found</source>
-        <translation>未找到</translation>
     </message>
     <message>
         <source>New assignment</source>
@@ -666,46 +675,6 @@
         <translation>待领取</translation>
     </message>
     <message>
-        <source>Saved. It is sent to the server with the next sync.</source>
-        <translation>已保存，将在下次同步时发送到服务器。</translation>
-    </message>
-    <message>
-        <source>Saved offline. It is sent when the server can be reached.</source>
-        <translation>已离线保存，连上服务器后自动发送。</translation>
-    </message>
-    <message>
-        <source>The action could not be saved: %1</source>
-        <translation>操作未能保存：%1</translation>
-    </message>
-    <message>
-        <source>Decline to accept</source>
-        <translation>不予受理</translation>
-    </message>
-    <message>
-        <source>Reason for the citizen:</source>
-        <translation>给群众的理由：</translation>
-    </message>
-    <message>
-        <source>Close the case</source>
-        <translation>办结案件</translation>
-    </message>
-    <message>
-        <source>Close %1? Only a station chief can reopen it.</source>
-        <translation>确定办结 %1？办结后只有所长可以重新打开。</translation>
-    </message>
-    <message>
-        <source>Transfer the case</source>
-        <translation>转办案件</translation>
-    </message>
-    <message>
-        <source>Transfer %1 to %2? It leaves your unit&apos;s queues.</source>
-        <translation>确定将 %1 转办至%2？转办后案件将离开本单位的队列。</translation>
-    </message>
-    <message>
-        <source>Syncing…</source>
-        <translation>正在同步…</translation>
-    </message>
-    <message>
         <source>Log in again</source>
         <translation>请重新登录</translation>
     </message>
@@ -721,50 +690,6 @@
         <source>%n case(s) could not be read from the server and were set aside: %1. The last good copy is kept; each is read again when it next changes.</source>
         <translation>
             <numerusform>%n 件案件无法从服务器读取，已暂时搁置：%1。已保留其上一份完好的副本；案件下次变更时将重新读取。</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Online</source>
-        <translation>在线</translation>
-    </message>
-    <message>
-        <source>Session expired: log in again (your work is kept)</source>
-        <translation>会话已过期：请重新登录（工作已保留）</translation>
-    </message>
-    <message>
-        <source>Connecting…</source>
-        <translation>正在连接…</translation>
-    </message>
-    <message>
-        <source>Sync error; retrying</source>
-        <translation>同步出错，正在重试</translation>
-    </message>
-    <message>
-        <source>Offline: working from the local cache</source>
-        <translation>离线：正在使用本地缓存</translation>
-    </message>
-    <message>
-        <source>%1. %2</source>
-        <translation>%1。%2</translation>
-    </message>
-    <message>
-        <source>Last sync: %1</source>
-        <translation>上次同步：%1</translation>
-    </message>
-    <message>
-        <source>never</source>
-        <translation>从未</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n not sent</source>
-        <translation>
-            <numerusform>%n 项未发送</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>This computer&apos;s clock is off by %n minute(s)</source>
-        <translation>
-            <numerusform>本机时钟偏差 %n 分钟</numerusform>
         </translation>
     </message>
     <message>
@@ -1054,6 +979,31 @@
     </message>
 </context>
 <context>
+    <name>QueuePane</name>
+    <message>
+        <source>Search number, title, text, citizen… (Ctrl+F)</source>
+        <translation>搜索编号、标题、内容、群众…（Ctrl+F）</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>搜索</translation>
+    </message>
+    <message>
+        <source>A search may hold at most %1 words and %2 characters; shorten it.</source>
+        <translation>一次搜索最多 %1 个词、%2 个字符，请缩短。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n case(s) found</source>
+        <translation>
+            <numerusform>找到 %n 件</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No case found</source>
+        <translation>未找到</translation>
+    </message>
+</context>
+<context>
     <name>ReasonDialog</name>
     <message>
         <source>Please write the reason.</source>
@@ -1316,6 +1266,65 @@
     <message>
         <source>Declined</source>
         <translation>不予受理</translation>
+    </message>
+</context>
+<context>
+    <name>StatusBar</name>
+    <message>
+        <source>Sync now</source>
+        <translation>立即同步</translation>
+    </message>
+    <message>
+        <source>Cannot read the local cache: %1</source>
+        <translation>无法读取本地缓存：%1</translation>
+    </message>
+    <message>
+        <source>Syncing…</source>
+        <translation>正在同步…</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <source>Session expired: log in again (your work is kept)</source>
+        <translation>会话已过期：请重新登录（工作已保留）</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>正在连接…</translation>
+    </message>
+    <message>
+        <source>Sync error; retrying</source>
+        <translation>同步出错，正在重试</translation>
+    </message>
+    <message>
+        <source>Offline: working from the local cache</source>
+        <translation>离线：正在使用本地缓存</translation>
+    </message>
+    <message>
+        <source>%1. %2</source>
+        <translation>%1。%2</translation>
+    </message>
+    <message>
+        <source>Last sync: %1</source>
+        <translation>上次同步：%1</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>从未</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n not sent</source>
+        <translation>
+            <numerusform>%n 项未发送</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>This computer&apos;s clock is off by %n minute(s)</source>
+        <translation>
+            <numerusform>本机时钟偏差 %n 分钟</numerusform>
+        </translation>
     </message>
 </context>
 <context>

@@ -176,7 +176,7 @@ def test_a_lost_cache_is_a_clear_dialog_at_login(qtbot, desk_app, server, answer
 def test_a_search_beyond_the_cap_is_said_in_the_app(qtbot, desk_app, server):
     window = login(qtbot, desk_app, server)
     window.search_edit.setText(" ".join(f"词{i}" for i in range(1500)))
-    window._search()
+    window.search_edit.returnPressed.emit()
     assert "at most 32 words" in window.statusBar().currentMessage()
     assert window.search_text == ""
 
@@ -192,7 +192,7 @@ def test_the_app_records_how_far_the_outbox_got(qtbot, desk_app, server):
                                  datetime.now(UTC))[:2]
     assert unclaimed
     for case_id in unclaimed:
-        window._run_action(lambda case_id=case_id: window.context.actions.claim(case_id))
+        window.controller.run(lambda case_id=case_id: window.context.actions.claim(case_id))
 
     def recorded():
         return _json.loads(profile.config_path.read_text("utf-8")).get("cache", {})

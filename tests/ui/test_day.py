@@ -360,7 +360,7 @@ def test_transfer_reassign_urge_dialogs_and_confirmations(qtbot, chinese, desk_a
     dialog.deleteLater()
 
     officers = [o for o in ref.officers if o.unit_id == station]
-    loads = window._open_cases_by_officer()
+    loads = window.controller.open_cases_by_officer()
     picker = ReassignDialog(officers, None, window, workload=loads)
     assert picker.officer.currentIndex() == -1
     assert all("在办" in picker.officer.itemText(i) for i in range(picker.officer.count()))

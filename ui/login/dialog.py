@@ -17,9 +17,10 @@ from PySide6.QtWidgets import (
 )
 
 from desk import session as desk_session
-from desk.api import AuthError, ServerRefused, TransportError
+from desk.api import ApiError, AuthError, ServerRefused, TransportError
 from desk.profile import CacheLost, Profile, ProfileError, WrongPassword, profile_dir
 from desk.store import StoreError
+from ui.errors import log_bug
 from ui.resources import icon
 
 log = logging.getLogger(__name__)
@@ -171,5 +172,9 @@ def login_error_text(error: BaseException) -> str:
         return QCoreApplication.translate("LoginDialog", "Your local cache is lost: %1").replace("%1", str(error))
     if isinstance(error, (ProfileError, StoreError)):
         return QCoreApplication.translate("LoginDialog", "Your local cache cannot be opened: %1").replace("%1", str(error))
-    log.warning("login failed: %s", type(error).__name__)
+    if isinstance(error, ApiError):
+        log.warning("login failed: %s", type(error).__name__)
+    else:
+        # None of the failures a login expects: a bug, logged with where it happened.
+        log_bug(log, "login", error)
     return QCoreApplication.translate("LoginDialog", "Login failed: %1").replace("%1", str(error))

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import QLabel
 
 from desk import supervision
 from ui.clockfmt import utcnow
+from ui.errors import log_failure
+
+log = logging.getLogger(__name__)
 
 
 class CommitmentsSummary(QLabel):
@@ -18,30 +23,22 @@ class CommitmentsSummary(QLabel):
         self.actor = actor
         self.runner = runner
         self.summary: supervision.Commitments | None = None
-        self._busy = False
-        self._again = False
         self.setObjectName("myCommitments")
         self.setAccessibleName(QCoreApplication.translate("Commitments", "My commitments"))
 
     def refresh(self) -> None:
-        if self._busy:
-            # A refresh asked for while one runs may follow new data: run once more after.
-            self._again = True
-            return
-        self._busy = True
+        # A refresh asked for while one runs may follow new data: the runner runs it
+        # once more after (key).
         store, actor, now = self.store, self.actor, utcnow()
         self.runner.run(lambda: supervision.my_commitments(store, actor, now), self._show,
-                        self._failed)
+                        self._failed, key=(self, "refresh"))
 
-    def _failed(self, _error: BaseException) -> None:
-        self._busy = False
+    def _failed(self, error: BaseException) -> None:
+        # The line keeps its last figures; the status bar already says when the cache
+        # cannot be read. It was silent: a bug here showed nothing anywhere.
+        log_failure(log, "my commitments", error)
 
     def _show(self, summary: supervision.Commitments) -> None:
-        self._busy = False
-        if self._again:
-            self._again = False
-            self.refresh()
-            return
         self.summary = summary
         rating = (QCoreApplication.translate("Commitments", "my rating %1 (%n rating(s))", None, summary.rating_count)
                   .replace("%1", f"{summary.rating_average:.1f}")

@@ -7,7 +7,9 @@ thread; this widget only shows them, so it works offline and never blocks the wi
 
 from __future__ import annotations
 
+import functools
 import logging
+import operator
 from datetime import datetime
 from pathlib import Path
 
@@ -36,8 +38,10 @@ from desk import export, supervision
 from desk.actions import ActionRefused
 from desk.masking import mask_text
 from ui import text
+from ui.actions.controller import changes_of
 from ui.actions.dialogs import ReasonDialog, ReassignDialog
 from ui.clockfmt import utcnow
+from ui.errors import log_failure
 from ui.refusals import refusal_text
 from ui.resources import icon
 from ui.supervisor.charts import WARN_COLOR, Bar, BarChart
@@ -100,6 +104,7 @@ class _ChartBox(QStackedWidget):
 
 class SupervisorView(QWidget):
     sig_refreshed = Signal()
+    sig_acted = Signal(object)  # what a batch action changed in the cache (None: unknown)
     sig_open_case = Signal(str)
     sig_exported = Signal(str)
 
@@ -110,8 +115,6 @@ class SupervisorView(QWidget):
         self.actor = context.actor
         self.runner = context.runner
         self.board: supervision.Dashboard | None = None
-        self.busy = False
-        self._again = False
         self._after_refresh = ""
         self.exec_dialog = lambda dialog: bool(dialog.exec())
         # Tests replace these two with answers of their own.
@@ -268,26 +271,17 @@ class SupervisorView(QWidget):
         return cal.zone
 
     def refresh(self) -> None:
-        if self.busy:
-            self._again = True
-            return
-        self.busy = True
+        # Asked again while one runs (a period change, a sync): one re-run after (key).
         store, actor, days, hours = self.store, self.actor, self.days, self.due_soon.value()
         now = utcnow()
         self.runner.run(lambda: supervision.dashboard(store, actor, now, days=days, due_soon_hours=hours),
-                        self._show, self._failed)
+                        self._show, self._failed, key=(self, "refresh"))
 
     def _failed(self, error: BaseException) -> None:
-        self.busy = False
-        log.error("supervisor view failed: %s", type(error).__name__)
+        log_failure(log, "supervisor view", error)
         self.status.setText(QCoreApplication.translate("Supervision", "Cannot read the local cache: %1").replace("%1", type(error).__name__))
 
     def _show(self, board: supervision.Dashboard) -> None:
-        self.busy = False
-        if self._again:
-            self._again = False
-            self.refresh()
-            return
         self.board = board
         self._show_at_risk(board)
         self._show_workload(board)
@@ -453,15 +447,22 @@ class SupervisorView(QWidget):
 
         def work():
             refused = []
+            changed: list = []
             for case_id in ids:
                 try:
-                    act(actions, case_id)
-                except Exception as exc:  # one refusal must not stop the others
-                    refused.append((case_id, refusal_text(exc) if isinstance(exc, ActionRefused)
-                                    else type(exc).__name__))
-            return refused
+                    changed.append(changes_of(act(actions, case_id)))
+                except ActionRefused as exc:  # one refusal must not stop the others
+                    refused.append((case_id, refusal_text(exc)))
+                # Anything else (the cache unreadable, a bug) stops the batch and reaches
+                # acting_failed, logged with where it happened; it used to read as a
+                # per-case "refusal" showing only its class name, and was never logged.
+            # What the batch changed, when every action said (None: unknown).
+            changes = None if not changed or None in changed else functools.reduce(operator.or_, changed)
+            return refused, changes
 
-        def done(refused):
+        def done(outcome):
+            refused, changes = outcome
+            self.sig_acted.emit(changes)
             saved = len(ids) - len(refused)
             message = done_text.replace("%1", str(saved)) if saved else ""
             if refused:
@@ -472,7 +473,13 @@ class SupervisorView(QWidget):
             self._after_refresh = message
             self.refresh()
 
-        self.runner.run(work, done, self._failed)
+        def acting_failed(error: BaseException) -> None:
+            self._failed(error)
+            self.sig_acted.emit(None)
+            # The cases acted on before the failure are saved: the list shows them.
+            self.refresh()
+
+        self.runner.run(work, done, acting_failed)
 
     def urge(self, ids: list[str], body: str) -> None:
         self._act_on_many(ids, lambda actions, case_id: actions.urge(case_id, body),

@@ -1,0 +1,116 @@
+"""MainWindow.apply_changes re-reads only what a write says it changed.
+
+The Changes below is a stand-in of the shape desk's store returns from every write
+(case ids, all cases, outbox, conflicts, reference); the window reads it by those names.
+The store, the actions and the server are real; the sync is stopped so that only the
+changes handed over here refresh the window."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tests.ui.conftest import login
+
+
+@dataclass(frozen=True)
+class Changes:
+    case_ids: frozenset[str] = frozenset()
+    all_cases: bool = False
+    outbox: bool = False
+    conflicts: bool = False
+    reference: bool = False
+
+    def __or__(self, other: Changes) -> Changes:
+        return Changes(self.case_ids | other.case_ids, self.all_cases or other.all_cases,
+                       self.outbox or other.outbox, self.conflicts or other.conflicts,
+                       self.reference or other.reference)
+
+    def __bool__(self) -> bool:
+        return bool(self.case_ids) or self.all_cases or self.outbox or self.conflicts or self.reference
+
+
+def _quiet_window(qtbot, desk_app, server):
+    window = login(qtbot, desk_app, server, "officer1")
+    window.bridge.stop()
+    qtbot.waitUntil(lambda: not window._refresh_running and not window.runner.busy, timeout=10000)
+    return window
+
+
+def _record_reads(window) -> list[list[str]]:
+    reads: list[list[str]] = []
+    fetch = window.model._fetch_rows
+
+    def recording(ids):
+        reads.append(list(ids))
+        return fetch(ids)
+
+    window.model._fetch_rows = recording
+    return reads
+
+
+def _read_every_row(window) -> None:
+    for row in range(window.model.rowCount()):
+        window.model.row_data(row)
+
+
+def test_a_changed_case_is_the_only_row_read_again(qtbot, desk_app, server):
+    window = _quiet_window(qtbot, desk_app, server)
+    assert window.model.rowCount() >= 2
+    changed, other = window.model.case_id(0), window.model.case_id(1)
+    window.open_case(changed)
+    _read_every_row(window)
+    reads = _record_reads(window)
+
+    window.context.actions.note(changed, "已电话联系群众")
+    with qtbot.waitSignal(window.sig_refreshed, timeout=10000):
+        window.apply_changes(Changes(case_ids=frozenset({changed}), outbox=True))
+
+    # The case pane shows the new note; the other row is still cached, the changed one
+    # is read again (alone).
+    assert any(e.get("body") == "已电话联系群众" for e in window.case_pane.case["entries"])
+    window.model.row_data(window.model.row_of(other))
+    assert reads == []
+    window.model.row_data(window.model.row_of(changed))
+    assert reads == [[changed]]
+    assert window.outbox_label.text().startswith("1")
+
+
+def test_a_case_that_leaves_the_queue_is_listed_out(qtbot, desk_app, server):
+    window = _quiet_window(qtbot, desk_app, server)
+    window.queue_list.setCurrentItem(window.queue_items["unclaimed"])
+    qtbot.waitUntil(lambda: not window._refresh_running and window.model.rowCount() > 0, timeout=10000)
+    case_id = window.model.case_id(0)
+    count_before = window.model.rowCount()
+
+    window.context.actions.claim(case_id)
+    with qtbot.waitSignal(window.sig_refreshed, timeout=10000):
+        window.apply_changes(Changes(case_ids=frozenset({case_id}), outbox=True))
+
+    # Claimed: it belongs to Mine now, not to Unclaimed (the queue's own SQL said so).
+    assert case_id not in window.model.ids()
+    assert window.model.rowCount() == count_before - 1
+    assert window.queue_items["unclaimed"].text().endswith(f"({count_before - 1})")
+
+
+def test_outbox_only_changes_count_the_outbox_and_list_nothing(qtbot, desk_app, server):
+    window = _quiet_window(qtbot, desk_app, server)
+    _read_every_row(window)
+    reads = _record_reads(window)
+    case_id = window.model.case_id(0)
+    window.context.actions.note(case_id, "内部备注")
+    with qtbot.assertNotEmitted(window.sig_listed), qtbot.waitSignal(window.sig_refreshed, timeout=10000):
+        window.apply_changes(Changes(outbox=True))
+    assert window.outbox_label.text().startswith("1")
+    assert window.queue_items["outbox"].text().endswith("(1)")
+    _read_every_row(window)
+    assert reads == []
+
+
+def test_nothing_known_refreshes_everything(qtbot, desk_app, server):
+    window = _quiet_window(qtbot, desk_app, server)
+    _read_every_row(window)
+    reads = _record_reads(window)
+    with qtbot.waitSignal(window.sig_refreshed, timeout=10000):
+        window.apply_changes(None)
+    _read_every_row(window)
+    assert sorted(i for block in reads for i in block) == sorted(window.model.ids())
