@@ -1,32 +1,13 @@
 """MainWindow.apply_changes re-reads only what a write says it changed.
 
-The Changes below is a stand-in of the shape desk's store returns from every write
-(case ids, all cases, outbox, conflicts, reference); the window reads it by those names.
-The store, the actions and the server are real; the sync is stopped so that only the
+Changes is what desk's store returns from every write (case ids, all cases, outbox,
+conflicts, reference). The store, the actions and the server are real; the sync is stopped so that only the
 changes handed over here refresh the window."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from desk.store import Changes
 from tests.ui.conftest import login
-
-
-@dataclass(frozen=True)
-class Changes:
-    case_ids: frozenset[str] = frozenset()
-    all_cases: bool = False
-    outbox: bool = False
-    conflicts: bool = False
-    reference: bool = False
-
-    def __or__(self, other: Changes) -> Changes:
-        return Changes(self.case_ids | other.case_ids, self.all_cases or other.all_cases,
-                       self.outbox or other.outbox, self.conflicts or other.conflicts,
-                       self.reference or other.reference)
-
-    def __bool__(self) -> bool:
-        return bool(self.case_ids) or self.all_cases or self.outbox or self.conflicts or self.reference
 
 
 def _quiet_window(qtbot, desk_app, server):
@@ -114,3 +95,19 @@ def test_nothing_known_refreshes_everything(qtbot, desk_app, server):
         window.apply_changes(None)
     _read_every_row(window)
     assert sorted(i for block in reads for i in block) == sorted(window.model.ids())
+
+
+def test_an_action_through_the_controller_hands_its_changes_to_the_window(qtbot, desk_app, server):
+    """The controller passes the action's own Changes (not "unknown") to apply_changes."""
+    from ui.actions.controller import changes_of
+
+    window = _quiet_window(qtbot, desk_app, server)
+    case_id = window.model.case_id(0)
+    seen: list = []
+    apply = window.apply_changes
+    window.apply_changes = lambda changes: (seen.append(changes), apply(changes))
+    result = window.controller.context.actions.note(case_id, "controller note")
+    assert changes_of(result) == Changes(frozenset({case_id}), outbox=True)
+    window.controller.run(lambda: result)
+    qtbot.waitUntil(lambda: bool(seen), timeout=10000)
+    assert seen[-1] == Changes(frozenset({case_id}), outbox=True)

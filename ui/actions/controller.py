@@ -38,9 +38,13 @@ Handler = Callable[[str, Mapping[str, Any]], None]
 
 
 def changes_of(result: Any) -> Any:
-    """What an action changed, when it says (desk.store's Changes: case_ids, outbox...);
-    None, "unknown", when it returns something else (an op)."""
-    return result if hasattr(result, "case_ids") and hasattr(result, "outbox") else None
+    """What an action changed, when it says: desk.store's Changes (case_ids, outbox...)
+    itself, or carried by the action's result (desk.actions.Queued); None, "unknown",
+    when it returns something else."""
+    if hasattr(result, "case_ids") and hasattr(result, "outbox"):
+        return result
+    changes = getattr(result, "changes", None)
+    return changes if hasattr(changes, "case_ids") and hasattr(changes, "outbox") else None
 
 
 class ActionController(QObject):
