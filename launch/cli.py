@@ -323,7 +323,7 @@ def cmd_gui(ctx: Context) -> int:
 
 
 def cmd_demo(ctx: Context) -> int:
-    from desk.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DemoEnvironment, run_demo
+    from launch.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DemoEnvironment, run_demo
 
     a = ctx.args
     if a.no_gui:
