@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import getpass
-import importlib
 import json
 import logging
 import os
@@ -308,13 +307,18 @@ def cmd_central(ctx: Context) -> int:
     return int(result or 0)
 
 
-def _gui_main():
-    # Imported only here: the core stays free of Qt, and the terminal commands work on a
-    # machine without a display or without PySide6.
+def _gui_app():
+    # Imported only when the app is asked for: the terminal commands start without Qt,
+    # and work on a machine without a display or without PySide6.
     try:
-        return importlib.import_module("ui.app").main
+        from ui import app
     except ImportError as exc:
         raise CliError(f"the desktop app cannot start here: {exc}") from exc
+    return app
+
+
+def _gui_main():
+    return _gui_app().main
 
 
 def cmd_gui(ctx: Context) -> int:
@@ -331,9 +335,10 @@ def cmd_demo(ctx: Context) -> int:
     known = [name for name, _what in DEMO_ACCOUNTS]
     if a.demo_user not in known:
         raise CliError(f"no demo account {clean(a.demo_user)}; try one of {', '.join(known)}", EXIT_USAGE)
-    gui_main = _gui_main()
+    app = _gui_app()
+    gui_main = app.main
     # Said before the demo server starts, not after it when the window fails.
-    problem = importlib.import_module("ui.app").display_problem()
+    problem = app.display_problem()
     if problem:
         raise CliError(problem)
     demo = DemoEnvironment(interval=a.interval)

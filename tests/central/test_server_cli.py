@@ -147,7 +147,7 @@ def test_desk_central_logs_each_request_to_stderr_without_personal_data(tmp_path
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "desk.cli", "central", "--db", str(tmp_path / "c.sqlite"), "--seed", "empty",
+        [sys.executable, "-m", "launch.cli", "central", "--db", str(tmp_path / "c.sqlite"), "--seed", "empty",
          "--host", "127.0.0.1", "--port", str(port), "--gateway-token", "gw"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=str(ROOT))
     try:

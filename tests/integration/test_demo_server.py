@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from desk import cli
-from desk.demo import CitizenSimulator, start_demo_server
+from launch import cli
+from launch.demo import CitizenSimulator, start_demo_server
 from tests.faults import harness
 
 
@@ -111,7 +111,7 @@ def test_desk_demo_no_gui_prints_url_and_accounts(env, tmp_path):
 
     import requests
 
-    proc = subprocess.Popen([sys.executable, "-m", "desk.cli", "demo", "--no-gui"], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "launch.cli", "demo", "--no-gui"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             cwd=str(tmp_path))
     try:
