@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from desk import clocks as clock_rules
 from desk import rules
-from desk.wire import Clock, Policy, format_time
+from desk.wire import Clock, Policy, format_time, parse_stored_time
 from desk.worktime import Calendar
 
 # Which entry an op leaves on the case.
@@ -168,7 +168,7 @@ def _norm(value: Any) -> str | None:
     if value is None:
         return None
     if not isinstance(value, datetime):
-        value = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        value = parse_stored_time(value)
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 

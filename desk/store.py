@@ -41,6 +41,8 @@ from desk.wire import (
     RemoveChange,
     UpsertChange,
     format_time,
+    parse_stored_time,
+    parse_time,
 )
 from desk.worktime import Calendar
 
@@ -114,14 +116,12 @@ def _now() -> str:
 
 
 def _time(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parse_time(value)
 
 
 def _stored_time(value: str) -> datetime:
     """A time from a NOT NULL column (performed_at): never None, unlike `_time`."""
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parse_stored_time(value)
 
 
 def _dumps(value: Any) -> str:

@@ -41,7 +41,7 @@ from desk.clocks import clock_state, explain_case_clock
 from desk.overlay import sort_time
 from desk.rules import OPEN_STATUSES, Actor
 from desk.store import CLOSED_RETENTION, Store
-from desk.wire import Clock
+from desk.wire import Clock, parse_time
 from desk.worktime import Calendar
 
 PERIODS = (7, 30, 90)
@@ -54,11 +54,7 @@ _OPEN_SQL = "status IN (" + ", ".join(f"'{s}'" for s in sorted(OPEN_STATUSES)) +
 
 
 def _time(value: Any) -> datetime | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parse_time(value)
 
 
 def _stored_time(value: Any) -> datetime:

@@ -17,7 +17,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -204,6 +204,10 @@ class Context:
             connect(session, self.password())
         return session.client
 
+    def zone(self) -> tzinfo:
+        """The station's zone: the cached calendar's (the contract's before the first sync)."""
+        return self.open().store.calendar_or_default().zone
+
     def now(self) -> datetime:
         """The server's time as best we know it: deadlines are judged on it."""
         offset = 0.0
@@ -242,25 +246,16 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-def _zone():
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        return ZoneInfo("Asia/Shanghai")
-    except ZoneInfoNotFoundError:
-        return timezone(timedelta(hours=8), "CST")
-
-
 def _parse_time(value: Any) -> datetime:
     return timesafe.sortable(value)
 
 
-def local_time(value: Any) -> str:
+def local_time(value: Any, zone: tzinfo) -> str:
     """A wire time in the station's zone; clamped at the ends of the range, and a text
     that is not a time shown as it came (cleaned), never a traceback."""
     if not value:
         return "-"
-    return field(timesafe.format_in(value, _zone()))
+    return field(timesafe.format_in(value, zone))
 
 
 def _masked_case(case: dict, revealed: bool) -> dict:
@@ -454,8 +449,9 @@ def _print_rows(ctx: Context, ids: Sequence[str]) -> None:
     if not rows:
         ctx.print("no cases")
         return
+    zone = ctx.zone()
     for row in rows:
-        due = local_time(row.get("next_due_at")) if row.get("next_due_at") else "-"
+        due = local_time(row.get("next_due_at"), zone) if row.get("next_due_at") else "-"
         marks = ""
         if row.get("pending_ops"):
             marks += f" [{row['pending_ops']} pending]"
@@ -521,13 +517,14 @@ def cmd_show(ctx: Context) -> int:
     unit_id = case.get("unit_id")
     ctx.print(f"unit:     {field(units.get(unit_id, unit_id) if unit_id is not None else None)}")
     ctx.print(f"assignee: {field(officers.get(assignee, assignee)) if assignee else 'unclaimed'}")
-    ctx.print(f"received: {local_time(case.get('received_at'))}  channel: {field(case.get('channel'))}")
+    zone = ctx.zone()
+    ctx.print(f"received: {local_time(case.get('received_at'), zone)}  channel: {field(case.get('channel'))}")
     for clock in case.get("clocks") or []:
         state = "stopped" if clock.get("stopped_at") else ("paused" if clock.get("paused") else "running")
         if clock.get("pending"):
             state += ", pending delivery"
         extra = " (provisional)" if clock.get("provisional") else ""
-        ctx.print(f"clock:    {field(clock.get('clock'))} due {local_time(clock.get('due_at'))}{extra} [{state}]")
+        ctx.print(f"clock:    {field(clock.get('clock'))} due {local_time(clock.get('due_at'), zone)}{extra} [{state}]")
     if case.get("pending_ops") or case.get("conflicts"):
         ctx.print(f"local:    {case.get('pending_ops', 0)} pending, {case.get('conflicts', 0)} conflict(s)")
     ctx.print("")
@@ -548,7 +545,8 @@ def cmd_show(ctx: Context) -> int:
         elif not body and data.get("field"):
             body = f"revealed {field(data['field'])}"
         said = f"{who}: {body}" if who and body else (who or body)
-        ctx.print(f"{local_time(entry.get('performed_at'))}  {field(entry.get('type')):<15} {said}{mark}".rstrip())
+        when = local_time(entry.get("performed_at"), zone)
+        ctx.print(f"{when}  {field(entry.get('type')):<15} {said}{mark}".rstrip())
     return EXIT_OK
 
 
