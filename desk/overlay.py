@@ -136,16 +136,6 @@ def build_view(
     return case
 
 
-def nearest_running(case: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The clock that decides where a case sorts: the running clock due first."""
-    clocks = [Clock.model_validate(c) for c in case.get("clocks", [])]
-    running = [c for c in clocks if c.stopped_at is None and not c.paused]
-    nearest = clock_rules.nearest_open(running)
-    if nearest is None:
-        return None
-    return nearest.model_dump(mode="json")
-
-
 def closed_at(case: Mapping[str, Any]) -> str | None:
     """When the case was closed (for the 30-day closed queue)."""
     if case.get("status") != "closed":

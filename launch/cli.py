@@ -27,6 +27,7 @@ import desk
 from desk import timesafe
 from desk.actions import ActionRefused
 from desk.api import ApiError, AuthError, TransportError
+from desk.logsafe import log_unexpected
 from desk.masking import mask_citizen, mask_name, mask_text
 from desk.profile import Profile, ProfileError, TokenVault, WrongPassword
 from desk.rules import KNOWN_STATUSES
@@ -47,6 +48,8 @@ QUEUE_NAMES = ("mine", "due-soon", "overdue", "unclaimed", "waiting", "closed", 
 CALLBACK_OUTCOMES = ("reached", "no_answer", "busy", "wrong_number", "refused")
 SATISFACTION = ("satisfied", "neutral", "dissatisfied")
 CITIZEN_FIELDS = ("name", "phone", "id_number")
+
+log = logging.getLogger(__name__)
 
 class CliError(Exception):
     def __init__(self, message: str, code: int = EXIT_FAILED):
@@ -862,6 +865,11 @@ def main(argv: Sequence[str] | None = None, *, out=None, err=None, stdin=None) -
     except KeyboardInterrupt:
         print("desk: interrupted", file=err)
         return 130
+    except Exception as exc:  # a bug: a clear line for the officer, where it happened for the log
+        log_unexpected(log, "unexpected error in `desk " + str(args.command) + "`", exc)
+        print(f"desk: unexpected error ({type(exc).__name__}); please report it with the lines above",
+              file=err)
+        return EXIT_FAILED
     finally:
         ctx.close()
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import QLabel
 
 from desk import supervision
+from desk.logsafe import log_unexpected
+from desk.store import StoreClosed
 from ui.clockfmt import utcnow
+
+log = logging.getLogger(__name__)
 
 
 class CommitmentsSummary(QLabel):
@@ -33,8 +39,12 @@ class CommitmentsSummary(QLabel):
         self.runner.run(lambda: supervision.my_commitments(store, actor, now), self._show,
                         self._failed)
 
-    def _failed(self, _error: BaseException) -> None:
+    def _failed(self, error: BaseException) -> None:
         self._busy = False
+        # The cache closing under a refresh (logout, quit) is expected; anything else is a
+        # bug that used to leave the line stale without a word.
+        if not isinstance(error, StoreClosed):
+            log_unexpected(log, "my commitments failed", error)
 
     def _show(self, summary: supervision.Commitments) -> None:
         self._busy = False
