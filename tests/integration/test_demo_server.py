@@ -27,9 +27,10 @@ def test_demo_server_and_citizen_simulator_feed_the_officer(tmp_path, env):
         assert report.finished
         # The simulator routes by category, so only some land in officer1's station;
         # those that do arrive in the cache.
-        for case in filed:
-            if case["unit_id"] == session.officer.unit_id:
-                assert session.store.case(case["id"]) is not None
+        mine = [case for case in filed if case["unit_id"] == session.officer.unit_id]
+        assert mine, "seed 7 routes some of the cases to officer1's station"
+        for case in mine:
+            assert session.store.case(case["id"]) is not None
         assert sum(session.store.status_counts(session.actor).values()) >= sum(before.values())
         session.close()
     finally:
@@ -111,9 +112,13 @@ def test_desk_demo_no_gui_prints_url_and_accounts(env, tmp_path):
 
     import requests
 
-    proc = subprocess.Popen([sys.executable, "-m", "launch.cli", "demo", "--no-gui"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=str(tmp_path))
+    from pathlib import Path
+
+    # Run from a folder of its own, on this tree's code (not whichever copy is installed).
+    repo = str(Path(__file__).resolve().parents[2])
+    proc = subprocess.Popen([sys.executable, "-m", "launch.cli", "demo", "--no-gui"],
+                            env={**env, "PYTHONPATH": repo}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=str(tmp_path))
     try:
         first = proc.stdout.readline()
         assert first.startswith("demo server on http://127.0.0.1:"), first
