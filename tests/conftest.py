@@ -8,3 +8,20 @@ os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
 
 # env / server / proxy fixtures of the client-against-real-server tests.
 pytest_plugins = ["tests.faults.fixtures"]
+
+
+# What `pytest -m "not slow"` leaves out, so that the quick subset is quick:
+# the folders that run the reference server over HTTP, through fault proxies and killed
+# processes, and every test of the real window (the `desk_app` fixture logs into a
+# server with the demo seed). Other long tests carry @pytest.mark.slow themselves.
+SLOW_FOLDERS = {"integration", "faults"}
+SLOW_FIXTURES = {"desk_app"}
+
+
+def pytest_collection_modifyitems(items):
+    import pytest
+
+    for item in items:
+        folder = item.path.parent.name
+        if folder in SLOW_FOLDERS or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -109,10 +109,9 @@ def test_desk_demo_opens_the_app_logged_in_on_a_live_demo_server(env, monkeypatc
 def test_desk_demo_no_gui_prints_url_and_accounts(env, tmp_path):
     import subprocess
     import sys
+    from pathlib import Path
 
     import requests
-
-    from pathlib import Path
 
     # Run from a folder of its own, on this tree's code (not whichever copy is installed).
     repo = str(Path(__file__).resolve().parents[2])
