@@ -12,10 +12,11 @@ pytest_plugins = ["tests.faults.fixtures"]
 
 # What `pytest -m "not slow"` leaves out, so that the quick subset is quick:
 # the folders that run the reference server over HTTP, through fault proxies and killed
-# processes, and every test of the real window (the `desk_app` fixture logs into a
-# server with the demo seed). Other long tests carry @pytest.mark.slow themselves.
+# processes, and every test of the real window (the `desk_app` fixture, and tests/ui's
+# `server`, a server with the demo seed). Other long tests carry @pytest.mark.slow.
 SLOW_FOLDERS = {"integration", "faults"}
 SLOW_FIXTURES = {"desk_app"}
+SLOW_FIXTURES_IN = {"ui": {"server"}}
 
 
 def pytest_collection_modifyitems(items):
@@ -23,5 +24,6 @@ def pytest_collection_modifyitems(items):
 
     for item in items:
         folder = item.path.parent.name
-        if folder in SLOW_FOLDERS or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if folder in SLOW_FOLDERS or fixtures & (SLOW_FIXTURES | SLOW_FIXTURES_IN.get(folder, set())):
             item.add_marker(pytest.mark.slow)
