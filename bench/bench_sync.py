@@ -129,7 +129,7 @@ def process_first_sync(url: str, folder: Path) -> tuple[float, float, str]:
     out = ""
     for args in (["login", "--server", url, "--username", "officer1"], ["sync"]):
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "desk.cli", "--password-stdin", *args],
+        done = subprocess.run([sys.executable, "-m", "launch.cli", "--password-stdin", *args],
                               input=PASSWORD + "\n", text=True, capture_output=True, env=env, cwd=repo)
         took.append(time.perf_counter() - start)
         if done.returncode != 0:

@@ -100,8 +100,8 @@ def make_changes(n: int, officer_id: str, others: list[str], unit_id: str):
 
 
 def make_profile(folder: Path, cases: int) -> Path:
-    from desk.demo import start_demo_server
     from desk.session import login
+    from launch.demo import start_demo_server
 
     server = start_demo_server(db_path=folder / "central.db", seed="empty")
     try:

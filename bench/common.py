@@ -36,7 +36,7 @@ class Server:
 def start_server(db_path: Path, *, seed: str = "empty") -> Server:
     """The reference server as `desk central` runs it: uvicorn binds host and port itself.
 
-    Not desk.demo.start_demo_server: it hands uvicorn a socket made with protocol 0,
+    Not launch.demo.start_demo_server: it hands uvicorn a socket made with protocol 0,
     for which asyncio skips TCP_NODELAY, so every answer after the first on a kept-alive
     connection waits ~40 ms for the client's delayed ACK (Nagle); a deployed server does
     not, and a benchmark must measure what is deployed."""
@@ -171,7 +171,7 @@ def start_server_process(db_path: Path, *, seed: str = "empty") -> Server:
         port = probe.getsockname()[1]
     repo = Path(__file__).resolve().parents[1]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "desk.cli", "central", "--db", str(db_path), "--seed", seed,
+        [sys.executable, "-m", "launch.cli", "central", "--db", str(db_path), "--seed", seed,
          "--port", str(port), "--gateway-token", secrets.token_urlsafe(24)],
         cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"

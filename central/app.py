@@ -15,7 +15,6 @@ import json
 import logging
 import re
 import time
-import traceback
 from collections.abc import Callable, MutableMapping
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -39,6 +38,7 @@ from central.service import (
     wire_field_names,
 )
 from desk import wire
+from desk.logsafe import where
 from desk.worktime import Calendar
 
 access_log = logging.getLogger("central.access")
@@ -76,10 +76,8 @@ def _version_tuple(text: str) -> tuple[int, ...]:
 def _log_server_bug(scope: dict, exc: BaseException) -> None:
     """Where it happened (the frames, by file, line and function), never the message or
     the source text."""
-    frames = "".join(f"  {frame.filename}:{frame.lineno} in {frame.name}\n"
-                     for frame in traceback.extract_tb(exc.__traceback__))
-    error_log.error("unhandled error on %s %s: %s\n%s", log_safe(scope["method"]),
-                    log_safe(scope["path"]), type(exc).__name__, frames.rstrip("\n"))
+    error_log.error("unhandled error on %s %s: %s", log_safe(scope["method"]),
+                    log_safe(scope["path"]), where(exc))
 
 
 class GuardMiddleware:

@@ -17,9 +17,10 @@ from typing import Any
 
 import chinese_calendar
 
+from desk.wire import CONTRACT_ZONE
 from desk.worktime import Calendar
 
-ZONE = "Asia/Shanghai"
+ZONE = CONTRACT_ZONE
 OVERRIDES_ENV = "DESK_CALENDAR_OVERRIDES"
 DEFAULT_OVERRIDES = Path(__file__).parent / "data" / "calendar_overrides.json"
 

@@ -33,7 +33,7 @@ from desk.worktime import Calendar
 
 log = logging.getLogger("central.service")
 
-ZONE = ZoneInfo("Asia/Shanghai")
+ZONE = ZoneInfo(wire.CONTRACT_ZONE)
 FAILURES_ALLOWED = 5
 FAILURE_WINDOW = timedelta(minutes=1)
 # scrypt cost: strong enough for a reference server, quick enough for tests that log in
@@ -55,7 +55,7 @@ def db_time(t: datetime) -> str:
 
 
 def parse_db_time(s: str) -> datetime:
-    return datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return wire.parse_stored_time(s)
 
 
 def hash_password(password: str, salt: bytes) -> bytes:

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from desk import rules
+from desk.logsafe import log_unexpected
 from desk.store import NOTHING, Changes, Store
 from desk.wire import Op, OpType, parse_payload
 
@@ -167,8 +168,8 @@ class Actions:
         for listener in list(self.listeners):
             try:
                 listener()
-            except Exception:  # a failing listener must not undo a queued action
-                log.exception("action listener failed")
+            except Exception as exc:  # a failing listener must not undo a queued action
+                log_unexpected(log, "action listener failed", exc)
 
     def _act(self, case_id: str, op_type: OpType, payload: Mapping[str, Any]) -> Queued:
         case = self._case(case_id)

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from desk.wire import Clock, Policy, format_time
+from desk.wire import Clock, Policy, format_time, parse_time
 from desk.worktime import CALENDAR_DAY, WORKING_DAY, Calendar
 
 ClockState = Literal[
@@ -236,11 +236,7 @@ def explain_clock(
 
 
 def _entry_time(value: Any) -> datetime | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parse_time(value)
 
 
 def case_pauses(case: Mapping[str, Any]) -> list[tuple[datetime, datetime | None]]:

@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from desk import clocks as clock_rules
 from desk import rules
-from desk.wire import Clock, Policy, format_time
+from desk.wire import Clock, Policy, format_time, parse_stored_time
 from desk.worktime import Calendar
 
 # Which entry an op leaves on the case.
@@ -136,16 +136,6 @@ def build_view(
     return case
 
 
-def nearest_running(case: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The clock that decides where a case sorts: the running clock due first."""
-    clocks = [Clock.model_validate(c) for c in case.get("clocks", [])]
-    running = [c for c in clocks if c.stopped_at is None and not c.paused]
-    nearest = clock_rules.nearest_open(running)
-    if nearest is None:
-        return None
-    return nearest.model_dump(mode="json")
-
-
 def closed_at(case: Mapping[str, Any]) -> str | None:
     """When the case was closed (for the 30-day closed queue)."""
     if case.get("status") != "closed":
@@ -168,7 +158,7 @@ def _norm(value: Any) -> str | None:
     if value is None:
         return None
     if not isinstance(value, datetime):
-        value = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        value = parse_stored_time(value)
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 

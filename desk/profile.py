@@ -26,6 +26,7 @@ import platformdirs
 import sqlcipher3
 
 from desk import keys
+from desk.logsafe import log_unexpected
 from desk.store import Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -406,7 +407,9 @@ def _keyring_usable() -> bool:
         return False
     try:
         backend = keyring.get_keyring()
-    except Exception:  # keyring can raise anything while probing backends
+    except Exception as exc:  # keyring's backends raise what their platform raises while probed
+        # No keyring is a normal machine (the token stays in memory); say where, at most.
+        log_unexpected(log, "no keyring: probing its backends failed", exc, level=logging.INFO)
         return False
     if isinstance(backend, (fail.Keyring, null.Keyring)):
         return False

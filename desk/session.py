@@ -24,6 +24,7 @@ import platformdirs
 import requests
 
 from desk.api import ApiError, AuthError, CentralClient, ServerRefused, TransportError
+from desk.logsafe import log_unexpected
 from desk.profile import (
     CONFIG_DIR_ENV,
     Profile,
@@ -358,8 +359,8 @@ class Reconnector(threading.Thread):
             self.on_attempt()
             try:
                 outcome, retry_after = self._attempt()
-            except Exception:  # never let the thread die silently; try again later
-                log.exception("reconnect attempt crashed")
+            except Exception as exc:  # never let the thread die silently; try again later
+                log_unexpected(log, "reconnect attempt crashed", exc)
                 outcome, retry_after = "unreachable", None
             if outcome in ("connected", "refused") or self._stop_event.is_set():
                 return

@@ -41,7 +41,7 @@ from desk.clocks import clock_state, due_soon_until, explain_case_clock
 from desk.overlay import sort_time
 from desk.rules import Actor
 from desk.store import CLOSED_RETENTION, Store
-from desk.wire import Clock
+from desk.wire import Clock, parse_time
 from desk.worktime import Calendar
 
 PERIODS = (7, 30, 90)
@@ -52,11 +52,7 @@ UNASSIGNED = None
 
 
 def _time(value: Any) -> datetime | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parse_time(value)
 
 
 def _stored_time(value: Any) -> datetime:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from desk.api import ApiError, AuthError, BadResponse, CursorExpired, ServerRefused, TransportError
+from desk.logsafe import log_unexpected
 from desk.rules import KNOWN_STATUSES, Actor
 from desk.store import NOTHING, Changes
 from desk.wire import MAX_CHANGES_LIMIT, MAX_OPS_PER_PUSH, STATUSES
@@ -439,14 +440,14 @@ class SyncLoop(threading.Thread):
             self.state = state
             try:
                 self.on_state(state)
-            except Exception:  # a UI callback must not kill the sync thread
-                log.exception("sync state callback failed")
+            except Exception as exc:  # a UI callback must not kill the sync thread
+                log_unexpected(log, "sync state callback failed", exc)
 
     def _progress(self, fraction: float, message: str) -> None:
         try:
             self.on_progress(fraction, message)
-        except Exception:  # a UI callback must not kill the sync thread
-            log.exception("sync progress callback failed")
+        except Exception as exc:  # a UI callback must not kill the sync thread
+            log_unexpected(log, "sync progress callback failed", exc)
 
     def _backoff(self, retry_after: float | None) -> float:
         return backoff_delay(self._failures, self.backoff_base, self.backoff_max, self.rng, retry_after)
@@ -484,14 +485,14 @@ class SyncLoop(threading.Thread):
                 report = self.engine.run_cycle(abort=self._stop_event.is_set,
                                                progress=self._progress)
             except Exception as exc:  # never let the thread die silently
-                log.exception("sync cycle crashed")
+                log_unexpected(log, "sync cycle crashed", exc)
                 report = SyncReport(error=f"sync failed: {type(exc).__name__}", error_kind="crash")
             self.cycles += 1
             self.last_report = report
             try:
                 self.on_report(report)
-            except Exception:
-                log.exception("sync report callback failed")
+            except Exception as exc:  # a UI callback must not kill the sync thread
+                log_unexpected(log, "sync report callback failed", exc)
             if self._stop_event.is_set():
                 break
             if report.finished:

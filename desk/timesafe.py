@@ -13,20 +13,19 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
+from desk.wire import parse_time
+
 _EDGE = timedelta(days=2)
 
 
 def parse(value: Any) -> datetime | None:
     """An aware datetime, or None when `value` is not an RFC 3339 time with an offset."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    if not value:
+    if not isinstance(value, datetime) and not value:
         return None
     try:
-        parsed = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00").replace("z", "+00:00"))
+        return parse_time(value)
     except (ValueError, OverflowError):
         return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def _near_max(value: datetime) -> bool:

@@ -114,6 +114,9 @@ def Absent(factory: Callable[[], Any]) -> Any:
 
 
 Text = Annotated[str, Absent(str)]
+# The contract's zone. Every calendar names its own and times are shown and counted in
+# that one; this is the zone only where no calendar has arrived yet.
+CONTRACT_ZONE = "Asia/Shanghai"
 Flag = Annotated[bool, Absent(bool)]
 
 
@@ -144,6 +147,27 @@ Id = Annotated[str, Field(min_length=1, max_length=200)]
 def format_time(value: datetime) -> str:
     """RFC 3339 in UTC with a Z, the way the contract writes times."""
     return _aware_utc(value).isoformat().replace("+00:00", "Z")
+
+
+def parse_time(value: Any) -> datetime | None:
+    """The one reader of a time as text: the wire's RFC 3339, the caches' and the server's
+    fixed-width `...Z` columns. None for no value; a time without an offset is taken as
+    UTC, as every time we write is. A text that is not a time raises ValueError (see
+    desk.timesafe.parse for the reader that never raises, for display)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    parsed = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def parse_stored_time(value: Any) -> datetime:
+    """parse_time for a column that is never empty (NOT NULL, or checked by the query)."""
+    parsed = parse_time(value)
+    if parsed is None:
+        raise ValueError("no time where one is required")
+    return parsed
 
 
 class WireModel(BaseModel):
@@ -239,7 +263,7 @@ class Policy(WireModel):
 
 
 class CalendarData(WireModel):
-    zone: Annotated[str, Absent(lambda: "Asia/Shanghai")] = "Asia/Shanghai"
+    zone: Annotated[str, Absent(lambda: CONTRACT_ZONE)] = CONTRACT_ZONE
     known_years: Annotated[list[int], Absent(list)] = Field(default_factory=list)
     # Closed even when read: a day this desk cannot classify cannot be counted.
     days: Annotated[dict[date, DayKind], Absent(dict)] = Field(default_factory=dict)

@@ -47,7 +47,7 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from desk import timesafe
-from desk.wire import CalendarData, DayKind, format_time
+from desk.wire import CONTRACT_ZONE, CalendarData, DayKind, format_time
 
 DAY = timedelta(days=1)
 WORKING_DAY = "working_day"
@@ -87,7 +87,7 @@ class Calendar:
     def __init__(
         self,
         *,
-        zone: str = "Asia/Shanghai",
+        zone: str = CONTRACT_ZONE,
         known_years: Iterable[int],
         days: Mapping[date, str],
         names: Mapping[date, str] | None = None,

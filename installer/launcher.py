@@ -3,7 +3,7 @@
 import multiprocessing
 import sys
 
-from desk.cli import main
+from launch.cli import main
 
 if __name__ == "__main__":
     # Windows starts child processes by re-running the executable; without this a frozen

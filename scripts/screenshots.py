@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
 
     qInstallMessageHandler(on_qt_message)
 
-    from desk.demo import DEMO_PASSWORD, start_demo_server
+    from launch.demo import DEMO_PASSWORD, start_demo_server
     from ui.app import DeskApp, setup_application
 
     server = start_demo_server(db_path=scratch / "central.db")

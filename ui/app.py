@@ -43,7 +43,7 @@ class DeskApp(QObject):
         self.bridge = None
         self.window: MainWindow | None = None
         self.login_dialog: LoginDialog | None = None
-        # `desk demo`: the relay between app and demo server (desk.demo.DemoLink) that
+        # `desk demo`: the relay between app and demo server (launch.demo.DemoLink) that
         # the Demo menu cuts and restores, so a trainee can see offline work.
         self.demo_link: Any = None
         self.demo_actions: tuple[QAction, QAction] | None = None  # cut, restore

@@ -1,22 +1,19 @@
 """The one way the app logs an error it did not expect: where it happened (the frames, by
 file, line and function) and the exception's type, never its message, which may quote a
-citizen's text, a name or a phone number. The server logs its bugs the same way
-(central/app.py)."""
+citizen's text, a name or a phone number (desk.logsafe). Here: which failures the
+officer is told about (the cache) and which are bugs."""
 
 from __future__ import annotations
 
 import logging
-import traceback
 
-
-def where(exc: BaseException) -> str:
-    return "".join(f"  {frame.filename}:{frame.lineno} in {frame.name}\n"
-                   for frame in traceback.extract_tb(exc.__traceback__)).rstrip("\n")
+from desk.logsafe import log_unexpected
 
 
 def log_bug(log: logging.Logger, what: str, exc: BaseException) -> None:
-    """`what` names the work that failed ("queue listing"); a constant, no user data."""
-    log.error("unexpected error in %s: %s\n%s", what, type(exc).__name__, where(exc))
+    """`what` names the work that failed ("queue listing"); a constant, no user data.
+    The frames are desk.logsafe's, the one way either side writes them."""
+    log_unexpected(log, f"unexpected error in {what}", exc)
 
 
 def _cache_errors() -> tuple[type[BaseException], ...]:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLocale
 
 from desk import timesafe
+from desk.wire import CONTRACT_ZONE
 
 STATUS = {
     "new": QT_TRANSLATE_NOOP("Status", "New"),
@@ -145,7 +146,7 @@ def parse_time(value: Any) -> datetime | None:
 # Times are shown in the calendar's zone, never the computer's (a station PC set to UTC
 # showed the outbox eight hours off the timeline). The context sets it from the cached
 # calendar; until then the contract's zone.
-_display_zone: Any = ZoneInfo("Asia/Shanghai")
+_display_zone: Any = ZoneInfo(CONTRACT_ZONE)
 
 
 def set_display_zone(zone: Any) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from desk.store.connection import StoreConnection
-from desk.wire import format_time
+from desk.wire import format_time, parse_stored_time, parse_time
 
 # The server's scope keeps a closed case 30 days; the closed queue and the reports
 # count on the cache holding no more than that.
@@ -20,14 +20,12 @@ def _now() -> str:
 
 
 def _time(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parse_time(value)
 
 
 def _stored_time(value: str) -> datetime:
     """A time from a NOT NULL column (performed_at): never None, unlike `_time`."""
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parse_stored_time(value)
 
 
 def _dumps(value: Any) -> str:

@@ -60,7 +60,7 @@ def _snapshot_from_view(view_json: str) -> dict:
 
 
 def _nearest(clocks: Iterable[Clock]) -> Clock | None:
-    """The clock that decides where a case sorts (overlay.nearest_running, on models)."""
+    """The clock that decides where a case sorts: the running clock due first."""
     return clock_rules.nearest_open([c for c in clocks if c.stopped_at is None and not c.paused])
 
 

@@ -88,7 +88,7 @@ class RunningServer:
     def start(self) -> RunningServer:
         self.app = create_app(self.db_path, gateway_token=self.gateway_token, seed=self.seed,
                               **self.options)
-        # IPPROTO_TCP so asyncio sets TCP_NODELAY (see desk/demo.py).
+        # IPPROTO_TCP so asyncio sets TCP_NODELAY (see launch/demo.py).
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", self.port))

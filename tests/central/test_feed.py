@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from desk import wire
 from tests.central.conftest import Client, intake, op
 from tests.central.server_fixture import start_server
@@ -154,6 +156,7 @@ def test_limit_bounds(server, login):
     assert officer.get("/changes", params={"limit": 1000}).status_code == 200
 
 
+@pytest.mark.slow
 def test_reference_version_follows_the_reference_data(tmp_path, clock):
     class OtherTemplates(TinySeed):
         def templates(self):

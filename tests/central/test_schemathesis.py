@@ -64,6 +64,7 @@ def test_the_checked_document_is_the_served_one(running):
     assert served == DOCUMENT
 
 
+@pytest.mark.slow
 @schema.parametrize()
 @settings(max_examples=15, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,

@@ -248,6 +248,7 @@ def test_events_are_valid_sorted_and_follow_the_rules(events):
     check_events(events, NOW)
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None)
 @given(st.one_of(
     st.datetimes(min_value=datetime(2025, 3, 1), max_value=datetime(2027, 12, 31)),
@@ -388,6 +389,7 @@ def test_citizen_case_is_realistic_and_reproducible():
 # ---------------------------------------------------------------- on the real server
 
 
+@pytest.mark.slow
 def test_demo_seed_applies_every_action_on_the_real_server(tmp_path, caplog):
     from tests.central.server_fixture import ManualClock, start_server
 

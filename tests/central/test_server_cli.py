@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 from central.service import Service
@@ -43,6 +44,7 @@ def _wait_for_url(proc: subprocess.Popen) -> str:
     raise AssertionError("the server never answered")
 
 
+@pytest.mark.slow
 def test_python_m_central_serves_and_stops_on_sigterm(tmp_path):
     db = tmp_path / "central.sqlite"
     port = _free_port()
@@ -95,6 +97,7 @@ def test_python_m_central_serves_and_stops_on_sigterm(tmp_path):
             proc.wait()
 
 
+@pytest.mark.slow
 def test_empty_seed_has_the_contract_accounts_and_reference(tmp_path):
     server = start_server(tmp_path, seed="empty")
     try:
@@ -119,6 +122,7 @@ def test_empty_seed_has_the_contract_accounts_and_reference(tmp_path):
         server.stop()
 
 
+@pytest.mark.slow
 def test_demo_seed_goes_through_the_op_engine_without_a_failure(tmp_path, caplog):
     caplog.set_level(logging.WARNING, logger="central")
     service = Service(tmp_path / "demo.sqlite", gateway_token="gw", seed="demo")
@@ -141,13 +145,14 @@ def test_demo_seed_goes_through_the_op_engine_without_a_failure(tmp_path, caplog
         again.close()
 
 
+@pytest.mark.slow
 def test_desk_central_logs_each_request_to_stderr_without_personal_data(tmp_path):
     # Run through the `desk` CLI, which quiets the library logs of the officer's
     # commands: the server's request log must survive that.
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "desk.cli", "central", "--db", str(tmp_path / "c.sqlite"), "--seed", "empty",
+        [sys.executable, "-m", "launch.cli", "central", "--db", str(tmp_path / "c.sqlite"), "--seed", "empty",
          "--host", "127.0.0.1", "--port", str(port), "--gateway-token", "gw"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=str(ROOT))
     try:

@@ -321,6 +321,7 @@ def _pull(client, store):
             return page.server_time
 
 
+@pytest.mark.slow
 def test_demo_seed_compliance_agrees_with_a_plain_count(demo_server, tmp_path):
     from desk.rules import Actor
     client, login = _client(demo_server, "chief2")

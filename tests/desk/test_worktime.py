@@ -318,6 +318,7 @@ def oracle_due(cal: Calendar, start: datetime, n: int) -> datetime:
     raise AssertionError("the window is too short")
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 10**6), minute=st.integers(0, 3 * 365 * 1440), n=st.integers(0, 5))
 def test_matches_minute_stepping_oracle(seed, minute, n):

@@ -20,10 +20,10 @@ import requests
 
 from desk import keys
 from desk.api import CentralClient
-from desk.demo import DemoServer, start_demo_server
 from desk.session import Session, login
 from desk.sync import SyncEngine
 from desk.wire import API_PREFIX, Op
+from launch.demo import DemoServer, start_demo_server
 
 PASSWORD = "demo-pass"
 REPO = Path(__file__).resolve().parents[2]
@@ -162,7 +162,7 @@ def desk_cli(args: list[str], env: dict[str, str], *, password: str = PASSWORD,
     full_env = dict(os.environ)
     full_env.update(env)
     return subprocess.run(
-        [sys.executable, "-m", "desk.cli", "--password-stdin", *args],
+        [sys.executable, "-m", "launch.cli", "--password-stdin", *args],
         input=password + "\n", capture_output=True, text=True, env=full_env, timeout=timeout,
         cwd=str(REPO),
     )
@@ -172,7 +172,7 @@ def start_desk_cli(args: list[str], env: dict[str, str], *, password: str = PASS
     full_env = dict(os.environ)
     full_env.update(env)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "desk.cli", "--password-stdin", *args],
+        [sys.executable, "-m", "launch.cli", "--password-stdin", *args],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env=full_env, cwd=str(REPO),
     )

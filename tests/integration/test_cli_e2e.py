@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 
-from desk import cli
+from launch import cli
 from tests.faults import harness
 
 

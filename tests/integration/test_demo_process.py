@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from desk import cli
-from desk.demo import DemoEnvironment
+from launch import cli
+from launch.demo import DemoEnvironment
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -103,11 +103,11 @@ def test_desk_options_before_and_after_gui_reach_the_app(env, monkeypatch, tmp_p
 
 
 def test_desk_lang_before_demo_no_gui_does_not_open_the_app(env, monkeypatch):
-    import desk.demo
+    import launch.demo
 
     calls = _record_gui(monkeypatch)
     ran = []
-    monkeypatch.setattr(desk.demo, "run_demo", lambda **kw: ran.append(kw) or 0)
+    monkeypatch.setattr(launch.demo, "run_demo", lambda **kw: ran.append(kw) or 0)
     assert cli.main(["--lang", "en", "demo", "--no-gui"], out=io.StringIO()) == 0
     assert ran and not calls
     # Other commands keep their own parsing: an app option there is an error.
@@ -126,7 +126,7 @@ def _no_display_env(env) -> dict[str, str]:
 def test_no_display_is_said_in_one_line(env, command):
     if not sys.platform.startswith("linux"):
         pytest.skip("the display check is for Linux")
-    proc = subprocess.run([sys.executable, "-m", "desk.cli", *command], env=_no_display_env(env),
+    proc = subprocess.run([sys.executable, "-m", "launch.cli", *command], env=_no_display_env(env),
                           cwd=str(REPO), capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
@@ -152,7 +152,7 @@ def test_profile_and_password_stdin_before_gui_open_that_profile(env, tmp_path):
     # The last-profile record points elsewhere: only --profile can name this one.
     (Path(env["DESK_CONFIG_DIR"]) / "last-profile.json").unlink()
     run_env = {**os.environ, **env, "QT_QPA_PLATFORM": "offscreen", "DESK_SMOKE_QUIT_AFTER_MS": "200"}
-    proc = subprocess.run([sys.executable, "-m", "desk.cli", "--profile", str(profile), "--password-stdin",
+    proc = subprocess.run([sys.executable, "-m", "launch.cli", "--profile", str(profile), "--password-stdin",
                            "gui", "--lang", "en"], input="demo-pass\n", env=run_env, cwd=str(REPO),
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
@@ -171,7 +171,7 @@ def test_a_killed_demo_leaves_no_server_and_its_folder_goes_at_the_next_start(en
         pytest.skip("the parent-death signal is Linux's")
     code = textwrap.dedent("""
         import sys, time
-        from desk.demo import DemoEnvironment
+        from launch.demo import DemoEnvironment
         demo = DemoEnvironment(seed="empty", simulate=False).start()
         print(demo.process.pid, demo.folder, flush=True)
         time.sleep(120)

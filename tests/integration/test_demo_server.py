@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from desk import cli
-from desk.demo import CitizenSimulator, start_demo_server
+from launch import cli
+from launch.demo import CitizenSimulator, start_demo_server
 from tests.faults import harness
 
 
@@ -27,9 +27,10 @@ def test_demo_server_and_citizen_simulator_feed_the_officer(tmp_path, env):
         assert report.finished
         # The simulator routes by category, so only some land in officer1's station;
         # those that do arrive in the cache.
-        for case in filed:
-            if case["unit_id"] == session.officer.unit_id:
-                assert session.store.case(case["id"]) is not None
+        mine = [case for case in filed if case["unit_id"] == session.officer.unit_id]
+        assert mine, "seed 7 routes some of the cases to officer1's station"
+        for case in mine:
+            assert session.store.case(case["id"]) is not None
         assert sum(session.store.status_counts(session.actor).values()) >= sum(before.values())
         session.close()
     finally:
@@ -108,12 +109,15 @@ def test_desk_demo_opens_the_app_logged_in_on_a_live_demo_server(env, monkeypatc
 def test_desk_demo_no_gui_prints_url_and_accounts(env, tmp_path):
     import subprocess
     import sys
+    from pathlib import Path
 
     import requests
 
-    proc = subprocess.Popen([sys.executable, "-m", "desk.cli", "demo", "--no-gui"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=str(tmp_path))
+    # Run from a folder of its own, on this tree's code (not whichever copy is installed).
+    repo = str(Path(__file__).resolve().parents[2])
+    proc = subprocess.Popen([sys.executable, "-m", "launch.cli", "demo", "--no-gui"],
+                            env={**env, "PYTHONPATH": repo}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=str(tmp_path))
     try:
         first = proc.stdout.readline()
         assert first.startswith("demo server on http://127.0.0.1:"), first

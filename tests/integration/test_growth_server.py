@@ -15,8 +15,8 @@ from pathlib import Path
 
 import requests
 
-from desk import cli
 from desk.worktime import Calendar
+from launch import cli
 from tests.central.server_fixture import _free_port
 from tests.central.test_server_cli import _wait_for_url
 from tests.faults import harness

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from desk import cli
+from launch import cli
 from tests.central.server_fixture import _free_port
 from tests.faults import harness
 

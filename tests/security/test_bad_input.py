@@ -16,6 +16,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.central.conftest import intake, op
@@ -140,6 +141,7 @@ def _raw(port: int, request: bytes, *, wait: float) -> tuple[bytes, float]:
             answer += chunk
 
 
+@pytest.mark.slow
 def test_a_stalled_body_is_dropped_with_408(tmp_path):
     server = start_server(tmp_path, seed=TinySeed(), body_timeout=1.0)
     try:
@@ -158,6 +160,7 @@ def test_a_stalled_body_is_dropped_with_408(tmp_path):
         server.stop()
 
 
+@pytest.mark.slow
 def test_control_characters_in_a_path_are_escaped_in_the_log(tmp_path):
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

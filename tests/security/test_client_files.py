@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from desk import cli
 from desk.profile import Profile
+from launch import cli
 from tests.faults import harness
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes")

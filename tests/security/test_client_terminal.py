@@ -10,8 +10,9 @@ import json
 
 import pytest
 
-from desk import cli, terminal, timesafe
+from desk import terminal, timesafe
 from desk.session import last_profile
+from launch import cli
 from tests.faults import harness
 from tests.security import hostile_case as H
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import requests
 
 from tests.central.conftest import intake, op
@@ -132,6 +133,7 @@ def _secret_case(server: Any, tag: str, unit_id: str) -> dict[str, Any]:
                                 "data_base64": base64.b64encode(f"%PDF-1.4 scan-{tag}".encode()).decode()}])
 
 
+@pytest.mark.slow
 def test_hostile_requests_get_no_500_no_hang_and_no_other_case(server, login, clock):
     started = time.monotonic()
     officer1, officer2, officer3, chief2 = (login(n) for n in ("officer1", "officer2", "officer3", "chief2"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import requests
 
-from desk.demo import DEMO_PASSWORD, DemoEnvironment
+from launch.demo import DEMO_PASSWORD, DemoEnvironment
 
 NOTE = "演示：断网期间记录的内部备注。"
 

@@ -29,9 +29,10 @@ def test_a_draft_survives_closing_and_reopening_the_app(qtbot, server, isolated_
     first.shutdown()  # before the delayed save: closing writes it
 
     # Case text never lands in the plain settings files.
-    for path in (isolated_desk / "settings").rglob("*"):
-        if path.is_file():
-            assert "违章" not in path.read_text(encoding="utf-8", errors="replace")
+    settings_files = [path for path in (isolated_desk / "settings").rglob("*") if path.is_file()]
+    assert settings_files, "closing wrote the settings"
+    for path in settings_files:
+        assert "违章" not in path.read_text(encoding="utf-8", errors="replace")
 
     second = DeskApp(sync_interval=3600)
     try:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from PySide6.QtCore import Qt
 
+from desk.store import OutboxItem
 from tests.ui.conftest import login
 from tests.ui.test_workflow import choose_queue, select_case, settle
 from ui import settings as desk_settings
 from ui.outbox.view import OUTBOX_COLUMNS, ItemsModel
-from ui.queue.model import QueueModel
+from ui.queue.model import COLUMN_INDEX, QueueModel
 
 
 def test_offline_work_is_kept_and_delivered_when_the_server_returns(qtbot, desk_app, server):
@@ -25,11 +28,13 @@ def test_offline_work_is_kept_and_delivered_when_the_server_returns(qtbot, desk_
     qtbot.waitUntil(lambda: window.store.outbox_count() == 1, timeout=10000)
     window.refresh()
     qtbot.waitUntil(lambda: "1" in window.outbox_label.text(), timeout=10000)
-    # The local view shows the claim at once, marked as not sent.
+    # The local view shows the claim at once, marked as not sent: the case has left
+    # "unclaimed" and is in the officer's own queue.
     assert window.store.case(case_id)["assignee_id"] == window.actor.id
+    choose_queue(qtbot, window, "mine")
     row = window.model.row_of(case_id)
-    if row is not None:
-        assert window.model.index(row, 9).data() == "Not sent"
+    assert row is not None
+    assert window.model.index(row, COLUMN_INDEX["sync"]).data() == "Not sent"
 
     server.restart()
     window.sync_now()
@@ -74,3 +79,15 @@ def test_queue_model_passes_the_model_tester(qtmodeltester):
 def test_outbox_model_passes_the_model_tester(qtmodeltester):
     model = ItemsModel(OUTBOX_COLUMNS)
     qtmodeltester.check(model)
+    # An empty model passes almost any tester: check it holding rows too.
+    at = datetime(2026, 11, 26, 2, 30, tzinfo=UTC)
+    model.set_items([
+        OutboxItem(op_id=f"op{i}", case_id=f"c{i}", case_number=f"SX{i:012d}", type="note", state="pending",
+                   error={"code": "conflict", "detail": "changed"} if i % 3 == 0 else None, performed_at=at,
+                   payload={"body": f"line one\nline {i}"}, seq=i)
+        for i in range(20)])
+    assert model.rowCount() == 20
+    qtmodeltester.check(model)
+    assert model.index(1, 0).data() == "SX000000000001"
+    assert model.index(1, 4).data() == "line one line 1"
+    assert model.index(0, 5).data() == "conflict changed"

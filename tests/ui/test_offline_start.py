@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from desk import session as desk_session
 from desk.sync import SyncEngine
 from tests.central.server_fixture import start_server
@@ -80,6 +82,7 @@ def test_offline_start_delivers_work_once_server_returns(qtbot, tmp_path, desk_a
         server.stop()
 
 
+@pytest.mark.slow
 def test_wrong_password_on_server_stops_trying(qtbot, tmp_path):
     """The password was changed on the server while the officer worked offline: one
     refused login, no retry loop (that would lock the account), and the officer is told."""

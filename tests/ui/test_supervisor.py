@@ -74,16 +74,24 @@ def test_chief_reviews_urges_and_exports(qtbot, desk_app, server, tmp_path):
     table = rows[6:]
     assert len(table) == len(board.at_risk)
     by_number = {r[0]: r for r in table}
-    sample = board.at_risk[0]
-    if sample.citizen_name:
-        assert sample.citizen_name not in csv_path.read_text(encoding="utf-8-sig")
-        assert by_number[sample.number][8].startswith(sample.citizen_name[0])
+    named = [i for i in board.at_risk if i.citizen_name]
+    assert named, "the demo seed's citizens have names"
+    sample = named[0]
+    assert sample.citizen_name not in csv_path.read_text(encoding="utf-8-sig")
+    assert by_number[sample.number][8].startswith(sample.citizen_name[0])
+    assert by_number[sample.number][8] != sample.citizen_name
 
     # PDF of the compliance report: it has pages and the expected text.
     pdf = view.export_to("compliance", "pdf", tmp_path / "compliance.pdf")
     text = pdf_text(pdf)
     assert "清源派出所" in text and "Compliance" in text
-    assert str(board.compliance.station.total) in text
+    # The station's row, cell by cell in column order (the clocks counted in its place,
+    # not merely somewhere on the page).
+    station_row = view.compliance_rows(board.compliance)[0]
+    assert station_row[2] == str(board.compliance.station.total)
+    cells = [cell for cell in station_row if cell]  # the station's row has no name cell
+    assert cells[:2] == ["Station", str(board.compliance.station.total)]
+    assert cells in [line.split() for line in text.splitlines()], text
     overdue_pdf = pdf_text(view.export_to("overdue", "pdf", tmp_path / "overdue.pdf"))
     assert overdue[0].number in overdue_pdf
 
@@ -97,8 +105,7 @@ def test_chief_reviews_urges_and_exports(qtbot, desk_app, server, tmp_path):
         fields = {(e.get("data") or {}).get("field") for e in entries
                   if e["type"] == "reveal" and e.get("author_id") == me}
         assert {"name", "phone"} <= fields, item.number
-    if sample.citizen_name:
-        assert sample.citizen_name in (tmp_path / "shown.csv").read_text(encoding="utf-8-sig")
+    assert sample.citizen_name in (tmp_path / "shown.csv").read_text(encoding="utf-8-sig")
 
     # Urge two overdue cases at once; the server records both.
     targets = [i.case_id for i in overdue[:2]]

@@ -8,6 +8,7 @@ from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import QLabel
 
 from desk import supervision
+from desk.store import StoreClosed
 from ui.clockfmt import utcnow
 from ui.errors import log_failure
 
@@ -35,8 +36,10 @@ class CommitmentsSummary(QLabel):
 
     def _failed(self, error: BaseException) -> None:
         # The line keeps its last figures; the status bar already says when the cache
-        # cannot be read. It was silent: a bug here showed nothing anywhere.
-        log_failure(log, "my commitments", error)
+        # cannot be read. The cache closing under a refresh (logout, quit) is expected;
+        # anything else used to leave the line stale without a word.
+        if not isinstance(error, StoreClosed):
+            log_failure(log, "my commitments", error)
 
     def _show(self, summary: supervision.Commitments) -> None:
         self.summary = summary

@@ -331,7 +331,7 @@ class DemoEnvironment:
 
     def _server_command(self, port: int) -> list[str]:
         # A frozen build is the `desk` command itself; from source, run the CLI module.
-        head = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "desk.cli"]
+        head = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "launch.cli"]
         return [*head, "central", "--db", str(self.db_path), "--seed", self.seed, "--host", self.host,
                 "--port", str(port), f"--gateway-token={self.gateway_token}"]
 

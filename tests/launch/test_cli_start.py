@@ -16,7 +16,7 @@ NOT_FOR_A_COMMAND = {"sqlite_utils", "fastapi", "starlette", "uvicorn", "central
 
 def test_the_sync_command_imports_nothing_it_does_not_use():
     code = ("import json, sys\n"
-            "import desk.cli, desk.session, desk.sync, desk.store, desk.queues, desk.actions\n"
+            "import launch.cli, desk.session, desk.sync, desk.store, desk.queues, desk.actions\n"
             "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))\n")
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
                           check=True)

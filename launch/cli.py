@@ -12,13 +12,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import getpass
-import importlib
 import json
 import logging
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +27,7 @@ import desk
 from desk import timesafe
 from desk.actions import ActionRefused
 from desk.api import ApiError, AuthError, TransportError
+from desk.logsafe import log_unexpected
 from desk.masking import mask_citizen, mask_name, mask_text
 from desk.profile import Profile, ProfileError, TokenVault, WrongPassword
 from desk.rules import KNOWN_STATUSES
@@ -48,6 +48,8 @@ QUEUE_NAMES = ("mine", "due-soon", "overdue", "unclaimed", "waiting", "closed", 
 CALLBACK_OUTCOMES = ("reached", "no_answer", "busy", "wrong_number", "refused")
 SATISFACTION = ("satisfied", "neutral", "dissatisfied")
 CITIZEN_FIELDS = ("name", "phone", "id_number")
+
+log = logging.getLogger(__name__)
 
 class CliError(Exception):
     def __init__(self, message: str, code: int = EXIT_FAILED):
@@ -205,6 +207,10 @@ class Context:
             connect(session, self.password())
         return session.client
 
+    def zone(self) -> tzinfo:
+        """The station's zone: the cached calendar's (the contract's before the first sync)."""
+        return self.open().store.calendar_or_default().zone
+
     def now(self) -> datetime:
         """The server's time as best we know it: deadlines are judged on it."""
         offset = 0.0
@@ -243,25 +249,16 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-def _zone():
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        return ZoneInfo("Asia/Shanghai")
-    except ZoneInfoNotFoundError:
-        return timezone(timedelta(hours=8), "CST")
-
-
 def _parse_time(value: Any) -> datetime:
     return timesafe.sortable(value)
 
 
-def local_time(value: Any) -> str:
+def local_time(value: Any, zone: tzinfo) -> str:
     """A wire time in the station's zone; clamped at the ends of the range, and a text
     that is not a time shown as it came (cleaned), never a traceback."""
     if not value:
         return "-"
-    return field(timesafe.format_in(value, _zone()))
+    return field(timesafe.format_in(value, zone))
 
 
 def _masked_case(case: dict, revealed: bool) -> dict:
@@ -308,13 +305,18 @@ def cmd_central(ctx: Context) -> int:
     return int(result or 0)
 
 
-def _gui_main():
-    # Imported only here: the core stays free of Qt, and the terminal commands work on a
-    # machine without a display or without PySide6.
+def _gui_app():
+    # Imported only when the app is asked for: the terminal commands start without Qt,
+    # and work on a machine without a display or without PySide6.
     try:
-        return importlib.import_module("ui.app").main
+        from ui import app
     except ImportError as exc:
         raise CliError(f"the desktop app cannot start here: {exc}") from exc
+    return app
+
+
+def _gui_main():
+    return _gui_app().main
 
 
 def cmd_gui(ctx: Context) -> int:
@@ -323,7 +325,7 @@ def cmd_gui(ctx: Context) -> int:
 
 
 def cmd_demo(ctx: Context) -> int:
-    from desk.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DemoEnvironment, run_demo
+    from launch.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DemoEnvironment, run_demo
 
     a = ctx.args
     if a.no_gui:
@@ -331,9 +333,10 @@ def cmd_demo(ctx: Context) -> int:
     known = [name for name, _what in DEMO_ACCOUNTS]
     if a.demo_user not in known:
         raise CliError(f"no demo account {clean(a.demo_user)}; try one of {', '.join(known)}", EXIT_USAGE)
-    gui_main = _gui_main()
+    app = _gui_app()
+    gui_main = app.main
     # Said before the demo server starts, not after it when the window fails.
-    problem = importlib.import_module("ui.app").display_problem()
+    problem = app.display_problem()
     if problem:
         raise CliError(problem)
     demo = DemoEnvironment(interval=a.interval)
@@ -449,8 +452,9 @@ def _print_rows(ctx: Context, ids: Sequence[str]) -> None:
     if not rows:
         ctx.print("no cases")
         return
+    zone = ctx.zone()
     for row in rows:
-        due = local_time(row.get("next_due_at")) if row.get("next_due_at") else "-"
+        due = local_time(row.get("next_due_at"), zone) if row.get("next_due_at") else "-"
         marks = ""
         if row.get("pending_ops"):
             marks += f" [{row['pending_ops']} pending]"
@@ -516,13 +520,14 @@ def cmd_show(ctx: Context) -> int:
     unit_id = case.get("unit_id")
     ctx.print(f"unit:     {field(units.get(unit_id, unit_id) if unit_id is not None else None)}")
     ctx.print(f"assignee: {field(officers.get(assignee, assignee)) if assignee else 'unclaimed'}")
-    ctx.print(f"received: {local_time(case.get('received_at'))}  channel: {field(case.get('channel'))}")
+    zone = ctx.zone()
+    ctx.print(f"received: {local_time(case.get('received_at'), zone)}  channel: {field(case.get('channel'))}")
     for clock in case.get("clocks") or []:
         state = "stopped" if clock.get("stopped_at") else ("paused" if clock.get("paused") else "running")
         if clock.get("pending"):
             state += ", pending delivery"
         extra = " (provisional)" if clock.get("provisional") else ""
-        ctx.print(f"clock:    {field(clock.get('clock'))} due {local_time(clock.get('due_at'))}{extra} [{state}]")
+        ctx.print(f"clock:    {field(clock.get('clock'))} due {local_time(clock.get('due_at'), zone)}{extra} [{state}]")
     if case.get("pending_ops") or case.get("conflicts"):
         ctx.print(f"local:    {case.get('pending_ops', 0)} pending, {case.get('conflicts', 0)} conflict(s)")
     ctx.print("")
@@ -543,7 +548,8 @@ def cmd_show(ctx: Context) -> int:
         elif not body and data.get("field"):
             body = f"revealed {field(data['field'])}"
         said = f"{who}: {body}" if who and body else (who or body)
-        ctx.print(f"{local_time(entry.get('performed_at'))}  {field(entry.get('type')):<15} {said}{mark}".rstrip())
+        when = local_time(entry.get("performed_at"), zone)
+        ctx.print(f"{when}  {field(entry.get('type')):<15} {said}{mark}".rstrip())
     return EXIT_OK
 
 
@@ -868,6 +874,11 @@ def main(argv: Sequence[str] | None = None, *, out=None, err=None, stdin=None) -
     except KeyboardInterrupt:
         print("desk: interrupted", file=err)
         return 130
+    except Exception as exc:  # a bug: a clear line for the officer, where it happened for the log
+        log_unexpected(log, "unexpected error in `desk " + str(args.command) + "`", exc)
+        print(f"desk: unexpected error ({type(exc).__name__}); please report it with the lines above",
+              file=err)
+        return EXIT_FAILED
     finally:
         ctx.close()
 
