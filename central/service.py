@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from central.blobs import BlobStore, Limits, default_folder
 from central.db import Database
 from central.errors import ApiError
 from desk import clocks as sla
@@ -97,6 +98,13 @@ class ReferenceIntakeRequest(wire.IntakeRequest):
         if value is not None and not (INTAKE_EARLIEST <= value < INTAKE_LATEST):
             raise ValueError("received_at must lie between 1970 and 2200")
         return value
+
+
+class ReferenceCitizenEventRequest(wire.CitizenEventRequest):
+    """The contract's citizen event plus, on the reference server only, the files a
+    message brings (the material a case waiting on the citizen asked for)."""
+
+    attachments: list[IntakeAttachment] = Field(default_factory=list)
 
 
 class SetPasswordRequest(BaseModel):
@@ -182,6 +190,8 @@ class Service:
         now: Callable[[], datetime] | None = None,
         calendar: Calendar | None = None,
         policy: list[wire.Policy] | None = None,
+        blob_dir: str | Path | None = None,
+        limits: Limits | None = None,
     ) -> None:
         if not gateway_token:
             raise ValueError("a gateway token is required")
@@ -197,6 +207,9 @@ class Service:
         # Rows of a policy file (central/policy.py), merged over the seeded policy.
         self.policy_overrides = list(policy or [])
         self.db = Database(db_path)
+        # Attachment bytes (central/blobs.py): a folder beside the database unless told.
+        self.files = BlobStore(self.db, blob_dir or default_folder(db_path), limits=limits)
+        self.files.migrate(self.now())
         self._failures: dict[str, deque[datetime]] = defaultdict(deque)
         self._failures_lock = threading.Lock()
         self._seed(seed)
@@ -344,6 +357,7 @@ class Service:
             "units": [u.wire() for u in self.units], "officers": officers,
             "service_items": self.service_items, "templates": self.templates,
             "policy": [p.wire() for p in self.policies.values()], "calendar": calendar,
+            "limits": self.files.limits.wire(),
         }
         self.reference_version = hashlib.sha256(canonical(everything).encode()).hexdigest()[:16]
         self._calendar_wire = calendar
@@ -360,6 +374,7 @@ class Service:
             "templates": self.templates,
             "policy": [p.wire() for p in self.policies.values()],
             "calendar": self._calendar_wire,
+            "limits": self.files.limits.wire(),
         }
 
     # ------------------------------------------------------------ sessions
@@ -827,6 +842,9 @@ class Service:
             return _result(op, "conflict", case=case.wire(), error=(decision.code, decision.detail))
         if decision.verdict == "rejected":
             return _result(op, "rejected", error=(decision.code, decision.detail))
+        refused = self.files.refused(conn, caller.id, case, op.type, values)
+        if refused is not None:
+            return _result(op, "rejected", error=refused)
 
         status_before = case.status
         status_after = rules.status_after(op.type, values, status_before)
@@ -865,6 +883,8 @@ class Service:
             reason = "reassigned"
         elif op.type == "reveal":
             data = {"field": values["field"]}
+            if values.get("attachment_id") is not None:
+                data["attachment_id"] = values["attachment_id"]
         # The officer's clock may be wrong (years off, or before the citizen wrote):
         # the stored time stays between the case's arrival and the server's receipt,
         # so every deadline computed from it stays computable, and the officer's own
@@ -878,8 +898,11 @@ class Service:
             status_after=status_after, at=now, performed_at=performed_at,
             cal=self.calendar, policy=self.policies.get(case.kind))
         entry_type = "status" if op.type == "set_status" else op.type
+        entry_id = f"{case.id}-e{len(case.entries) + 1}"
+        # The entry and its files together, in this op's savepoint (central/blobs.py).
+        self.files.attach(conn, caller.id, case, entry_id, values)
         case.entries.append(wire.Entry(
-            id=f"{case.id}-e{len(case.entries) + 1}", type=entry_type, author_id=caller.id,
+            id=entry_id, type=entry_type, author_id=caller.id,
             author_name=caller.name, unit_id=caller.unit_id, body=body, data=data,
             performed_at=performed_at, received_at=now, op_id=op.op_id,
             late=decision.verdict == "late"))
@@ -916,13 +939,7 @@ class Service:
             raise ApiError(422, "unknown_kind", "no such case kind")
         unit_id = self._route(request)
         received_at = request.received_at or now
-        files = []
-        for att in getattr(request, "attachments", []) or []:
-            try:
-                data = base64.b64decode(att.data_base64, validate=True)
-            except ValueError as exc:
-                raise ApiError(422, "validation_failed", "an attachment is not valid base64") from exc
-            files.append((att, data))
+        files = _decoded_files(request)
         day = received_at.astimezone(ZONE).strftime("%Y%m%d")
         with self.db.write() as conn:
             key = f"number:{day}"
@@ -940,14 +957,10 @@ class Service:
                 clocks=sla.start_clocks(self.policies.get(request.kind), received_at, self.calendar),
             )
             for i, (att, data) in enumerate(files, start=1):
-                digest = hashlib.sha256(data).hexdigest()
-                att_id = f"{number}-a{i}"
-                conn.execute("INSERT INTO attachments(id, case_id, entry_id, name, content_type, size,"
-                             " sha256, data) VALUES (?,?,?,?,?,?,?,?)",
-                             (att_id, number, None, att.name, att.content_type, len(data), digest, data))
-                case.attachments.append(wire.Attachment(
-                    id=att_id, name=att.name, content_type=att.content_type, size=len(data),
-                    sha256=digest))
+                # The type is read from the bytes (central/blobs.py), not taken from the portal.
+                case.attachments.append(self.files.add_file(
+                    conn, case_id=number, attachment_id=f"{number}-a{i}", entry_id=None,
+                    name=att.name, data=data, now=now))
             return self._save_case(conn, case, now=now, old=(None, None), reason=None, insert=True)
 
     def citizen_event(self, case_id: str, request: wire.CitizenEventRequest, *, now: datetime) -> dict[str, Any]:
@@ -966,6 +979,10 @@ class Service:
                 case.entries.append(wire.Entry(
                     id=f"{case.id}-e{n + 1}", type="citizen_message", author_name="",
                     body=request.body, performed_at=now, received_at=now))
+                for att, data in _decoded_files(request):
+                    case.attachments.append(self.files.add_file(
+                        conn, case_id=case.id, attachment_id=f"{case.id}-a{len(case.attachments) + 1}",
+                        entry_id=f"{case.id}-e{n + 1}", name=att.name, data=data, now=now))
                 if case.status == "waiting_citizen":
                     case.status = "in_progress"
                     case.clocks = sla.resume_for_citizen_message(
@@ -983,21 +1000,17 @@ class Service:
             case.version += 1
             return self._save_case(conn, case, now=now, old=old, reason=None)
 
-    # ------------------------------------------------------------ attachments
 
-    def attachment(self, caller: Caller, attachment_id: str) -> tuple[dict[str, Any], bytes]:
-        with self.db.read() as conn:
-            row = conn.execute("SELECT a.*, c.unit_id AS c_unit, c.assignee_id AS c_assignee,"
-                               " c.retired AS c_retired FROM attachments a JOIN cases c ON c.id = a.case_id"
-                               " WHERE a.id = ?", (attachment_id,)).fetchone()
-            held = row is not None and conn.execute(
-                "SELECT 1 FROM holders WHERE case_id = ? AND officer_id = ?",
-                (row["case_id"], caller.id)).fetchone() is not None
-        # Someone who may not see the case learns nothing, not even that it exists.
-        if row is None or not (held or in_scope(caller, row["c_unit"], row["c_assignee"])):
-            raise ApiError(404, "not_found", "no such attachment")
-        meta = {k: row[k] for k in ("id", "name", "content_type", "size", "sha256")}
-        return meta, bytes(row["data"])
+def _decoded_files(request: Any) -> list[tuple[IntakeAttachment, bytes]]:
+    """The inline files of an intake or a citizen message (reference server only)."""
+    files = []
+    for att in getattr(request, "attachments", []) or []:
+        try:
+            data = base64.b64decode(att.data_base64, validate=True)
+        except ValueError as exc:
+            raise ApiError(422, "validation_failed", "an attachment is not valid base64") from exc
+        files.append((att, data))
+    return files
 
 
 def _parse_op(raw: Any) -> wire.Op | dict[str, Any]:
