@@ -148,14 +148,15 @@ def with_files(events: Iterable[Any]) -> Iterator[Any]:
         if isinstance(event, Intake):
             kinds[event.ref] = (event.request.category, event.request.kind)
             if "已上传" in event.request.body:
-                event = Intake(at=event.at, ref=event.ref, request=ReferenceIntakeRequest(
-                    **event.request.model_dump(), attachments=intake_files(event.ref, *kinds[event.ref])))
+                event = Intake(at=event.at, ref=event.ref, request=ReferenceIntakeRequest.model_validate(
+                    {**event.request.model_dump(), "attachments": intake_files(event.ref, *kinds[event.ref])}))
         elif isinstance(event, CitizenEvent) and event.request.type == "message" \
                 and "上传" in event.request.body:
             # The material the officer asked for while the case waited on the citizen.
             category, _ = kinds.get(event.case_ref, ("", ""))
             files = ([_inline("补充材料.png", receipt_png(event.case_ref + "/more"))] if category != "户政"
                      else [_inline("补充材料.pdf", application_form(event.case_ref + "/more"))])
-            event = CitizenEvent(at=event.at, case_ref=event.case_ref, request=ReferenceCitizenEventRequest(
-                **event.request.model_dump(), attachments=files))
+            event = CitizenEvent(at=event.at, case_ref=event.case_ref,
+                                 request=ReferenceCitizenEventRequest.model_validate(
+                                     {**event.request.model_dump(), "attachments": files}))
         yield event

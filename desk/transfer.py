@@ -20,11 +20,12 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 import requests
+import urllib3
 
 from desk.api import ApiError, BadResponse, ServerRefused, TransportError
 from desk.wire import API_PREFIX, SHA256_PATTERN
@@ -143,7 +144,9 @@ def _fail(client: CentralClient, resp: requests.Response, what: str, ok: tuple[i
 def _int_header(resp: requests.Response, name: str, what: str) -> int:
     value = resp.headers.get(name, "")
     if not value.isdigit():
-        raise BadResponse(f"{what}: the answer has no valid {name}")
+        # A head cut off by a dying link parses as a head without its last lines: ask
+        # again (HEAD) rather than take the answer as wrong.
+        raise TransportError(f"{what}: the answer has no valid {name} (cut off?)")
     return int(value)
 
 
@@ -185,6 +188,8 @@ def upload_chunk(client: CentralClient, sha256: str, *, offset: int, length: int
         "Upload-Complete": "?1" if complete else "?0"})
     try:
         if resp.status_code in (200, 201):
+            if _int_header(resp, "Upload-Offset", what) != length:
+                raise BadResponse(f"{what}: the server says complete at another length")
             return UploadState(offset=length, complete=True, length=length)
         if resp.status_code in (204, 409):
             return UploadState(offset=_int_header(resp, "Upload-Offset", what), complete=False, length=length)
@@ -314,9 +319,12 @@ def download(client: CentralClient, attachment_id: str, sink: Writer, *, sha256:
                         _restart(sink, what)
                         digest = hashlib.sha256()
                         offset = 0
-                    length = resp.headers.get("Content-Length", "")
-                    total = int(length) if length.isdigit() else total
+                    if "chunked" not in resp.headers.get("Transfer-Encoding", ""):
+                        total = _int_header(resp, "Content-Length", what)
                 else:
+                    if "Content-Length" not in resp.headers and "chunked" not in resp.headers.get(
+                            "Transfer-Encoding", ""):
+                        raise TransportError(f"{what}: the answer has no Content-Length (cut off?)")
                     m = re.match(r"bytes (\d+)-(\d+)/(\d+)$", resp.headers.get("Content-Range", ""))
                     if m is None or int(m.group(1)) != offset:
                         raise BadResponse(f"{what}: the answer is not the range asked for")
@@ -324,7 +332,7 @@ def download(client: CentralClient, attachment_id: str, sink: Writer, *, sha256:
                 etag = resp.headers.get("ETag")
                 if etag is not None and etag.strip().removeprefix("W/").strip('"') != sha256:
                     raise DigestMismatch(f"{what}: the server holds another file under this attachment")
-                for block in resp.iter_content(_READ):
+                for block in _blocks(resp):
                     if abort is not None and abort():
                         raise TransferAborted("the download was stopped", offset=offset)
                     sink.write(block)
@@ -354,6 +362,21 @@ def download(client: CentralClient, attachment_id: str, sink: Writer, *, sha256:
     if digest.hexdigest() != sha256:
         raise DigestMismatch(f"{what}: the bytes do not match the attachment's sha256; download it again")
     return DownloadResult(sha256, offset if total is None else total, fetched, resumed)
+
+
+def _blocks(resp: requests.Response) -> Iterator[bytes]:
+    """The body as it arrives. read1 hands over what the socket holds, so a link that
+    breaks loses no byte that reached us (a read of a fixed size throws away the short
+    last one with the error), and the next Range starts right after it."""
+    raw = resp.raw
+    if resp.headers.get("Content-Encoding", "identity").strip().lower() != "identity" or not hasattr(raw, "read1"):
+        yield from resp.iter_content(_READ)
+        return
+    try:
+        while block := raw.read1(_READ):
+            yield block
+    except (urllib3.exceptions.ProtocolError, urllib3.exceptions.ReadTimeoutError, OSError) as exc:
+        raise TransportError("GET /attachments: the connection broke while reading the answer") from exc
 
 
 def _restart(sink: Writer, what: str) -> None:

@@ -206,17 +206,18 @@ class FaultProxy:
     def _send_slowly(self, conn: socket.socket, data: bytes) -> None:
         bps = self.throttle_bps
         if not bps:
-            conn.sendall(data)
+            # Counted before sending: once the client has read the bytes, they are counted.
             with self._lock:
                 self.bytes_to_client += len(data)
+            conn.sendall(data)
             return
         step = max(1, bps // 20)
         for i in range(0, len(data), step):
             if self.offline or self._stopped.is_set():
                 raise _Closed()
-            conn.sendall(data[i:i + step])
             with self._lock:
                 self.bytes_to_client += len(data[i:i + step])
+            conn.sendall(data[i:i + step])
             time.sleep(step / bps)
 
     def _serve(self, conn: socket.socket) -> None:
