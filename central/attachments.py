@@ -297,7 +297,8 @@ class UploadHandler:
             media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
             if media != PARTIAL_UPLOAD:
                 raise ApiError(415, "unsupported_media_type", f"send the bytes as {PARTIAL_UPLOAD}")
-            await run_in_threadpool(self.store.sweep, now)
+            if self.store.sweep_due(now):
+                await run_in_threadpool(self.store.sweep, now)
             state = await run_in_threadpool(self.store.begin, caller.id, sha256, length, now)
         except ApiError as exc:
             # Over the limit: stop at once, without reading what the client sends.
@@ -373,7 +374,6 @@ class UploadHandler:
         if end == length:
             await run_in_threadpool(self.store.complete, caller.id, sha256, length, now)
             return Response(status_code=201, headers=_offset_headers(length, length, True))
-        await run_in_threadpool(self.store.touch, caller.id, sha256, now)
         if complete_flag:
             return _problem(400, "upload_incomplete", "Upload-Complete ?1 but the bytes end before Upload-Length",
                             _offset_headers(end, length, False))

@@ -40,6 +40,8 @@ UNNAMED_UPLOAD_TTL = timedelta(days=7)
 SWEEP_EVERY = timedelta(minutes=10)
 # Enough of a file's head to tell every listed type (WebP needs 12 bytes).
 SNIFF_BYTES = 16
+# An upload's touched_at moves at most this often (it only counts towards the 7 days).
+TOUCH_EVERY = timedelta(minutes=1)
 _HASH_BLOCK = 1024 * 1024
 _SHA256 = re.compile(wire.SHA256_PATTERN)
 
@@ -268,6 +270,15 @@ class BlobStore:
         if length == 0:
             raise ApiError(422, "empty_file", "an attachment is empty")
         stamp = wire.format_time(now)
+        with self.db.read() as conn:
+            row = conn.execute("SELECT u.length, u.completed_at, u.touched_at, b.size FROM uploads u"
+                               " LEFT JOIN blobs b ON b.sha256 = u.sha256"
+                               " WHERE u.sha256 = ? AND u.officer_id = ?", (sha256, officer_id)).fetchone()
+        if row is not None and row["completed_at"] is None and row["size"] is None and row["length"] == length \
+                and row["touched_at"] >= wire.format_time(now - TOUCH_EVERY):
+            # The usual next chunk of an upload under way: no write transaction for it
+            # (a write per chunk was a good part of the cost of an upload).
+            return UploadState(self._held(sha256, officer_id), length, False)
         with self.db.write() as conn:
             blob = conn.execute("SELECT size FROM blobs WHERE sha256 = ?", (sha256,)).fetchone()
             row = conn.execute("SELECT length, completed_at FROM uploads WHERE sha256 = ? AND officer_id = ?",
@@ -351,12 +362,11 @@ class BlobStore:
             conn.execute("UPDATE uploads SET completed_at = ?, touched_at = ? WHERE sha256 = ? AND officer_id = ?",
                          (stamp, stamp, sha256, officer_id))
 
-    def touch(self, officer_id: str, sha256: str, now: datetime) -> None:
-        with self.db.write() as conn:
-            conn.execute("UPDATE uploads SET touched_at = ? WHERE sha256 = ? AND officer_id = ?",
-                         (wire.format_time(now), sha256, officer_id))
-
     # ------------------------------------------------------------ the sweep
+
+    def sweep_due(self, now: datetime) -> bool:
+        last = self._last_sweep
+        return last is None or now - last >= SWEEP_EVERY or now < last
 
     def sweep(self, now: datetime, *, force: bool = False) -> int:
         """Drop uploads never named by an op and untouched for 7 days, then every blob

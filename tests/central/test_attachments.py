@@ -383,3 +383,22 @@ def test_a_download_and_an_upload_cut_halfway_go_on_from_where_they_broke(server
         assert proxy.bytes_to_client - before < size - len(got) + 1000
     finally:
         proxy.stop()
+
+
+def test_a_database_that_kept_bytes_in_its_rows_is_migrated_to_the_blob_folder(server, login):
+    data = application_form("migrated")
+    case = intake(server, attachments=[inline("表.pdf", data)])
+    att = case["attachments"][0]
+    server.stop()
+    # The form before the blob folder: the bytes in attachments.data, no blob rows.
+    with sqlite3.connect(server.db_path) as conn:
+        conn.execute("ALTER TABLE attachments ADD COLUMN data BLOB NOT NULL DEFAULT x''")
+        conn.execute("UPDATE attachments SET data = ?", (data,))
+        conn.execute("DELETE FROM blobs")
+    server.service.files.object_path(att["sha256"]).unlink()
+    server.start()
+    assert login("officer1").get(f"/attachments/{att['id']}").content == data
+    with sqlite3.connect(server.db_path) as conn:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(attachments)")}
+        assert "data" not in columns
+        assert conn.execute("SELECT size, content_type FROM blobs").fetchall() == [(len(data), "application/pdf")]
