@@ -523,15 +523,21 @@ class AttachmentRef(WireModel):
 AttachmentRefs = Annotated[list[AttachmentRef], Field(max_length=100)]
 
 
+def _empty(value: Any) -> bool:
+    # A payload without files is sent as it was before attachments existed: the same
+    # bytes in the outbox, nothing new for an older server to meet.
+    return not value
+
+
 class ReplyPayload(WireModel):
     body: Body
     notify_sms: bool = False
-    attachments: AttachmentRefs = Field(default_factory=list)
+    attachments: AttachmentRefs = Field(default_factory=list, exclude_if=_empty)
 
 
 class NotePayload(WireModel):
     body: Body
-    attachments: AttachmentRefs = Field(default_factory=list)
+    attachments: AttachmentRefs = Field(default_factory=list, exclude_if=_empty)
 
 
 class CallbackPayload(WireModel):
@@ -539,7 +545,7 @@ class CallbackPayload(WireModel):
     duration_s: Annotated[int, Field(ge=0, le=86400)] = 0
     body: Body
     satisfaction: Satisfaction | None = None
-    attachments: AttachmentRefs = Field(default_factory=list)
+    attachments: AttachmentRefs = Field(default_factory=list, exclude_if=_empty)
 
 
 class SetStatusPayload(WireModel):
@@ -564,7 +570,7 @@ class UrgePayload(WireModel):
 class RevealPayload(WireModel):
     field: RevealField
     # With field "attachment": the file saved out of the encrypted cache.
-    attachment_id: Id | None = None
+    attachment_id: Id | None = Field(default=None, exclude_if=_empty)
 
     @model_validator(mode="after")
     def _names_the_attachment(self) -> RevealPayload:
