@@ -27,9 +27,11 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from central import attachments
 from central.errors import PROBLEM_MEDIA_TYPE, ApiError, problem
 from central.service import (
     Caller,
+    ReferenceCitizenEventRequest,
     ReferenceIntakeRequest,
     RevokeResponse,
     SeedSource,
@@ -137,6 +139,10 @@ class GuardMiddleware:
             if int(length) > self.max_body:
                 await _problem_response(413, "payload_too_large", "the body is over 1 MiB")(scope, receive, send)
                 return
+        if attachments.streams(scope):
+            # Attachment bytes: streamed and limited by central/attachments.py, never gzipped.
+            await self.app(attachments.identity_scope(scope), receive, send)
+            return
         if scope["method"] in ("GET", "HEAD", "DELETE", "OPTIONS") and length is None \
                 and "chunked" not in headers.get("transfer-encoding", ""):
             await self.app(scope, receive, send)
@@ -245,10 +251,11 @@ def create_app(
     calendar: Calendar | None = None,
     policy: list[wire.Policy] | None = None,
     body_timeout: float = DEFAULT_BODY_TIMEOUT,
+    blob_dir: str | Path | None = None,
 ) -> FastAPI:
     service = Service(db_path, gateway_token=gateway_token, seed=seed, token_ttl=token_ttl,
                       change_retention=change_retention, closed_retention=closed_retention,
-                      now=now, calendar=calendar, policy=policy)
+                      now=now, calendar=calendar, policy=policy, blob_dir=blob_dir)
     app = FastAPI(
         title="Desk case exchange API (reference central server)",
         version="1",
@@ -348,17 +355,8 @@ def create_app(
 
     # ------------------------------------------------------------ attachments
 
-    @app.get(f"{P}/attachments/{{attachment_id}}", tags=["attachments"],
-             responses={**PROBLEM_RESPONSES, 200: {"content": {"application/octet-stream": {}},
-                                                   "description": "The bytes"},
-                        304: {"description": "Not modified"}})
-    def attachment(attachment_id: str, caller: Caller = Depends(current),
-                   if_none_match: str | None = Header(default=None)) -> Response:
-        meta, data = service.attachment(caller, attachment_id)
-        etag = f'"{meta["sha256"]}"'
-        if _etag_matches(if_none_match, etag):
-            return Response(status_code=304, headers={"ETag": etag})
-        return Response(data, media_type=meta["content_type"], headers={"ETag": etag})
+    attachments.install(app, service, current, body_timeout=body_timeout,
+                        problem_responses=PROBLEM_RESPONSES)
 
     # ------------------------------------------------------------ the citizen side
 
@@ -370,7 +368,7 @@ def create_app(
     @app.post(f"{P}/cases/{{case_id}}/citizen", status_code=201, response_model=wire.Case,
               responses=PROBLEM_RESPONSES, tags=["reference server only"],
               dependencies=[Depends(gateway)])
-    def citizen(case_id: str, body: wire.CitizenEventRequest) -> Response:
+    def citizen(case_id: str, body: ReferenceCitizenEventRequest) -> Response:
         return json_response(service.citizen_event(case_id, body, now=service.now()), 201)
 
     @app.post(f"{P}/admin/officers/{{username}}/password", status_code=204,

@@ -132,9 +132,31 @@ CREATE TABLE IF NOT EXISTS attachments (
     name TEXT NOT NULL,
     content_type TEXT NOT NULL,
     size INTEGER NOT NULL,
-    sha256 TEXT NOT NULL,
-    data BLOB NOT NULL
+    sha256 TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS attachments_case ON attachments(case_id);
+CREATE INDEX IF NOT EXISTS attachments_sha ON attachments(sha256);
+-- The bytes of attachments, one row per sha256 however many cases name it; the bytes
+-- are a file under the server's blob folder (central/blobs.py says why).
+CREATE TABLE IF NOT EXISTS blobs (
+    sha256 TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    content_type TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+-- An officer's upload of a file, by sha256: partial until completed_at, the officer's
+-- alone until an op names it (named = 1); never named, it is swept 7 days after it was
+-- last touched.
+CREATE TABLE IF NOT EXISTS uploads (
+    sha256 TEXT NOT NULL,
+    officer_id TEXT NOT NULL,
+    length INTEGER NOT NULL,
+    touched_at TEXT NOT NULL,
+    completed_at TEXT,
+    named INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (sha256, officer_id)
+);
+CREATE INDEX IF NOT EXISTS uploads_unnamed ON uploads(touched_at) WHERE named = 0;
 """
 
 

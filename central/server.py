@@ -46,6 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "policy at start (a new kind is a line in it)")
     parser.add_argument("--body-timeout", type=float, default=30.0, metavar="SECONDS",
                         help="a request body that stalls longer than this is dropped (408)")
+    parser.add_argument("--blob-dir", metavar="DIR",
+                        help="where attachment bytes are kept (default: DB-blobs beside the database)")
     parser.add_argument("--revoke-device", metavar="DEVICE_ID",
                         help="revoke this device's secret and sessions, then exit")
     parser.add_argument("--username", help="with --revoke-device: only for this officer")
@@ -76,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         change_retention=timedelta(days=args.change_retention_days),
         closed_retention=timedelta(days=args.closed_retention_days),
         min_client_version=args.min_client_version, policy=policy, body_timeout=args.body_timeout,
+        blob_dir=args.blob_dir,
     )
     service = app.state.service
     if args.revoke_device:

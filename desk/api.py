@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import pydantic
 import requests
@@ -37,6 +37,9 @@ from desk.wire import (
     SummaryResponse,
     read_changes,
 )
+
+if TYPE_CHECKING:
+    from desk import transfer
 
 log = logging.getLogger(__name__)
 
@@ -342,3 +345,24 @@ class CentralClient:
         resp, content = self._send("GET", "/summary")
         self._check(resp, content, "GET /summary", (200,))
         return self._model(SummaryResponse, content, "GET /summary")
+
+    # ------------------------------------------------------------ attachments (desk/transfer.py)
+
+    def upload_state(self, sha256: str) -> transfer.UploadState | None:
+        """HEAD /uploads/{sha256}: what the server holds of this upload, or None."""
+        from desk import transfer  # it builds on this module
+
+        return transfer.upload_state(self, sha256)
+
+    def upload(self, source: BinaryIO, *, sha256: str, size: int, **options: Any) -> transfer.UploadResult:
+        """Send a file resumably (desk.transfer.upload has the options and the errors)."""
+        from desk import transfer  # it builds on this module
+
+        return transfer.upload(self, source, sha256=sha256, size=size, **options)
+
+    def download(self, attachment_id: str, sink: transfer.Writer, *, sha256: str,
+                 **options: Any) -> transfer.DownloadResult:
+        """Fetch an attachment into `sink`, resuming with Range (desk.transfer.download)."""
+        from desk import transfer  # it builds on this module
+
+        return transfer.download(self, attachment_id, sink, sha256=sha256, **options)

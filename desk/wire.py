@@ -36,6 +36,7 @@ from pydantic import (
     PrivateAttr,
     TypeAdapter,
     ValidationError,
+    model_validator,
 )
 from pydantic_core import core_schema
 
@@ -45,6 +46,13 @@ MAX_OPS_PER_PUSH = 100
 MAX_REQUEST_BYTES = 1024 * 1024
 MAX_CHANGES_LIMIT = 1000
 DEFAULT_CHANGES_LIMIT = 200
+# Attachments (the contract's section): the reference server's limits, and what a
+# client assumes of a server whose /reference names none.
+ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+ATTACHMENT_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf", "text/plain")
+ATTACHMENTS_PER_ENTRY = 10
+# An upload is named by the file's sha256 in lower-case hex.
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
 
 CaseKind = Literal["application", "consultation", "tip", "appeal", "mailbox", "petition"]
 CASE_KINDS: tuple[str, ...] = CaseKind.__args__  # type: ignore[attr-defined]
@@ -67,6 +75,8 @@ Outcome = Literal["applied", "duplicate", "conflict", "rejected", "blocked"]
 CallbackOutcome = Literal["reached", "no_answer", "busy", "wrong_number", "refused"]
 Satisfaction = Literal["satisfied", "neutral", "dissatisfied"]
 CitizenField = Literal["name", "phone", "id_number"]
+# What a reveal records: a citizen's field shown, or an attachment saved out of the cache.
+RevealField = Literal["name", "phone", "id_number", "attachment"]
 RemoveReason = Literal["transferred", "reassigned", "retention"]
 DayKind = Literal["holiday", "workday"]
 ENTRY_TYPES: tuple[str, ...] = EntryType.__args__  # type: ignore[attr-defined]
@@ -272,6 +282,18 @@ class CalendarData(WireModel):
     names: Annotated[dict[date, str], Absent(dict)] = Field(default_factory=dict)
 
 
+class Limits(WireModel):
+    """`/reference` `limits`: what a server accepts as an attachment, so a client can
+    refuse a file before it queues it offline. A server that sends none is taken to
+    have the reference server's (the contract's figures)."""
+
+    attachment_max_bytes: Annotated[int, Field(ge=0), Absent(lambda: ATTACHMENT_MAX_BYTES)] = ATTACHMENT_MAX_BYTES
+    # Read back open: a type this client does not know is kept (it may not show it).
+    attachment_types: Annotated[list[str], Absent(lambda: list(ATTACHMENT_TYPES))] = Field(
+        default_factory=lambda: list(ATTACHMENT_TYPES))
+    attachments_per_entry: Annotated[int, Field(ge=0), Absent(lambda: ATTACHMENTS_PER_ENTRY)] = ATTACHMENTS_PER_ENTRY
+
+
 class Reference(WireModel):
     version: str
     units: Annotated[list[Unit], Absent(list)] = Field(default_factory=list)
@@ -280,6 +302,7 @@ class Reference(WireModel):
     templates: Annotated[list[Template], Absent(list)] = Field(default_factory=list)
     policy: Annotated[list[Policy], Absent(list)] = Field(default_factory=list)
     calendar: CalendarData
+    limits: Annotated[Limits, Absent(Limits)] = Field(default_factory=Limits)
 
     def policy_for(self, kind: str | None) -> Policy | None:
         return next((p for p in self.policy if p.kind == kind), None)
@@ -499,13 +522,46 @@ class DeclinePayload(WireModel):
     reason: Body
 
 
+def _file_name(value: str) -> str:
+    # A name is shown and offered when saving: no folders, no control characters.
+    if not value.strip() or any(c in value for c in "/\\") or any(
+            ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f or c in "\u2028\u2029" for c in value):
+        raise ValueError("a file name is one plain name, without folders or control characters")
+    return value
+
+
+FileName = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_file_name)]
+
+
+class AttachmentRef(WireModel):
+    """A file an op carries (reply, note, callback): uploaded before the op, by sha256.
+    The server takes the type from the bytes; `content_type` is what the client saw."""
+
+    sha256: Annotated[str, Field(pattern=SHA256_PATTERN)]
+    name: FileName
+    content_type: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+# How many a payload may list is the server's `limits.attachments_per_entry`; this cap
+# only bounds what is parsed at all.
+AttachmentRefs = Annotated[list[AttachmentRef], Field(max_length=100)]
+
+
+def _empty(value: Any) -> bool:
+    # A payload without files is sent as it was before attachments existed: the same
+    # bytes in the outbox, nothing new for an older server to meet.
+    return not value
+
+
 class ReplyPayload(WireModel):
     body: Body
     notify_sms: bool = False
+    attachments: AttachmentRefs = Field(default_factory=list, exclude_if=_empty)
 
 
 class NotePayload(WireModel):
     body: Body
+    attachments: AttachmentRefs = Field(default_factory=list, exclude_if=_empty)
 
 
 class CallbackPayload(WireModel):
@@ -513,6 +569,7 @@ class CallbackPayload(WireModel):
     duration_s: Annotated[int, Field(ge=0, le=86400)] = 0
     body: Body
     satisfaction: Satisfaction | None = None
+    attachments: AttachmentRefs = Field(default_factory=list, exclude_if=_empty)
 
 
 class SetStatusPayload(WireModel):
@@ -535,7 +592,15 @@ class UrgePayload(WireModel):
 
 
 class RevealPayload(WireModel):
-    field: CitizenField
+    field: RevealField
+    # With field "attachment": the file saved out of the encrypted cache.
+    attachment_id: Id | None = Field(default=None, exclude_if=_empty)
+
+    @model_validator(mode="after")
+    def _names_the_attachment(self) -> RevealPayload:
+        if (self.field == "attachment") != (self.attachment_id is not None):
+            raise ValueError("attachment_id goes with field attachment, and only with it")
+        return self
 
 
 OP_PAYLOADS: dict[str, type[WireModel]] = {

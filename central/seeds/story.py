@@ -697,7 +697,10 @@ def demo_events(now: datetime) -> Iterator[Intake | Action | CitizenEvent]:
     gen = _Generator(now)
     gen.story_cases()
     gen.bulk(BULK_CASES)
-    yield from gen.events()
+    # Some cases carry real small files (central/seed_files.py).
+    from central.seed_files import with_files
+
+    yield from with_files(gen.events())
 
 
 def citizen_case(rng: random.Random, now: datetime) -> IntakeRequest:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from central.blobs import BlobStore, Limits, default_folder
 from central.db import Database
 from central.service.auth import (
     FAILURE_WINDOW,
@@ -47,6 +48,7 @@ from central.service.intake import (
     INTAKE_EARLIEST,
     INTAKE_LATEST,
     IntakeAttachment,
+    ReferenceCitizenEventRequest,
     ReferenceIntakeRequest,
 )
 from central.service.ops import wire_field_names
@@ -68,6 +70,7 @@ __all__ = [
     "ZONE",
     "Caller",
     "IntakeAttachment",
+    "ReferenceCitizenEventRequest",
     "ReferenceIntakeRequest",
     "RevokeResponse",
     "SeedSource",
@@ -97,6 +100,8 @@ class Service(AuthRoom, SeedingRoom):
         now: Callable[[], datetime] | None = None,
         calendar: Calendar | None = None,
         policy: list[wire.Policy] | None = None,
+        blob_dir: str | Path | None = None,
+        limits: Limits | None = None,
     ) -> None:
         if not gateway_token:
             raise ValueError("a gateway token is required")
@@ -112,6 +117,9 @@ class Service(AuthRoom, SeedingRoom):
         # Rows of a policy file (central/policy.py), merged over the seeded policy.
         self.policy_overrides = list(policy or [])
         self.db = Database(db_path)
+        # Attachment bytes (central/blobs.py): a folder beside the database unless told.
+        self.files = BlobStore(self.db, blob_dir or default_folder(db_path), limits=limits)
+        self.files.migrate(self.now())
         self._failures: dict[str, deque[datetime]] = defaultdict(deque)
         self._failures_lock = threading.Lock()
         self._seed(seed)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, overload
 from zoneinfo import ZoneInfo
 
+from central.blobs import BlobStore
 from central.db import Database
 from desk import rules, wire
 from desk.worktime import Calendar
@@ -90,6 +91,7 @@ class Room:
     data that ReferenceRoom loads. Service.__init__ sets them all."""
 
     db: Database
+    files: BlobStore
     clock: Callable[[], datetime]
     calendar: Calendar
     gateway_token: str

@@ -1,10 +1,9 @@
 """The citizen side (reference server only): intake, citizens' messages and ratings,
-and the attachments that came with them."""
+and the files they bring (stored by central/blobs.py)."""
 
 from __future__ import annotations
 
 import base64
-import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +12,7 @@ from pydantic import BaseModel, Field, field_validator
 from central.errors import ApiError
 
 # ---------------------------------------------------------------- request extras
-from central.service.common import ZONE, Caller, in_scope
+from central.service.common import ZONE
 from central.service.feed import FeedRoom
 from desk import clocks as sla
 from desk import wire
@@ -43,6 +42,25 @@ class ReferenceIntakeRequest(wire.IntakeRequest):
         return value
 
 
+class ReferenceCitizenEventRequest(wire.CitizenEventRequest):
+    """The contract's citizen event plus, on the reference server only, the files a
+    message brings (the material a case waiting on the citizen asked for)."""
+
+    attachments: list[IntakeAttachment] = Field(default_factory=list)
+
+
+def _decoded_files(request: Any) -> list[tuple[IntakeAttachment, bytes]]:
+    """The inline files of an intake or a citizen message (reference server only)."""
+    files = []
+    for att in getattr(request, "attachments", []) or []:
+        try:
+            data = base64.b64decode(att.data_base64, validate=True)
+        except ValueError as exc:
+            raise ApiError(422, "validation_failed", "an attachment is not valid base64") from exc
+        files.append((att, data))
+    return files
+
+
 class IntakeRoom(FeedRoom):
     # ------------------------------------------------------------ the citizen side
 
@@ -69,13 +87,7 @@ class IntakeRoom(FeedRoom):
             raise ApiError(422, "unknown_kind", "no such case kind")
         unit_id = self._route(request)
         received_at = request.received_at or now
-        files = []
-        for att in getattr(request, "attachments", []) or []:
-            try:
-                data = base64.b64decode(att.data_base64, validate=True)
-            except ValueError as exc:
-                raise ApiError(422, "validation_failed", "an attachment is not valid base64") from exc
-            files.append((att, data))
+        files = _decoded_files(request)
         day = received_at.astimezone(ZONE).strftime("%Y%m%d")
         with self.db.write() as conn:
             key = f"number:{day}"
@@ -93,14 +105,10 @@ class IntakeRoom(FeedRoom):
                 clocks=sla.start_clocks(self.policies.get(request.kind), received_at, self.calendar),
             )
             for i, (att, data) in enumerate(files, start=1):
-                digest = hashlib.sha256(data).hexdigest()
-                att_id = f"{number}-a{i}"
-                conn.execute("INSERT INTO attachments(id, case_id, entry_id, name, content_type, size,"
-                             " sha256, data) VALUES (?,?,?,?,?,?,?,?)",
-                             (att_id, number, None, att.name, att.content_type, len(data), digest, data))
-                case.attachments.append(wire.Attachment(
-                    id=att_id, name=att.name, content_type=att.content_type, size=len(data),
-                    sha256=digest))
+                # The type is read from the bytes (central/blobs.py), not taken from the portal.
+                case.attachments.append(self.files.add_file(
+                    conn, case_id=number, attachment_id=f"{number}-a{i}", entry_id=None,
+                    name=att.name, data=data, now=now))
             return self._save_case(conn, case, now=now, old=(None, None), reason=None, insert=True)
 
     def citizen_event(self, case_id: str, request: wire.CitizenEventRequest, *, now: datetime) -> dict[str, Any]:
@@ -119,6 +127,10 @@ class IntakeRoom(FeedRoom):
                 case.entries.append(wire.Entry(
                     id=f"{case.id}-e{n + 1}", type="citizen_message", author_name="",
                     body=request.body, performed_at=now, received_at=now))
+                for att, data in _decoded_files(request):
+                    case.attachments.append(self.files.add_file(
+                        conn, case_id=case.id, attachment_id=f"{case.id}-a{len(case.attachments) + 1}",
+                        entry_id=f"{case.id}-e{n + 1}", name=att.name, data=data, now=now))
                 if case.status == "waiting_citizen":
                     case.status = "in_progress"
                     case.clocks = sla.resume_for_citizen_message(
@@ -135,19 +147,3 @@ class IntakeRoom(FeedRoom):
                     data={"score": request.score}, performed_at=now, received_at=now))
             case.version += 1
             return self._save_case(conn, case, now=now, old=old, reason=None)
-
-    # ------------------------------------------------------------ attachments
-
-    def attachment(self, caller: Caller, attachment_id: str) -> tuple[dict[str, Any], bytes]:
-        with self.db.read() as conn:
-            row = conn.execute("SELECT a.*, c.unit_id AS c_unit, c.assignee_id AS c_assignee,"
-                               " c.retired AS c_retired FROM attachments a JOIN cases c ON c.id = a.case_id"
-                               " WHERE a.id = ?", (attachment_id,)).fetchone()
-            held = row is not None and conn.execute(
-                "SELECT 1 FROM holders WHERE case_id = ? AND officer_id = ?",
-                (row["case_id"], caller.id)).fetchone() is not None
-        # Someone who may not see the case learns nothing, not even that it exists.
-        if row is None or not (held or in_scope(caller, row["c_unit"], row["c_assignee"])):
-            raise ApiError(404, "not_found", "no such attachment")
-        meta = {k: row[k] for k in ("id", "name", "content_type", "size", "sha256")}
-        return meta, bytes(row["data"])

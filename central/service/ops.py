@@ -119,6 +119,9 @@ class OpsRoom(FeedRoom):
             return _result(op, "conflict", case=case.wire(), error=(decision.code, decision.detail))
         if decision.verdict == "rejected":
             return _result(op, "rejected", error=(decision.code, decision.detail))
+        refused = self.files.refused(conn, caller.id, case, op.type, values)
+        if refused is not None:
+            return _result(op, "rejected", error=refused)
 
         status_before = case.status
         status_after = rules.status_after(op.type, values, status_before)
@@ -157,6 +160,8 @@ class OpsRoom(FeedRoom):
             reason = "reassigned"
         elif op.type == "reveal":
             data = {"field": values["field"]}
+            if values.get("attachment_id") is not None:
+                data["attachment_id"] = values["attachment_id"]
         # The officer's clock may be wrong (years off, or before the citizen wrote):
         # the stored time stays between the case's arrival and the server's receipt,
         # so every deadline computed from it stays computable, and the officer's own
@@ -170,8 +175,11 @@ class OpsRoom(FeedRoom):
             status_after=status_after, at=now, performed_at=performed_at,
             cal=self.calendar, policy=self.policies.get(case.kind))
         entry_type = "status" if op.type == "set_status" else op.type
+        entry_id = f"{case.id}-e{len(case.entries) + 1}"
+        # The entry and its files together, in this op's savepoint (central/blobs.py).
+        self.files.attach(conn, caller.id, case, entry_id, values)
         case.entries.append(wire.Entry(
-            id=f"{case.id}-e{len(case.entries) + 1}", type=entry_type, author_id=caller.id,
+            id=entry_id, type=entry_type, author_id=caller.id,
             author_name=caller.name, unit_id=caller.unit_id, body=body, data=data,
             performed_at=performed_at, received_at=now, op_id=op.op_id,
             late=decision.verdict == "late"))

@@ -49,6 +49,7 @@ class ReferenceRoom(Room):
             "units": [u.wire() for u in self.units], "officers": officers,
             "service_items": self.service_items, "templates": self.templates,
             "policy": [p.wire() for p in self.policies.values()], "calendar": calendar,
+            "limits": self.files.limits.wire(),
         }
         self.reference_version = hashlib.sha256(canonical(everything).encode()).hexdigest()[:16]
         self._calendar_wire = calendar
@@ -65,4 +66,5 @@ class ReferenceRoom(Room):
             "templates": self.templates,
             "policy": [p.wire() for p in self.policies.values()],
             "calendar": self._calendar_wire,
+            "limits": self.files.limits.wire(),
         }

@@ -117,8 +117,9 @@ def test_reference_etag_gzip_and_units(server, login):
 
 
 def test_attachment_bytes_with_sha256_etag(server, login):
-    data = "身份证复印件".encode() + bytes(range(256))
-    case = intake(server, attachments=[{"name": "证件.bin", "content_type": "application/pdf",
+    # A PDF by its magic number (the server reads the type from the bytes, not the name).
+    data = b"%PDF-1.4\n" + "身份证复印件".encode() + bytes(range(256))
+    case = intake(server, attachments=[{"name": "证件.bin", "content_type": "application/octet-stream",
                                         "data_base64": base64.b64encode(data).decode()}])
     meta = case["attachments"][0]
     assert meta["size"] == len(data) and meta["sha256"] == hashlib.sha256(data).hexdigest()

@@ -79,6 +79,17 @@ class Rule:
 
 
 @dataclass
+class Cut:
+    """Cut the link `count` times on a request whose "METHOD /path" starts with `prefix`,
+    after relaying `after` bytes: of the answer (head included), or of the request's
+    body (the server gets the first bytes, then the connection closes)."""
+
+    prefix: str
+    after: int
+    count: int = 1
+
+
+@dataclass
 class ProxyLog:
     requests: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
@@ -98,6 +109,11 @@ class FaultProxy:
         self.on_response: Callable[[str], None] = lambda line: None
         self.log = ProxyLog()
         self._rules: list[Rule] = []
+        self._answer_cuts: list[Cut] = []
+        self._request_cuts: list[Cut] = []
+        # Bytes relayed each way (heads included), for benchmarks and resume tests.
+        self.bytes_to_client = 0
+        self.bytes_to_server = 0
         self._lock = threading.Lock()
         self._conns: set[socket.socket] = set()
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -115,6 +131,22 @@ class FaultProxy:
     def drop_answer(self, prefix: str, count: int = 1) -> None:
         with self._lock:
             self._rules.append(Rule(prefix, count))
+
+    def cut_answer(self, prefix: str, after: int, count: int = 1) -> None:
+        with self._lock:
+            self._answer_cuts.append(Cut(prefix, after, count))
+
+    def cut_request(self, prefix: str, after: int, count: int = 1) -> None:
+        with self._lock:
+            self._request_cuts.append(Cut(prefix, after, count))
+
+    def _take_cut(self, cuts: list[Cut], line: str) -> int | None:
+        with self._lock:
+            for cut in cuts:
+                if cut.count > 0 and line.startswith(cut.prefix):
+                    cut.count -= 1
+                    return cut.after
+        return None
 
     def go_offline(self) -> None:
         self.offline = True
@@ -174,12 +206,17 @@ class FaultProxy:
     def _send_slowly(self, conn: socket.socket, data: bytes) -> None:
         bps = self.throttle_bps
         if not bps:
+            # Counted before sending: once the client has read the bytes, they are counted.
+            with self._lock:
+                self.bytes_to_client += len(data)
             conn.sendall(data)
             return
         step = max(1, bps // 20)
         for i in range(0, len(data), step):
             if self.offline or self._stopped.is_set():
                 raise _Closed()
+            with self._lock:
+                self.bytes_to_client += len(data[i:i + step])
             conn.sendall(data[i:i + step])
             time.sleep(step / bps)
 
@@ -204,7 +241,18 @@ class FaultProxy:
                 if upstream is None:
                     upstream = socket.create_connection(self.upstream, timeout=60)
                     up_file = upstream.makefile("rb")
+                request_cut = self._take_cut(self._request_cuts, request_line)
+                if request_cut is not None:
+                    # The server gets the head and the first bytes of the body, then
+                    # the link is gone both ways.
+                    upstream.sendall(head + body[:request_cut])
+                    with self._lock:
+                        self.bytes_to_server += len(head) + len(body[:request_cut])
+                    time.sleep(0.05)
+                    return
                 upstream.sendall(head + body)
+                with self._lock:
+                    self.bytes_to_server += len(head) + len(body)
                 resp_head, resp_headers = _read_head(up_file)
                 status = resp_head.split(b" ", 2)[1] if b" " in resp_head else b"200"
                 no_body = method == "HEAD" or status in (b"204", b"304") or status.startswith(b"1")
@@ -218,6 +266,10 @@ class FaultProxy:
                     # The server has done the work; the client never hears of it.
                     with self._lock:
                         self.log.dropped.append(request_line)
+                    return
+                answer_cut = self._take_cut(self._answer_cuts, request_line)
+                if answer_cut is not None:
+                    self._send_slowly(conn, (resp_head + resp_body)[:answer_cut])
                     return
                 self._send_slowly(conn, resp_head + resp_body)
                 if resp_headers.get("connection", "").lower() == "close":
