@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from central.db import Database
+from central.db import open_database
 from central.service.auth import (
     FAILURE_WINDOW,
     FAILURES_ALLOWED,
@@ -111,7 +111,7 @@ class Service(AuthRoom, SeedingRoom):
         self.calendar = calendar
         # Rows of a policy file (central/policy.py), merged over the seeded policy.
         self.policy_overrides = list(policy or [])
-        self.db = Database(db_path)
+        self.db = open_database(db_path)
         self._failures: dict[str, deque[datetime]] = defaultdict(deque)
         self._failures_lock = threading.Lock()
         self._seed(seed)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, overload
 from zoneinfo import ZoneInfo
 
-from central.db import Database
+from central.db import Database, PostgresDatabase
 from desk import rules, wire
 from desk.worktime import Calendar
 
@@ -89,7 +89,7 @@ class Room:
     """What every room of the service reads: the database, the clock and the reference
     data that ReferenceRoom loads. Service.__init__ sets them all."""
 
-    db: Database
+    db: Database | PostgresDatabase
     clock: Callable[[], datetime]
     calendar: Calendar
     gateway_token: str
