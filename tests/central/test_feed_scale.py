@@ -131,10 +131,10 @@ def test_the_change_log_holds_one_row_per_case_however_many_edits(tmp_path):
         svc.close()
 
 
-def test_an_old_log_is_upgraded_on_start(tmp_path):
+def test_an_old_log_is_upgraded_on_start(db_target):
     """A database written when the log kept every change: its moves become departures
-    and only each case's latest change stays."""
-    path = tmp_path / "central.db"
+    and only each case's latest change stays (the upgrade is SQL both backends run)."""
+    path = db_target
     svc = Service(path, gateway_token="g", seed=TinySeed())
     now = svc.now()
     officer1, officer2 = caller(svc, "officer1"), caller(svc, "officer2")
@@ -142,9 +142,7 @@ def test_an_old_log_is_upgraded_on_start(tmp_path):
     cursor = svc.summary(officer1, now=now)["cursor"]
     svc.apply_ops(officer2, [_op(case_id, "claim", now), _op(case_id, "note", now, {"body": "甲"})], now=now)
     seq = int(svc.summary(officer1, now=now)["cursor"].split(".")[1])
-    svc.close()
-    conn = sqlite3.connect(path)
-    with conn:
+    with svc.db.write() as conn:
         # What the old code left: every change, no departures, no meta "log".
         conn.execute("DELETE FROM departures")
         conn.execute("DELETE FROM meta WHERE key = 'log'")
@@ -152,7 +150,7 @@ def test_an_old_log_is_upgraded_on_start(tmp_path):
                      " reason) VALUES (?, ?, ?, ?, NULL, ?, ?, 'reassigned')",
                      (seq - 1, conn.execute("SELECT at FROM changes").fetchone()[0], case_id,
                       STATION_1, STATION_1, "o-officer2"))
-    conn.close()
+    svc.close()
     svc = Service(path, gateway_token="g", seed=TinySeed())
     try:
         conn = svc.db.conn()
