@@ -287,16 +287,35 @@ def open_database(target: str | Path) -> Database | PostgresDatabase:
 
 
 def redacted(target: str | Path) -> str:
-    """The database as it may be printed: a URL's password is never shown."""
+    """The database as it may be printed: a URL's password is never shown, whether in
+    the user part or as a `password=` parameter."""
     text = str(target)
     if not is_postgres(text):
         return text
     parts = urlsplit(text)
-    if parts.password is None:
-        return text
-    host = parts.netloc.rpartition("@")[2]
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+    if parts.password is not None:
+        host = parts.netloc.rpartition("@")[2]
+        parts = parts._replace(netloc=f"{parts.username or ''}:***@{host}")
+    query = "&".join("password=***" if pair.split("=", 1)[0].lower() == "password" else pair
+                     for pair in parts.query.split("&")) if parts.query else ""
+    return urlunsplit(parts._replace(query=query))
+
+
+def unreachable(target: str | Path) -> str | None:
+    """Why the server cannot start on this database, in one line, or None. Only a
+    PostgreSQL server can be out of reach; its password is never in the line."""
+    if not is_postgres(target):
+        return None
+    if importlib.util.find_spec("psycopg") is None:
+        return "PostgreSQL needs psycopg: pip install 'desk[postgres]'"
+    import psycopg
+
+    try:
+        psycopg.connect(str(target), connect_timeout=10).close()
+    except psycopg.Error as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"cannot reach the database {redacted(target)}: {reason}"
+    return None
 
 
 _TYPE_WORDS = re.compile(r"\b(INTEGER|BLOB|TEXT)\b")

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from central.app import create_app
-    from central.db import redacted
+    from central.db import redacted, unreachable
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -73,6 +73,10 @@ def run(args: argparse.Namespace) -> int:
         except PolicyFileError as exc:
             print(f"desk central: {exc}", file=sys.stderr)
             return 2
+    problem = unreachable(args.db)
+    if problem:
+        print(f"desk central: {problem}", file=sys.stderr)
+        return 1
     app = create_app(
         args.db, gateway_token=args.gateway_token, seed=args.seed,
         token_ttl=timedelta(hours=args.token_ttl_hours),

@@ -8,7 +8,10 @@ one); without it they are skipped, saying so.
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +22,8 @@ from central import db as backend
 from central.db import Database, PostgresDatabase, open_database, postgres_schema, postgres_sql, redacted
 from central.service import canonical
 from tests.central.server_fixture import BACKENDS, database_target
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -37,6 +42,21 @@ def test_the_target_picks_the_backend(tmp_path):
     assert not backend.is_postgres(str(tmp_path / "postgresql.sqlite"))
     assert redacted("postgresql://desk:s3cret@db1:5432/desk") == "postgresql://desk:***@db1:5432/desk"
     assert redacted("postgresql://desk@/desk?host=/run") == "postgresql://desk@/desk?host=/run"
+    assert redacted("postgresql://desk@h/desk?sslmode=require&password=s3cret") == (
+        "postgresql://desk@h/desk?sslmode=require&password=***")
+
+
+def test_a_database_out_of_reach_stops_the_start_with_one_line(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    url = f"postgresql://desk:s3cret@/desk?host={tmp_path}&port=1"  # no server there
+    proc = subprocess.run(
+        [sys.executable, "-m", "central", "--db", url, "--gateway-token", "gw", "--port", "1"],
+        capture_output=True, text=True, env=env, cwd=str(ROOT), timeout=60)
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("desk central: cannot reach the database"), proc.stderr
+    assert "s3cret" not in proc.stderr and "Traceback" not in proc.stderr
+    assert backend.unreachable(tmp_path / "central.sqlite") is None
 
 
 # ---------------------------------------------------------------- placeholders
