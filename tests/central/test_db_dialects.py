@@ -250,15 +250,17 @@ def test_the_service_sql_stays_in_the_shared_subset():
     INSERT OR, PRAGMA, GLOB and date functions; LIKE (case-blind for ASCII on SQLite,
     not on PostgreSQL); JSON functions (the cases are parsed in Python)."""
     sqlite_only = re.compile(
-        r"INSERT OR|PRAGMA|AUTOINCREMENT|\bGLOB\b|\bLIKE\b|\bILIKE\b|julianday|strftime\(|json_|->>|"
+        r"INSERT OR|PRAGMA|AUTOINCREMENT|\bGLOB\b|\bLIKE\b|\bILIKE\b|julianday|strftime\(|\bjson_\w*\(|->>|"
         r"datetime\(|IFNULL|\bTYPEOF\b")
-    root = Path(__file__).resolve().parents[2] / "central" / "service"
+    root = ROOT / "central"
     found = []
-    for path in sorted(root.glob("*.py")):
+    # Every module of the server that writes SQL; central/db.py is where the backends'
+    # own statements (the PRAGMAs) belong.
+    for path in sorted(p for p in root.rglob("*.py") if p.name != "db.py"):
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             for literal in re.findall(r'"([^"]*)"', line):
                 if sqlite_only.search(literal):
-                    found.append(f"{path.name}:{n}: {literal}")
+                    found.append(f"{path.relative_to(root)}:{n}: {literal}")
     assert found == []
 
 
