@@ -94,6 +94,14 @@ CREATE TABLE IF NOT EXISTS devices (
     created_at TEXT NOT NULL,
     PRIMARY KEY (officer_id, device_id)
 );
+-- Login attempts of the last minute, per username (the throttle): in the database, so
+-- the limit holds across every worker and machine, not per process.
+CREATE TABLE IF NOT EXISTS login_attempts (
+    username TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS login_attempts_user ON login_attempts(username, at);
+CREATE INDEX IF NOT EXISTS login_attempts_at ON login_attempts(at);
 CREATE TABLE IF NOT EXISTS cases (
     id TEXT PRIMARY KEY,
     number TEXT NOT NULL UNIQUE,

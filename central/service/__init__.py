@@ -13,8 +13,6 @@ other code imports from `central.service` are re-exported here.
 
 from __future__ import annotations
 
-import threading
-from collections import defaultdict, deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -112,8 +110,6 @@ class Service(AuthRoom, SeedingRoom):
         # Rows of a policy file (central/policy.py), merged over the seeded policy.
         self.policy_overrides = list(policy or [])
         self.db = open_database(db_path)
-        self._failures: dict[str, deque[datetime]] = defaultdict(deque)
-        self._failures_lock = threading.Lock()
         self._seed(seed)
         self._load_reference()
         self._upgrade_log()
