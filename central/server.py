@@ -1,6 +1,6 @@
 """`desk central`: run the reference central server with uvicorn.
 
-    desk central --db PATH --seed {empty,demo} --host 127.0.0.1 --port 8765
+    desk central --db PATH|postgresql://... --seed {empty,demo} --host 127.0.0.1 --port 8765
                  --gateway-token TOKEN [--certfile F --keyfile F] [--change-retention-days N]
                  [--min-client-version V] [--policy-file FILE] [--body-timeout S]
                  [--revoke-device ID [--username U]]
@@ -25,7 +25,9 @@ DEFAULT_PORT = 8765
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", required=True, help="the SQLite database file (created if missing)")
+    parser.add_argument("--db", required=True,
+                        help="the SQLite database file (created if missing), or a PostgreSQL URL "
+                             "postgresql://user@host/dbname (the schema is created if missing)")
     parser.add_argument("--seed", choices=("empty", "demo"), default="empty",
                         help="what a new database starts with (ignored for an existing one)")
     parser.add_argument("--host", default="127.0.0.1")
@@ -57,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from central.app import create_app
+    from central.db import redacted, unreachable
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -72,6 +75,10 @@ def run(args: argparse.Namespace) -> int:
         except PolicyFileError as exc:
             print(f"desk central: {exc}", file=sys.stderr)
             return 2
+    problem = unreachable(args.db)
+    if problem:
+        print(f"desk central: {problem}", file=sys.stderr)
+        return 1
     app = create_app(
         args.db, gateway_token=args.gateway_token, seed=args.seed,
         token_ttl=timedelta(hours=args.token_ttl_hours),
@@ -94,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     server = uvicorn.Server(config)
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"desk central server on {scheme}://{host}:{args.port}/api/v1 "
-          f"(seed {args.seed}, database {args.db})", flush=True)
+          f"(seed {args.seed}, database {redacted(args.db)})", flush=True)
     # uvicorn handles SIGTERM and SIGINT itself: it stops taking requests, lets the
     # running ones finish and runs the app's shutdown (closing the database). Then it
     # raises the signal again for the handler it found, so a quiet one makes a stop on

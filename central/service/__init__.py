@@ -13,14 +13,12 @@ other code imports from `central.service` are re-exported here.
 
 from __future__ import annotations
 
-import threading
-from collections import defaultdict, deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from central.blobs import BlobStore, Limits, default_folder
-from central.db import Database
+from central.db import is_postgres, open_database
 from central.service.auth import (
     FAILURE_WINDOW,
     FAILURES_ALLOWED,
@@ -116,12 +114,13 @@ class Service(AuthRoom, SeedingRoom):
         self.calendar = calendar
         # Rows of a policy file (central/policy.py), merged over the seeded policy.
         self.policy_overrides = list(policy or [])
-        self.db = Database(db_path)
+        if blob_dir is None and is_postgres(db_path):
+            # No database file to keep them beside; a province names shared storage.
+            raise ValueError("a server on PostgreSQL needs --blob-dir for attachment bytes")
+        self.db = open_database(db_path)
         # Attachment bytes (central/blobs.py): a folder beside the database unless told.
         self.files = BlobStore(self.db, blob_dir or default_folder(db_path), limits=limits)
         self.files.migrate(self.now())
-        self._failures: dict[str, deque[datetime]] = defaultdict(deque)
-        self._failures_lock = threading.Lock()
         self._seed(seed)
         self._load_reference()
         self._upgrade_log()

@@ -7,8 +7,6 @@ import base64
 import hashlib
 import hmac
 import secrets
-import threading
-from collections import deque
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -45,9 +43,6 @@ class RevokeResponse(BaseModel):
 
 
 class AuthRoom(Room):
-    _failures: dict[str, deque[datetime]]
-    _failures_lock: threading.Lock
-
     def login(self, username: str, password: str, device_name: str, device_id: str,
               *, now: datetime) -> dict[str, Any]:
         if not device_id:
@@ -80,8 +75,7 @@ class AuthRoom(Room):
                           db_time(expires)))
             # Sessions long expired only tell "expired" from "unknown"; a day is plenty.
             conn.execute("DELETE FROM sessions WHERE expires_at < ?", (db_time(now - timedelta(days=1)),))
-        with self._failures_lock:
-            self._failures.pop(username, None)
+            conn.execute("DELETE FROM login_attempts WHERE username = ?", (username,))
         return {
             "token": token, "expires_at": wire.format_time(expires),
             "server_time": wire.format_time(now), "device_secret": secret,
@@ -90,20 +84,19 @@ class AuthRoom(Room):
 
     def _check_throttle(self, username: str, now: datetime) -> None:
         """Count this attempt for the username, or refuse it with 429 when 5 were
-        counted in the last minute. A successful login clears the count."""
-        with self._failures_lock:
-            times = self._failures[username]
-            while times and times[0] <= now - FAILURE_WINDOW:
-                times.popleft()
-            if len(times) >= FAILURES_ALLOWED:
-                wait = (times[0] + FAILURE_WINDOW - now).total_seconds()
+        counted in the last minute. A successful login clears the count. The count is
+        in the database, so it is one count for every worker that shares it."""
+        with self.db.write() as conn:
+            # Attempts older than the window count for nobody: forgetting them all here
+            # keeps guessed usernames from growing the table without bound.
+            conn.execute("DELETE FROM login_attempts WHERE at <= ?", (db_time(now - FAILURE_WINDOW),))
+            row = conn.execute("SELECT COUNT(*) AS n, MIN(at) AS first FROM login_attempts"
+                               " WHERE username = ?", (username,)).fetchone()
+            if row["n"] >= FAILURES_ALLOWED:
+                wait = (parse_db_time(row["first"]) + FAILURE_WINDOW - now).total_seconds()
                 raise ApiError(429, "too_many_attempts", "too many failed logins; wait",
                                headers={"Retry-After": str(max(1, int(wait + 0.999)))})
-            times.append(now)
-            if len(self._failures) > 10_000:
-                # Guessed usernames must not grow this without bound.
-                for name in [n for n, t in self._failures.items() if t[-1] <= now - FAILURE_WINDOW]:
-                    del self._failures[name]
+            conn.execute("INSERT INTO login_attempts(username, at) VALUES (?, ?)", (username, db_time(now)))
 
     def authenticate(self, token: str | None, *, now: datetime) -> Caller:
         if not token:

@@ -12,7 +12,7 @@ from typing import Any, overload
 from zoneinfo import ZoneInfo
 
 from central.blobs import BlobStore
-from central.db import Database
+from central.db import Database, PostgresDatabase
 from desk import rules, wire
 from desk.worktime import Calendar
 
@@ -90,7 +90,7 @@ class Room:
     """What every room of the service reads: the database, the clock and the reference
     data that ReferenceRoom loads. Service.__init__ sets them all."""
 
-    db: Database
+    db: Database | PostgresDatabase
     files: BlobStore
     clock: Callable[[], datetime]
     calendar: Calendar

@@ -188,7 +188,8 @@ class OpsRoom(FeedRoom):
         return _result(op, "applied", case=doc)
 
     def _hold(self, conn: Any, case_id: str, officer_id: str, now: datetime) -> None:
-        conn.execute("INSERT OR IGNORE INTO holders(case_id, officer_id, since) VALUES (?,?,?)",
+        conn.execute("INSERT INTO holders(case_id, officer_id, since) VALUES (?,?,?)"
+                     " ON CONFLICT(case_id, officer_id) DO NOTHING",
                      (case_id, officer_id, db_time(now)))
 
 

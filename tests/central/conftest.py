@@ -5,12 +5,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from tests.central.server_fixture import ACTIVE_CLOCKS, ManualClock, RunningServer, start_server
+from tests.central.server_fixture import (
+    ACTIVE_CLOCKS,
+    BACKENDS,
+    ManualClock,
+    RunningServer,
+    database_target,
+    start_server,
+)
 from tests.central.tiny_seed import PASSWORD, STATION_1, TinySeed
 
 
@@ -115,9 +123,17 @@ def clock() -> Iterator[ManualClock]:
     _SERVER_CLOCK.remove(manual)
 
 
+@pytest.fixture(params=BACKENDS)
+def db_target(request, tmp_path) -> Iterator[Path | str]:
+    """A fresh database on each backend: SQLite always, PostgreSQL when
+    DESK_TEST_POSTGRES names a server (skipped otherwise, saying so)."""
+    with database_target(request.param, tmp_path) as target:
+        yield target
+
+
 @pytest.fixture
-def server(tmp_path, clock) -> Iterator[RunningServer]:
-    running = start_server(tmp_path, seed=TinySeed(), now=clock)
+def server(tmp_path, clock, db_target) -> Iterator[RunningServer]:
+    running = start_server(tmp_path, seed=TinySeed(), now=clock, db_path=db_target)
     yield running
     running.stop()
 

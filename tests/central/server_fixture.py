@@ -9,26 +9,42 @@ Other test packages import it:
     server.restart()      # stop and start again on the same database and port
     server.stop()
 
+On PostgreSQL: `db_path=` takes a `postgresql://` URL as well; `postgres_database(url)`
+gives a fresh schema of the test cluster in DESK_TEST_POSTGRES for one test (see
+scripts/pg_test_server.sh).
+
 Options go to central.app.create_app (token_ttl, change_retention, closed_retention, now,
 min_client_version, calendar). Pass now=ManualClock(...) to move the server's time.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import uvicorn
 
 from central.app import create_app
+from central.db import is_postgres
 
 GATEWAY_TOKEN = "test-gateway-token"
 START_TIMEOUT = 30.0
+# The URL of a PostgreSQL server the tests may create schemas in (.ci/run starts one
+# with scripts/pg_test_server.sh); without it the PostgreSQL runs are skipped.
+POSTGRES_ENV = "DESK_TEST_POSTGRES"
+POSTGRES_SKIP = (f"PostgreSQL backend: set {POSTGRES_ENV}=postgresql://... "
+                 "(scripts/pg_test_server.sh start prints one)")
+BACKENDS = ("sqlite", "postgresql")
 
 
 class ManualClock:
@@ -62,9 +78,46 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextmanager
+def postgres_database(url: str | None = None) -> Iterator[str]:
+    """A fresh, empty schema in the test cluster, as a URL that selects it; dropped after."""
+    import psycopg
+
+    url = url or os.environ.get(POSTGRES_ENV, "")
+    if not url:
+        raise RuntimeError(POSTGRES_SKIP)
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+    joiner = "&" if "?" in url else "?"
+    try:
+        yield f"{url}{joiner}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@contextmanager
+def database_target(backend: str, tmp_path: Path) -> Iterator[Path | str]:
+    """A fresh database for one test on `backend` (one of BACKENDS)."""
+    if backend == "sqlite":
+        yield Path(tmp_path) / "central.sqlite"
+        return
+    import pytest
+
+    if not os.environ.get(POSTGRES_ENV):
+        pytest.skip(POSTGRES_SKIP)
+    with postgres_database() as url:
+        yield url
+
+
+def backend_of(target: Path | str) -> str:
+    return "postgresql" if is_postgres(target) else "sqlite"
+
+
 @dataclass
 class RunningServer:
-    db_path: Path
+    db_path: Path | str
     seed: Any
     options: dict[str, Any]
     gateway_token: str = GATEWAY_TOKEN
@@ -125,8 +178,12 @@ class RunningServer:
 
 def start_server(tmp_path: Path, seed: Any = "empty", **options: Any) -> RunningServer:
     """A started server on a fresh database under tmp_path (or on `db_path=` if given)."""
-    db_path = Path(options.pop("db_path", Path(tmp_path) / "central.sqlite"))
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    db_path: Path | str = options.pop("db_path", Path(tmp_path) / "central.sqlite")
+    if is_postgres(db_path):
+        options.setdefault("blob_dir", Path(tmp_path) / "blobs")
+    else:
+        db_path = Path(db_path)
+        db_path.parent.mkdir(parents=True, exist_ok=True)
     gateway_token = options.pop("gateway_token", GATEWAY_TOKEN)
     server = RunningServer(db_path=db_path, seed=seed, options=options, gateway_token=gateway_token)
     return server.start()

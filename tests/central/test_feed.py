@@ -8,7 +8,7 @@ import pytest
 
 from desk import wire
 from tests.central.conftest import Client, intake, op
-from tests.central.server_fixture import start_server
+from tests.central.server_fixture import backend_of, database_target, start_server
 from tests.central.tiny_seed import TinySeed
 
 
@@ -81,8 +81,9 @@ def test_summary_cursor_matches_the_feed(server, login):
     assert summary["counts"]["new"] == 1
 
 
-def test_bad_and_expired_cursors(tmp_path, clock):
-    server = start_server(tmp_path, seed=TinySeed(), now=clock, change_retention=timedelta(days=1))
+def test_bad_and_expired_cursors(tmp_path, clock, db_target):
+    server = start_server(tmp_path, seed=TinySeed(), now=clock, change_retention=timedelta(days=1),
+                          db_path=db_target)
     try:
         client = Client(server, "officer1")
         for garbage in ("garbage", "abc.def", "x.-1", "<script>"):
@@ -102,13 +103,14 @@ def test_bad_and_expired_cursors(tmp_path, clock):
         assert len(changes) == 3
         assert client.get("/changes", params={"cursor": fresh}).status_code == 200
         # A cursor from another database is expired too.
-        other = start_server(tmp_path / "other", seed=TinySeed(), now=clock)
-        try:
-            stranger = Client(other, "officer1")
-            r = stranger.get("/changes", params={"cursor": fresh})
-            assert r.status_code == 410
-        finally:
-            other.stop()
+        with database_target(backend_of(db_target), tmp_path / "other") as other_db:
+            other = start_server(tmp_path / "other", seed=TinySeed(), now=clock, db_path=other_db)
+            try:
+                stranger = Client(other, "officer1")
+                r = stranger.get("/changes", params={"cursor": fresh})
+                assert r.status_code == 410
+            finally:
+                other.stop()
     finally:
         server.stop()
 
@@ -157,21 +159,22 @@ def test_limit_bounds(server, login):
 
 
 @pytest.mark.slow
-def test_reference_version_follows_the_reference_data(tmp_path, clock):
+def test_reference_version_follows_the_reference_data(tmp_path, clock, db_target):
     class OtherTemplates(TinySeed):
         def templates(self):
             return [*super().templates(), wire.Template(id="t-2", title="需补充材料", body="请补充材料。")]
 
     versions = []
     for name, seed in (("a", TinySeed()), ("b", TinySeed()), ("c", OtherTemplates())):
-        server = start_server(tmp_path / name, seed=seed, now=clock)
-        try:
-            client = Client(server, "officer1")
-            body = client.get("/changes").json()
-            assert body["reference_version"] == client.get("/reference").json()["version"]
-            versions.append(body["reference_version"])
-            server.restart()
-            assert client.get("/reference").json()["version"] == versions[-1]
-        finally:
-            server.stop()
+        with database_target(backend_of(db_target), tmp_path / name) as target:
+            server = start_server(tmp_path / name, seed=seed, now=clock, db_path=target)
+            try:
+                client = Client(server, "officer1")
+                body = client.get("/changes").json()
+                assert body["reference_version"] == client.get("/reference").json()["version"]
+                versions.append(body["reference_version"])
+                server.restart()
+                assert client.get("/reference").json()["version"] == versions[-1]
+            finally:
+                server.stop()
     assert versions[0] == versions[1] != versions[2]

@@ -390,11 +390,11 @@ def test_citizen_case_is_realistic_and_reproducible():
 
 
 @pytest.mark.slow
-def test_demo_seed_applies_every_action_on_the_real_server(tmp_path, caplog):
+def test_demo_seed_applies_every_action_on_the_real_server(tmp_path, caplog, db_target):
     from tests.central.server_fixture import ManualClock, start_server
 
     with caplog.at_level(logging.WARNING, logger="central"):
-        server = start_server(tmp_path, seed="demo", now=ManualClock(NOW))
+        server = start_server(tmp_path, seed="demo", now=ManualClock(NOW), db_path=db_target)
     try:
         refused = [r.getMessage() for r in caplog.records if "demo seed" in r.getMessage()]
         assert refused == []

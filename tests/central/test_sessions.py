@@ -8,6 +8,8 @@ from datetime import timedelta
 import requests
 
 from tests.central.conftest import Client
+from tests.central.server_fixture import start_server
+from tests.central.tiny_seed import TinySeed
 
 
 def test_login_returns_token_officer_and_device_secret(server, login):
@@ -105,3 +107,26 @@ def test_admin_password_change(server, login):
     r = requests.post(f"{server.api}/admin/officers/ghost/password", json={"password": "x"},
                       headers={"Authorization": f"Bearer {server.gateway_token}"})
     assert r.status_code == 404
+
+
+def test_the_login_throttle_holds_across_workers(tmp_path, clock, db_target):
+    """Two workers on one database (as behind a load balancer): the five failures a
+    minute are counted once for both, not five per worker."""
+    workers = [start_server(tmp_path / name, seed=TinySeed(), now=clock, db_path=db_target)
+               for name in ("a", "b")]
+    try:
+        for i in range(5):
+            assert Client(workers[i % 2]).login("officer2", "wrong").status_code == 401
+        for worker in workers:
+            r = Client(worker).login("officer2", "demo-pass")
+            assert r.status_code == 429 and r.json()["code"] == "too_many_attempts"
+        clock.advance(timedelta(seconds=61))
+        assert Client(workers[1]).login("officer2", "demo-pass").status_code == 201
+        # A success clears the count for every worker.
+        for _ in range(2):
+            for i in range(4):
+                assert Client(workers[i % 2]).login("officer2", "wrong").status_code == 401
+            assert Client(workers[0]).login("officer2", "demo-pass").status_code == 201
+    finally:
+        for worker in workers:
+            worker.stop()

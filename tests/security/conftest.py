@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.central.conftest import clock, login  # noqa: F401  (fixtures)
+from tests.central.conftest import clock, db_target, login  # noqa: F401  (fixtures)
 from tests.central.server_fixture import ManualClock, RunningServer, start_server
 from tests.central.tiny_seed import TinySeed
 
@@ -18,7 +18,8 @@ BODY_TIMEOUT = 5.0
 
 
 @pytest.fixture
-def server(tmp_path, clock: ManualClock) -> Iterator[RunningServer]:  # noqa: F811
-    running = start_server(tmp_path, seed=TinySeed(), now=clock, body_timeout=BODY_TIMEOUT)
+def server(tmp_path, clock: ManualClock, db_target) -> Iterator[RunningServer]:  # noqa: F811
+    running = start_server(tmp_path, seed=TinySeed(), now=clock, body_timeout=BODY_TIMEOUT,
+                           db_path=db_target)
     yield running
     running.stop()
