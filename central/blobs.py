@@ -127,7 +127,8 @@ class BlobStore:
         row (`attachments.data`): move them into blobs, then drop the column. Runs once;
         the column's absence says it ran."""
         with self.db.read() as conn:
-            columns = {row["name"] for row in conn.execute("PRAGMA table_info(attachments)")}
+            # A column list both backends give (no PRAGMA: central/db.py's shared SQL).
+            columns = {d[0] for d in conn.execute("SELECT * FROM attachments LIMIT 0").description}
         if "data" not in columns:
             return
         with self.db.write() as conn:
@@ -152,7 +153,8 @@ class BlobStore:
             temp = target.with_name(f"{digest}.{os.getpid()}.{threading.get_ident()}.tmp")
             temp.write_bytes(data)
             os.replace(temp, target)
-        conn.execute("INSERT OR IGNORE INTO blobs(sha256, size, content_type, created_at) VALUES (?,?,?,?)",
+        conn.execute("INSERT INTO blobs(sha256, size, content_type, created_at) VALUES (?,?,?,?)"
+                     " ON CONFLICT(sha256) DO NOTHING",
                      (digest, len(data), content_type, wire.format_time(now)))
 
     def check_file(self, data: bytes) -> str:
@@ -357,7 +359,8 @@ class BlobStore:
                 path.unlink(missing_ok=True)
             else:
                 os.replace(path, target)
-            conn.execute("INSERT OR IGNORE INTO blobs(sha256, size, content_type, created_at) VALUES (?,?,?,?)",
+            conn.execute("INSERT INTO blobs(sha256, size, content_type, created_at) VALUES (?,?,?,?)"
+                         " ON CONFLICT(sha256) DO NOTHING",
                          (sha256, length, content_type, stamp))
             conn.execute("UPDATE uploads SET completed_at = ?, touched_at = ? WHERE sha256 = ? AND officer_id = ?",
                          (stamp, stamp, sha256, officer_id))

@@ -49,7 +49,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--body-timeout", type=float, default=30.0, metavar="SECONDS",
                         help="a request body that stalls longer than this is dropped (408)")
     parser.add_argument("--blob-dir", metavar="DIR",
-                        help="where attachment bytes are kept (default: DB-blobs beside the database)")
+                        help="where attachment bytes are kept (default: DB-blobs beside a SQLite "
+                             "database; required with PostgreSQL: storage every worker shares)")
     parser.add_argument("--revoke-device", metavar="DEVICE_ID",
                         help="revoke this device's secret and sessions, then exit")
     parser.add_argument("--username", help="with --revoke-device: only for this officer")
@@ -79,6 +80,12 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         print(f"desk central: {problem}", file=sys.stderr)
         return 1
+    from central.db import is_postgres
+
+    if is_postgres(args.db) and not args.blob_dir:
+        print("desk central: a server on PostgreSQL needs --blob-dir (storage every worker shares)",
+              file=sys.stderr)
+        return 2
     app = create_app(
         args.db, gateway_token=args.gateway_token, seed=args.seed,
         token_ttl=timedelta(hours=args.token_ttl_hours),

@@ -85,7 +85,7 @@ def test_placeholders_mean_the_same_on_both(database):
 def test_the_schema_types_for_postgresql():
     schema = postgres_schema()
     assert "BLOB" not in schema and "INTEGER" not in schema
-    assert "seq BIGINT PRIMARY KEY" in schema and "data BYTEA NOT NULL" in schema
+    assert "seq BIGINT PRIMARY KEY" in schema and "pw_hash BYTEA NOT NULL" in schema
     assert 'id TEXT COLLATE "C" PRIMARY KEY' in schema
 
 
@@ -93,11 +93,11 @@ def test_big_sequence_numbers_and_bytes_round_trip(database):
     seq = 2**40 + 7  # past what a 32-bit INTEGER holds
     with database.write() as conn:
         conn.execute("INSERT INTO changes(seq, at, case_id) VALUES (?, ?, ?)", (seq, "t", "c1"))
-        conn.execute("INSERT INTO attachments(id, case_id, name, content_type, size, sha256, data)"
-                     " VALUES (?,?,?,?,?,?,?)", ("a1", "c1", "x", "image/png", 4, "h", b"\x00\xff\x10\x80"))
+        conn.execute("INSERT INTO officers(id, username, name, badge_no, unit_id, roles, pw_salt, pw_hash)"
+                     " VALUES (?,?,?,?,?,?,?,?)", ("o9", "o9", "x", "b", "u1", "[]", b"s", b"\x00\xff\x10\x80"))
     with database.read() as conn:
         assert conn.execute("SELECT MAX(seq) AS m FROM changes").fetchone()["m"] == seq
-        data = conn.execute("SELECT data FROM attachments WHERE id = ?", ("a1",)).fetchone()["data"]
+        data = conn.execute("SELECT pw_hash FROM officers WHERE id = ?", ("o9",)).fetchone()["pw_hash"]
     assert bytes(data) == b"\x00\xff\x10\x80"
 
 

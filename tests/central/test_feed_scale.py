@@ -131,11 +131,11 @@ def test_the_change_log_holds_one_row_per_case_however_many_edits(tmp_path):
         svc.close()
 
 
-def test_an_old_log_is_upgraded_on_start(db_target):
+def test_an_old_log_is_upgraded_on_start(db_target, tmp_path):
     """A database written when the log kept every change: its moves become departures
     and only each case's latest change stays (the upgrade is SQL both backends run)."""
     path = db_target
-    svc = Service(path, gateway_token="g", seed=TinySeed())
+    svc = Service(path, gateway_token="g", seed=TinySeed(), blob_dir=tmp_path / "blobs")
     now = svc.now()
     officer1, officer2 = caller(svc, "officer1"), caller(svc, "officer2")
     case_id = _intake(svc, STATION_1, now)["id"]
@@ -151,7 +151,7 @@ def test_an_old_log_is_upgraded_on_start(db_target):
                      (seq - 1, conn.execute("SELECT at FROM changes").fetchone()[0], case_id,
                       STATION_1, STATION_1, "o-officer2"))
     svc.close()
-    svc = Service(path, gateway_token="g", seed=TinySeed())
+    svc = Service(path, gateway_token="g", seed=TinySeed(), blob_dir=tmp_path / "blobs")
     try:
         conn = svc.db.conn()
         assert conn.execute("SELECT COUNT(*) FROM changes").fetchone()[0] == 1

@@ -118,11 +118,11 @@ def test_the_feed_skips_nothing_while_two_workers_write(workers):
     assert seen == {case_id: 16 for case_id in cases}
 
 
-def _worker(pg_url: str, port: int) -> subprocess.Popen:
+def _worker(pg_url: str, port: int, blob_dir: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
         [sys.executable, "-m", "central", "--db", pg_url, "--seed", "empty", "--host", "127.0.0.1",
-         "--port", str(port), "--gateway-token", "gw"],
+         "--port", str(port), "--gateway-token", "gw", "--blob-dir", str(blob_dir)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=str(ROOT))
 
 
@@ -157,13 +157,13 @@ def _new_case(url: str, unit_id: str) -> str:
     return r.json()["id"]
 
 
-def test_a_worker_killed_in_the_middle_of_a_batch_leaves_nothing_of_it(pg_url):
+def test_a_worker_killed_in_the_middle_of_a_batch_leaves_nothing_of_it(pg_url, tmp_path):
     """The batch's transaction is held open at a known op (its case row is locked by the
     test), the worker is killed there, and the database holds none of the batch; the
     client's resend to another worker applies each op once, and again is a duplicate."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    first = _worker(pg_url, port)
+    first = _worker(pg_url, port, tmp_path / "blobs")
     try:
         _wait_until_serving(first, url)
         http = _session(url)
@@ -199,7 +199,7 @@ def test_a_worker_killed_in_the_middle_of_a_batch_leaves_nothing_of_it(pg_url):
         first.wait(timeout=30)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    second = _worker(pg_url, port)
+    second = _worker(pg_url, port, tmp_path / "blobs")
     try:
         _wait_until_serving(second, url)
         http = _session(url)
