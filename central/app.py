@@ -38,9 +38,6 @@ from central.service import (
     SeedSource,
     Service,
     SetPasswordRequest,
-    canonical,
-    db_time,
-    token_hash,
     wire_field_names,
 )
 from desk import wire
@@ -247,33 +244,6 @@ def _etag_matches(header: str | None, etag: str) -> bool:
     return any(tag.strip().removeprefix("W/").strip('"') == bare for tag in header.split(","))
 
 
-# Everything a quiet poll needs in one statement (one snapshot, no transaction to open
-# and close): the session and its officer, the head of the feed, its epoch, and whether
-# a retention sweep is due (then the full route runs it). Times are stored fixed-width
-# (central.service.db_time), so they compare as text.
-_QUIET_SQL = (
-    "SELECT s.officer_id, s.expires_at > ? AS live,"
-    " (SELECT value FROM meta WHERE key = 'seq') AS head,"
-    " (SELECT value FROM meta WHERE key = 'epoch') AS epoch,"
-    " EXISTS(SELECT 1 FROM cases WHERE retired = 0 AND closed_at IS NOT NULL AND closed_at <= ?) AS due"
-    " FROM sessions s JOIN officers o ON o.id = s.officer_id WHERE s.token_hash = ? AND s.revoked = 0")
-
-
-def quiet_changes_json(service: Service, token: str, cursor: str, *, now: datetime) -> tuple[str, bytes] | None:
-    """(officer id, the feed page) for a valid session whose cursor is at the head of the
-    feed, or None for anything else: the FastAPI route answers that (and every error)."""
-    epoch, dot, seq = cursor.partition(".")
-    if not dot or not seq.isdigit():
-        return None
-    row = service.db.conn().execute(
-        _QUIET_SQL, (db_time(now), db_time(now - service.closed_retention), token_hash(token))).fetchone()
-    if row is None or not row["live"] or row["due"] or epoch != row["epoch"] or seq != row["head"]:
-        return None
-    meta = {"next_cursor": cursor, "has_more": False, "server_time": wire.format_time(now),
-            "reference_version": service.reference_version}
-    return row["officer_id"], ('{"changes":[],' + canonical(meta)[1:]).encode("utf-8")
-
-
 class QuietPolls:
     """Answers the commonest request of all, GET /changes with a cursor at the head of
     the feed ("anything new?" from a desk polling every 60 s), ahead of the framework.
@@ -321,7 +291,7 @@ class QuietPolls:
         try:
             # On the event loop: one indexed read that never waits on a writer (WAL),
             # cheaper than the hop to a thread would be.
-            found = quiet_changes_json(self.service, token, cursor, now=self.service.now())
+            found = self.service.quiet_changes_json(token, cursor, now=self.service.now())
         except Exception:
             return None  # whatever it was, the full route meets it again and answers it
         if found is None:
