@@ -82,6 +82,8 @@ class Rule:
 class ProxyLog:
     requests: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
+    # The request lines each client connection carried, by connection in accept order.
+    connections: list[list[str]] = field(default_factory=list)
 
 
 class FaultProxy:
@@ -161,7 +163,9 @@ class FaultProxy:
                 continue
             with self._lock:
                 self._conns.add(conn)
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+                carried: list[str] = []
+                self.log.connections.append(carried)
+            threading.Thread(target=self._serve, args=(conn, carried), daemon=True).start()
 
     def _take_rule(self, line: str) -> bool:
         with self._lock:
@@ -183,7 +187,7 @@ class FaultProxy:
             conn.sendall(data[i:i + step])
             time.sleep(step / bps)
 
-    def _serve(self, conn: socket.socket) -> None:
+    def _serve(self, conn: socket.socket, carried: list[str]) -> None:
         upstream: socket.socket | None = None
         up_file = None
         client_file = conn.makefile("rb")
@@ -197,6 +201,7 @@ class FaultProxy:
                 request_line = f"{method} {path}"
                 with self._lock:
                     self.log.requests.append(request_line)
+                    carried.append(request_line)
                 if self.on_request(request_line) is False or self.offline:
                     return
                 if self.delay_s:
