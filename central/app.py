@@ -30,6 +30,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from central.db import Database
 from central.errors import PROBLEM_MEDIA_TYPE, ApiError, problem
 from central.service import (
     Caller,
@@ -261,11 +262,15 @@ class QuietPolls:
     def __init__(self, service: Service, *, path: str, min_client_version: str) -> None:
         self.service = service
         self.path = path
+        # SQLite answers on the event loop: one indexed read that never waits on a
+        # writer (WAL), cheaper than the hop to a thread would be. A database across
+        # the network (PostgreSQL) is asked from a thread, never from the loop.
+        self.on_loop = isinstance(service.db, Database)
         self.min_version = _version_tuple(min_client_version)
         self.answered = 0
         self.since = time.monotonic()
 
-    def answer(self, scope: dict) -> bytes | None:
+    async def answer(self, scope: dict) -> bytes | None:
         if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] != self.path:
             return None
         cursor = None
@@ -288,10 +293,13 @@ class QuietPolls:
                     return None  # the guard answers 426
         if token is None:
             return None
+        service = self.service
         try:
-            # On the event loop: one indexed read that never waits on a writer (WAL),
-            # cheaper than the hop to a thread would be.
-            found = self.service.quiet_changes_json(token, cursor, now=self.service.now())
+            if self.on_loop:
+                found = service.quiet_changes_json(token, cursor, now=service.now())
+            else:
+                found = await anyio.to_thread.run_sync(
+                    lambda: service.quiet_changes_json(token, cursor, now=service.now()))
         except Exception:
             return None  # whatever it was, the full route meets it again and answers it
         if found is None:
@@ -309,7 +317,7 @@ class CentralApp(FastAPI):
     quiet: QuietPolls | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        body = self.quiet.answer(scope) if self.quiet is not None else None
+        body = await self.quiet.answer(scope) if self.quiet is not None else None
         if body is None:
             await super().__call__(scope, receive, send)
             return

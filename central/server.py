@@ -34,7 +34,7 @@ DEFAULT_PORT = 8765
 # Longer than a desk's 60 s poll interval, so a kept-alive connection (and its TLS
 # session) is still open for the next poll; uvicorn's default of 5 s made every poll a
 # new connection and, over TLS, a new handshake.
-DEFAULT_KEEP_ALIVE = 75.0
+DEFAULT_KEEP_ALIVE = 75
 # How a worker process learns the options it was started with (uvicorn spawns workers
 # and builds each one's app from an import string, central.server:worker_app).
 _WORKER_ENV = "DESK_CENTRAL_WORKER_OPTIONS"
@@ -64,7 +64,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a request body that stalls longer than this is dropped (408)")
     parser.add_argument("--workers", type=int, default=1, metavar="N",
                         help="worker processes serving one address (default 1)")
-    parser.add_argument("--timeout-keep-alive", type=float, default=DEFAULT_KEEP_ALIVE, metavar="SECONDS",
+    parser.add_argument("--timeout-keep-alive", type=int, default=DEFAULT_KEEP_ALIVE, metavar="SECONDS",
                         help="how long an idle connection is kept open (longer than the poll interval)")
     parser.add_argument("--ops-threads", type=int, default=None, metavar="N",
                         help="threads per worker applying pushes (POST /ops), apart from the reads")

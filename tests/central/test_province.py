@@ -410,3 +410,37 @@ def test_two_workers_serve_one_address_and_a_killed_one_loses_and_doubles_nothin
     finally:
         _stop(proc)
     assert proc.returncode == 0
+
+
+def test_a_writer_of_another_process_gets_its_turn_at_once(tmp_path):
+    """Two processes on one SQLite file: while one writes transaction after transaction
+    back to back, the other's write waits for one of them, not for them all (SQLite's
+    busy handler alone sleeps between tries and kept missing the gaps)."""
+    from central.db import Database
+
+    path = tmp_path / "shared.db"
+    Database(path).close()
+    script = (
+        "import sys, time; sys.path.insert(0, sys.argv[2])\n"
+        "from central.db import Database\n"
+        "db = Database(sys.argv[1])\n"
+        "print('go', flush=True)\n"
+        "for _ in range(15):\n"
+        "    with db.write() as conn:\n"
+        "        conn.execute(\"INSERT INTO meta(key, value) VALUES ('k', 'v')\"\n"
+        "                     \" ON CONFLICT(key) DO UPDATE SET value = 'w'\")\n"
+        "        time.sleep(0.2)\n")
+    other = subprocess.Popen([sys.executable, "-c", script, str(path), str(ROOT)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert other.stdout is not None and other.stdout.readline().strip() == "go"
+        time.sleep(0.3)  # well inside its run of 15 transactions of 0.2 s
+        db = Database(path)
+        started = time.monotonic()
+        with db.write() as conn:
+            conn.execute("INSERT INTO meta(key, value) VALUES ('mine', 'x')")
+        waited = time.monotonic() - started
+        db.close()
+        assert other.poll() is None, "the other process finished first: the test proved nothing"
+        assert waited < 1.0, f"waited {waited:.2f} s for the other process's writes"
+    finally:
+        other.wait(30)
