@@ -51,11 +51,18 @@ from desk.wire import API_PREFIX  # noqa: E402
 PASSWORD = "demo-pass"
 POLL_INTERVAL = 60.0
 P99_GOAL_MS = 200.0
-# The officers whose sessions the simulated desks use (any officer's quiet poll costs
-# the same; a few accounts stand for 20,000).
 # The cases each station of the burst worked on offline (its 200 ops are spread on them).
 CASES_PER_STATION = 10
-POLLERS = ("officer1", "officer2", "officer3", "chief1", "chief2", "liuyang", "zhaolei", "sunjie")
+# The officers whose sessions the simulated desks use (any officer's quiet poll costs
+# the same; a few accounts stand for 20,000, each simulated desk with its own cursor).
+# The burst and the intake land in stations 1 and 2 (BUSY), as a province's burst lands
+# in a few of its 1,400 stations: one desk in BUSY_SHARE is theirs and fetches what
+# moved; the rest poll stations where nothing happened.
+BUSY = ("chief1", "officer1", "officer2", "chief2", "officer3")
+QUIET = ("dy_chief", "wuhao", "mf_chief", "mali", "traffic_chief", "traffic1", "exit_chief", "exit1",
+         "za_chief", "za1", "qx_duty", "qx1", "hz_chief", "hz1", "wc_chief", "wc1")
+POLLERS = BUSY + QUIET
+BUSY_SHARE = 50  # 2%: about 30 stations' officers of 1,400 stations
 
 
 # ---------------------------------------------------------------- a lean HTTP/1.1 client
@@ -297,24 +304,36 @@ async def open_loop(host: str, port: int, accounts: list[Account], gateway: str,
     start = loop.time() + 0.2
     tasks: set[asyncio.Task] = set()
 
-    async def poll(due: float, account: Account) -> None:
+    busy = [a for a in accounts if a.username in BUSY]
+    quiet = [a for a in accounts if a.username not in BUSY]
+    desks = [busy[i // BUSY_SHARE % len(busy)] if i % BUSY_SHARE == 0 else quiet[i % len(quiet)]
+             for i in range(officers)]
+    cursors = [desk.cursor for desk in desks]
+
+    async def poll(due: float, i: int) -> None:
+        account = desks[i]
         conn = idle.pop() if idle else Conn(host, port)
         try:
             status, headers, data = await conn.request(
-                "GET", f"{API_PREFIX}/changes?cursor={account.cursor}&limit=1000", account.headers())
+                "GET", f"{API_PREFIX}/changes?cursor={cursors[i]}&limit=1000", account.headers())
+            run.polls.append((due - start, loop.time() - due))
+            # Something moved: the desk follows the cursor to the end, as a desk does.
+            while status == 200 and len(data) > 200:
+                page = json.loads(data)
+                cursors[i] = page["next_cursor"]
+                if not page["has_more"]:
+                    break
+                status, headers, data = await conn.request(
+                    "GET", f"{API_PREFIX}/changes?cursor={cursors[i]}&limit=1000", account.headers())
         except OSError as exc:
             run.error(f"poll {type(exc).__name__}")
             conn.close()
             return
-        run.polls.append((due - start, loop.time() - due))
         run.connections += conn.opened
         conn.opened = 0
         idle.append(conn)
         if status != 200:
             run.error(f"poll HTTP {status}")
-        elif len(data) > 200:
-            # Something moved: follow the cursor, as a desk does.
-            account.cursor = json.loads(data)["next_cursor"]
 
     async def pollers() -> None:
         i = 0
@@ -325,7 +344,7 @@ async def open_loop(host: str, port: int, accounts: list[Account], gateway: str,
             delay = due - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
-            task = asyncio.ensure_future(poll(due, accounts[i % len(accounts)]))
+            task = asyncio.ensure_future(poll(due, i % officers))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
             i += 1
@@ -341,7 +360,7 @@ async def open_loop(host: str, port: int, accounts: list[Account], gateway: str,
                 "kind": "consultation", "category": "户政", "channel": "portal",
                 "title": f"居住证办理咨询 {n}", "body": "请问办理居住证需要哪些材料？",
                 "citizen": {"name": "张伟明", "phone": "13912345678", "id_number": "140105199001011234"},
-                "unit_id": accounts[n % len(accounts)].unit_id}, ensure_ascii=False).encode()
+                "unit_id": busy[n % len(busy)].unit_id}, ensure_ascii=False).encode()
             status, _, _ = await conn.request("POST", f"{API_PREFIX}/intake", {
                 "Authorization": f"Bearer {gateway}", "Content-Type": "application/json"}, body)
             if status != 201:
@@ -538,7 +557,7 @@ def main(argv: list[str] | None = None) -> int:
                       f" {statistics.median(later) * 1000:.1f} ms, worst {max(later) * 1000:.1f} ms"
                       f" ({cases_label})", flush=True)
             if workers == 1 and args.cpu_requests:
-                quiet = accounts[0]
+                quiet = next(a for a in accounts if a.username in QUIET)
                 quiet.cursor = asyncio.run(_head_cursor(server.port, quiet))
                 path = f"{API_PREFIX}/changes?cursor={quiet.cursor}&limit=1000"
                 ours, ours_rate = cpu_per_request(server, path, quiet.headers(), args.cpu_requests)
