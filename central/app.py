@@ -246,13 +246,15 @@ def _etag_matches(header: str | None, etag: str) -> bool:
 
 
 class QuietPolls:
-    """Answers the commonest request of all, GET /changes with a cursor at the head of
-    the feed ("anything new?" from a desk polling every 60 s), ahead of the framework.
+    """Answers the commonest request of all, GET /changes when the caller's feed holds
+    nothing after the cursor ("anything new?" from a desk polling every 60 s), ahead of
+    the framework (Service.quiet_changes_json says whether it does).
 
     Routing, dependency injection, query validation, the middlewares and a log line
-    cost a quiet poll several times what the one indexed lookup behind it does
-    (bench/bench_load.py). Only the plain success is answered here; anything else (no
-    or a bad token, a cursor behind the head, an odd query, a client under the minimum
+    cost a quiet poll several times what the indexed lookup behind it does (measured
+    0.28 ms of CPU against 0.11 ms; a bare ASGI app under the same uvicorn 0.04 ms,
+    bench/bench_load.py). Only the plain empty page is answered here; anything else
+    (no or a bad token, something to send, an odd query, a client under the minimum
     version, a sweep due) goes on to the FastAPI route, which stays the one that the
     OpenAPI document describes and that answers every error. Quiet polls are counted,
     not logged one by one: a line a minute says how many were answered."""
@@ -307,7 +309,7 @@ class QuietPolls:
         self.answered += 1
         elapsed = time.monotonic() - self.since
         if elapsed >= self.LOG_EVERY_S:
-            access_log.info("GET %s 200: %d quiet polls answered at the head of the feed in %.0f s",
+            access_log.info("GET %s 200: %d quiet polls (nothing new) in %.0f s",
                             self.path, self.answered, elapsed)
             self.answered, self.since = 0, time.monotonic()
         return found[1]
