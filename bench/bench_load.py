@@ -178,12 +178,14 @@ def wait_listening(proc: subprocess.Popen, port: int, timeout: float = 120) -> N
             time.sleep(0.1)
 
 
-def start_central(db: str, workers: int, gateway: str) -> Proc:
+def start_central(db: str, workers: int, gateway: str, repo: Path = REPO) -> Proc:
     port = free_port()
+    # --workers only when asked for more than one, so an older checkout (--server-repo,
+    # for a before/after in the same conditions) that has no such option runs too.
+    extra = ["--workers", str(workers)] if workers > 1 else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "central", "--db", db, "--port", str(port), "--gateway-token", gateway,
-         "--workers", str(workers)],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [sys.executable, "-m", "central", "--db", db, "--port", str(port), "--gateway-token", gateway, *extra],
+        cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_listening(proc, port)
     time.sleep(1.0 if workers > 1 else 0.2)  # every worker up, not only the first
     return Proc(proc, port)
@@ -510,6 +512,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="citizen cases a second during the load")
     parser.add_argument("--stations", type=int, default=30, help="stations in the burst")
     parser.add_argument("--ops-per-station", type=int, default=200)
+    parser.add_argument("--server-repo", type=Path, default=REPO,
+                        help="run the server from this checkout (e.g. an older release, for a before/after)")
     parser.add_argument("--cpu-requests", type=int, default=3000,
                         help="no-change polls in the CPU comparison (0 skips it)")
     args = parser.parse_args(argv)
@@ -539,7 +543,7 @@ def main(argv: list[str] | None = None) -> int:
 
     held: dict[int, int] = {}
     for workers in worker_counts:
-        server = start_central(db_url, workers, gateway)
+        server = start_central(db_url, workers, gateway, args.server_repo)
         try:
             accounts = asyncio.run(_logins(server.port))
             for officers in officer_counts:

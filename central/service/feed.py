@@ -185,9 +185,12 @@ class FeedRoom(Room):
                         return None
                 if self._removes(conn, caller, after, 1):
                     return None
-            meta = {"next_cursor": f"{epoch}.{head}", "has_more": False,
-                    "server_time": wire.format_time(now), "reference_version": self.reference_version}
-        return row["id"], ('{"changes":[],' + canonical(meta)[1:]).encode("utf-8")
+        # The route's page, key for key in canonical order; every value here is ours
+        # (an epoch of letters and digits, a number, a time, a hex digest): nothing to escape.
+        return row["id"], (
+            f'{{"changes":[],"has_more":false,"next_cursor":"{epoch}.{head}",'
+            f'"reference_version":"{self.reference_version}","server_time":"{wire.format_time(now)}"}}'
+        ).encode()
 
     def changes(self, caller: Caller, cursor: str | None, limit: int, *, now: datetime) -> dict[str, Any]:
         page, meta = self._changes_page(caller, cursor, limit, now=now)
