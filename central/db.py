@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import os
 import re
 import sqlite3
 import threading
@@ -50,6 +51,11 @@ from central.errors import ApiError
 
 if TYPE_CHECKING:
     import psycopg
+
+try:
+    import fcntl
+except ImportError:  # Windows: SQLite's own busy wait alone
+    fcntl = None  # type: ignore[assignment]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -217,6 +223,7 @@ class Database:
         self._write_lock = threading.RLock()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
+        self._writer_fd: int | None = None
         # executescript commits on its own, so it runs outside write(); every statement
         # is IF NOT EXISTS, which makes a concurrent second start harmless.
         with self._write_lock:
@@ -258,14 +265,30 @@ class Database:
                 finally:
                     self._local.depth -= 1
                 return
-            conn.execute("BEGIN IMMEDIATE")
+            self._take_turn(True)
             try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            else:
-                conn.execute("COMMIT")
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                else:
+                    conn.execute("COMMIT")
+            finally:
+                self._take_turn(False)
+
+    def _take_turn(self, take: bool) -> None:
+        """Writers of several processes on one file (`desk central --workers N`) queue
+        on a lock file the kernel hands over at once, not on SQLite's busy handler:
+        that one sleeps up to 100 ms between tries, so a process whose own writers
+        follow each other back to back kept the file while the other's waited seconds
+        (measured: p99 2.8 s, 9.5 s in all, for one worker of two under 30 pushers)."""
+        if fcntl is None:
+            return
+        if self._writer_fd is None:
+            self._writer_fd = os.open(self.path + "-writer", os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self._writer_fd, fcntl.LOCK_EX if take else fcntl.LOCK_UN)
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -281,6 +304,9 @@ class Database:
             conn.execute("COMMIT")
 
     def close(self) -> None:
+        if self._writer_fd is not None:
+            os.close(self._writer_fd)
+            self._writer_fd = None
         with self._all_lock:
             conns, self._all = self._all, []
         for conn in conns:

@@ -83,6 +83,7 @@ def start_demo_server(
     import uvicorn
 
     from central.app import create_app
+    from central.server import DEFAULT_KEEP_ALIVE
 
     scratch: Path | None = None
     if db_path is None:
@@ -94,8 +95,9 @@ def start_demo_server(
     app = create_app(db_path, gateway_token=token, seed=seed, **options)
     sock = _free_socket(host, port)
     bound = sock.getsockname()[1]
+    # Keep-alive past the desk's 60 s poll, as `desk central` does (central.server).
     config = uvicorn.Config(app, access_log=False, log_level="warning", timeout_graceful_shutdown=2,
-                            lifespan="on")
+                            lifespan="on", timeout_keep_alive=DEFAULT_KEEP_ALIVE)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
                               name="desk-demo-server", daemon=True)

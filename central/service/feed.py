@@ -8,11 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from central.errors import ApiError
+from central.service.auth import token_hash
 from central.service.common import (
     FINAL,
     LOG_FORM,
     Caller,
     Room,
+    _caller,
     _scope_branches,
     _scope_sql,
     canonical,
@@ -142,6 +144,53 @@ class FeedRoom(Room):
         if epoch != self._meta(conn, "epoch") or seq > head or seq < int(self._meta(conn, "floor", "0")):
             raise ApiError(410, "cursor_expired", "pull again from the start")
         return seq
+
+    def quiet_changes_json(self, token: str, cursor: str, *, now: datetime) -> tuple[str, bytes] | None:
+        """(officer id, the page) when a live session's feed holds nothing after its
+        cursor: the "anything new?" poll, answered ahead of the framework (central.app
+        QuietPolls). None for anything else, which the full route answers (and every
+        error): a bad or dead token, a cursor not this server's or expired, a retention
+        sweep due (the route runs it), or anything to send.
+
+        At the head (nothing written since, for anyone) it is one statement: the session
+        and its officer, the head, the epoch, the floor and whether a sweep is due. Behind
+        the head, each branch of the caller's scope and its removes are asked for one row
+        from their indexes, in one snapshot: a burst of pushes elsewhere moves the head
+        for everyone, and must not send every poll down the whole stack. Stored times
+        are fixed-width (db_time), so they compare as text."""
+        epoch, dot, seq_text = cursor.partition(".")
+        if not dot or not seq_text.isdigit() or len(seq_text) > 18:
+            return None
+        with self.db.read() as conn:
+            row = conn.execute(
+                "SELECT s.device_id, s.expires_at > ? AS live, o.*,"
+                " (SELECT value FROM meta WHERE key = 'seq') AS head,"
+                " (SELECT value FROM meta WHERE key = 'epoch') AS epoch,"
+                " (SELECT value FROM meta WHERE key = 'floor') AS floor,"
+                " EXISTS(SELECT 1 FROM cases WHERE retired = 0 AND closed_at IS NOT NULL"
+                " AND closed_at <= ?) AS due"
+                " FROM sessions s JOIN officers o ON o.id = s.officer_id"
+                " WHERE s.token_hash = ? AND s.revoked = 0",
+                (db_time(now), db_time(now - self.closed_retention), token_hash(token))).fetchone()
+            if row is None or not row["live"] or row["due"] or epoch != row["epoch"]:
+                return None
+            after, head = int(seq_text), int(row["head"] or 0)
+            if after > head or after < int(row["floor"] or 0):
+                return None
+            if after < head:
+                caller = _caller(row, row["device_id"])
+                for branch, branch_args in _scope_branches(caller):
+                    if conn.execute(f"SELECT 1 FROM cases WHERE retired = 0 AND {branch}"
+                                    " AND last_seq > ? LIMIT 1", [*branch_args, after]).fetchone():
+                        return None
+                if self._removes(conn, caller, after, 1):
+                    return None
+        # The route's page, key for key in canonical order; every value here is ours
+        # (an epoch of letters and digits, a number, a time, a hex digest): nothing to escape.
+        return row["id"], (
+            f'{{"changes":[],"has_more":false,"next_cursor":"{epoch}.{head}",'
+            f'"reference_version":"{self.reference_version}","server_time":"{wire.format_time(now)}"}}'
+        ).encode()
 
     def changes(self, caller: Caller, cursor: str | None, limit: int, *, now: datetime) -> dict[str, Any]:
         page, meta = self._changes_page(caller, cursor, limit, now=now)

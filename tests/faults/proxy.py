@@ -93,6 +93,8 @@ class Cut:
 class ProxyLog:
     requests: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
+    # The request lines each client connection carried, by connection in accept order.
+    connections: list[list[str]] = field(default_factory=list)
 
 
 class FaultProxy:
@@ -193,7 +195,9 @@ class FaultProxy:
                 continue
             with self._lock:
                 self._conns.add(conn)
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+                carried: list[str] = []
+                self.log.connections.append(carried)
+            threading.Thread(target=self._serve, args=(conn, carried), daemon=True).start()
 
     def _take_rule(self, line: str) -> bool:
         with self._lock:
@@ -220,7 +224,7 @@ class FaultProxy:
             conn.sendall(data[i:i + step])
             time.sleep(step / bps)
 
-    def _serve(self, conn: socket.socket) -> None:
+    def _serve(self, conn: socket.socket, carried: list[str]) -> None:
         upstream: socket.socket | None = None
         up_file = None
         client_file = conn.makefile("rb")
@@ -234,6 +238,7 @@ class FaultProxy:
                 request_line = f"{method} {path}"
                 with self._lock:
                     self.log.requests.append(request_line)
+                    carried.append(request_line)
                 if self.on_request(request_line) is False or self.offline:
                     return
                 if self.delay_s:
