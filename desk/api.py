@@ -281,18 +281,7 @@ class CentralClient:
         raise BadResponse(f"{what}: unexpected HTTP status {status}")
 
     def _model(self, model: type[pydantic.BaseModel], content: bytes, what: str, read=None):
-        try:
-            # Parsing and validating in one pass is a third faster on big feed pages.
-            return (read or model.model_validate_json)(content)
-        except pydantic.ValidationError as exc:
-            if any(e.get("type") in ("json_invalid", "json_type") for e in exc.errors()):
-                raise BadResponse(f"{what}: the answer is not valid JSON") from exc
-            # Only field locations go into the message: values may be personal data.
-            first: Mapping[str, Any] = exc.errors()[0] if exc.errors() else {}
-            where = ".".join(str(p) for p in first.get("loc", ())) or "body"
-            raise BadResponse(
-                f"{what}: the answer does not fit the contract ({exc.error_count()} problem(s), first at {where})"
-            ) from exc
+        return read_model(model, content, what, read)
 
     # ------------------------------------------------------------ the API
 
@@ -318,13 +307,17 @@ class CentralClient:
         return self._model(Reference, content, "GET /reference"), resp.headers.get("ETag")
 
     def changes(self, cursor: str | None, limit: int = MAX_CHANGES_LIMIT) -> ChangesResponse:
+        return parse_changes(self.changes_body(cursor, limit))
+
+    def changes_body(self, cursor: str | None, limit: int = MAX_CHANGES_LIMIT) -> bytes:
+        """GET /changes up to the body, unread: the sync engine may read a big page in
+        its page worker (desk/pagework.py) rather than beside the window's thread."""
         params: dict[str, Any] = {"limit": max(1, min(int(limit), MAX_CHANGES_LIMIT))}
         if cursor:
             params["cursor"] = cursor
         resp, content = self._send("GET", "/changes", params=params)
         self._check(resp, content, "GET /changes", (200,))
-        # A change that cannot be read is set aside (page.unreadable), not fatal.
-        return self._model(ChangesResponse, content, "GET /changes", read=read_changes)
+        return content
 
     def push(self, ops: Sequence[Op]) -> OpsResponse:
         if not 1 <= len(ops) <= MAX_OPS_PER_PUSH:
@@ -366,3 +359,25 @@ class CentralClient:
         from desk import transfer  # it builds on this module
 
         return transfer.download(self, attachment_id, sink, sha256=sha256, **options)
+
+
+def read_model(model: type[pydantic.BaseModel], content: bytes, what: str, read=None):
+    """An answer's body as `model`, or BadResponse saying where it does not fit (field
+    locations only: values may be personal data)."""
+    try:
+        # Parsing and validating in one pass is a third faster on big feed pages.
+        return (read or model.model_validate_json)(content)
+    except pydantic.ValidationError as exc:
+        if any(e.get("type") in ("json_invalid", "json_type") for e in exc.errors()):
+            raise BadResponse(f"{what}: the answer is not valid JSON") from exc
+        first: Mapping[str, Any] = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ())) or "body"
+        raise BadResponse(
+            f"{what}: the answer does not fit the contract ({exc.error_count()} problem(s), first at {where})"
+        ) from exc
+
+
+def parse_changes(content: bytes) -> ChangesResponse:
+    """A GET /changes body; a change that cannot be read is set aside (page.unreadable),
+    not fatal."""
+    return read_model(ChangesResponse, content, "GET /changes", read=read_changes)

@@ -23,8 +23,9 @@ from datetime import UTC, datetime
 
 from desk.api import ApiError, AuthError, BadResponse, CursorExpired, ServerRefused, TransportError
 from desk.logsafe import log_unexpected
+from desk.pagework import PageWorker
 from desk.rules import KNOWN_STATUSES, Actor
-from desk.store import NOTHING, Changes
+from desk.store import NOTHING, Changes, PreparedUpsert, change_case_id
 from desk.wire import MAX_CHANGES_LIMIT, MAX_OPS_PER_PUSH, STATUSES
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,10 @@ class SyncAborted(Exception):
     pass
 
 
+def _status(change) -> str:
+    return change.status if isinstance(change, PreparedUpsert) else change.case.status
+
+
 class SyncEngine:
     def __init__(
         self,
@@ -109,6 +114,7 @@ class SyncEngine:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         batch_size: int = 100,
         page_size: int = MAX_CHANGES_LIMIT,
+        page_worker: PageWorker | None = None,
     ):
         self.store = store
         self.client = client
@@ -116,6 +122,9 @@ class SyncEngine:
         self.clock = clock
         self.batch_size = max(1, min(batch_size, MAX_OPS_PER_PUSH))
         self.page_size = max(1, min(page_size, MAX_CHANGES_LIMIT))
+        # Pages after the first are read and prepared in a worker process (desk/pagework.py);
+        # without one (or with a client that cannot hand over a page's bytes) in this one.
+        self.page_worker = page_worker
         self._checked_summary = False
         # One cycle at a time: the loop thread and a "sync now" button may both ask.
         self._cycle_lock = threading.Lock()
@@ -199,6 +208,15 @@ class SyncEngine:
 
     # ------------------------------------------------------------ pull
 
+    def _next_page(self, cursor: str | None):
+        """The page after `cursor`, prepared by the page worker when there is one (the
+        fetch thread waits on its pipe, not on the GIL)."""
+        worker = self.page_worker
+        body = getattr(self.client, "changes_body", None)
+        if worker is None or body is None:
+            return self.client.changes(cursor, self.page_size)
+        return worker.prepare(body(cursor, self.page_size), *self.store.view_context())
+
     def _pull(self, report: SyncReport, abort, progress) -> None:
         state = self.store.get_state()
         cursor = state.cursor
@@ -223,6 +241,8 @@ class SyncEngine:
                     if prefetched is not None:
                         page = prefetched.result()
                     else:
+                        # The first page in this process: a cycle with nothing new (most
+                        # of them) never waits for the worker.
                         page = self.client.changes(cursor, self.page_size)
                         self._measure_clock(report, page.server_time, before, self.clock())
                 except CursorExpired:
@@ -239,19 +259,26 @@ class SyncEngine:
                     prefetched = None
                     report.pull_requests += 1
                 if page.has_more and page.next_cursor != cursor:
-                    prefetched = fetcher.submit(self.client.changes, page.next_cursor, self.page_size)
+                    prefetched = fetcher.submit(self._next_page, page.next_cursor)
                 if not reference_checked:
                     # Before the first page so the calendar is there when clocks are derived.
                     report.note(self._refresh_reference(page.reference_version))
                     reference_checked = True
+                built_with = getattr(page, "built_with", None)
+                if built_with is not None and any(
+                        a is not b for a, b in zip(built_with, self.store.view_context(), strict=True)):
+                    # Prepared before the reference changed: build its rows again (apply_changes
+                    # builds them for the cases in hand).
+                    page.changes = [c.case_as_change() if isinstance(c, PreparedUpsert) else c
+                                    for c in page.changes]
                 unreadable = getattr(page, "unreadable", ())
                 # Set aside what cannot be read and clear what is read again, then apply
                 # the rest of the page with its cursor as always.
                 report.note(self.store.set_aside(
                     unreadable,
-                    (c.case.id if c.op == "upsert" else c.case_id for c in page.changes),
+                    (change_case_id(c) for c in page.changes),
                     full_resync_generation=generation))
-                grown = {c.case.status for c in page.changes if c.op == "upsert"} - KNOWN_STATUSES
+                grown = {_status(c) for c in page.changes if c.op == "upsert"} - KNOWN_STATUSES
                 if grown:
                     self.store.note_statuses(grown)
                 if unreadable:

@@ -408,6 +408,7 @@ def cmd_logout(ctx: Context) -> int:
 
 
 def cmd_sync(ctx: Context) -> int:
+    from desk.pagework import PageWorker
     from desk.sync import SyncEngine
 
     session = ctx.open()
@@ -417,15 +418,20 @@ def cmd_sync(ctx: Context) -> int:
         raise CliError(f"sync failed: {exc}") from exc
     except TransportError as exc:
         raise CliError(f"sync failed: {exc}") from exc
-    engine = SyncEngine(session.store, client, session.actor)
-    report = engine.run_cycle()
-    if report.login_needed:
-        # The stored token expired: we have the password, so log in again once.
-        try:
-            engine.client = ctx.online_client(fresh=True)
-        except ApiError as exc:
-            raise CliError(f"sync failed: {exc}") from exc
+    # A sync of many pages reads page N+1 in a worker process while this one writes page N.
+    page_worker = PageWorker()
+    engine = SyncEngine(session.store, client, session.actor, page_worker=page_worker)
+    try:
         report = engine.run_cycle()
+        if report.login_needed:
+            # The stored token expired: we have the password, so log in again once.
+            try:
+                engine.client = ctx.online_client(fresh=True)
+            except ApiError as exc:
+                raise CliError(f"sync failed: {exc}") from exc
+            report = engine.run_cycle()
+    finally:
+        page_worker.close()
     if ctx.args.json:
         ctx.json(dataclasses.asdict(report))
     else:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
+from desk.pagework import PageWorker
 from desk.session import Reconnector
 from desk.sync import SyncEngine, SyncLoop
 
@@ -49,7 +50,11 @@ class SyncBridge(QObject):
                  parent: QObject | None = None):
         super().__init__(parent)
         self.session = session
-        self.engine = SyncEngine(session.store, session.client, session.actor)
+        # A first sync's pages are read in a worker process: on a thread of this one their
+        # Python work would take the GIL from the window for the whole pull (desk/pagework.py).
+        self.page_worker = PageWorker()
+        self.engine = SyncEngine(session.store, session.client, session.actor,
+                                 page_worker=self.page_worker)
         self.loop: SyncLoop | None = None
         self.interval = interval
         self._password = password
@@ -170,6 +175,7 @@ class SyncBridge(QObject):
         if self.loop is not None:
             self.loop.stop(timeout=10.0)
             self.loop = None
+        self.page_worker.close()
 
     @property
     def state(self) -> str:

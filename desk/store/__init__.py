@@ -48,11 +48,13 @@ from desk.store.queries import (
 )
 from desk.store.reports import ReportsRoom
 from desk.store.state import SyncState
+from desk.store.view import PreparedUpsert, change_case_id, prepare_upsert
 
 __all__ = [
     "CLOSED_RETENTION", "MAX_SEARCH_CHARS", "MAX_SEARCH_WORDS", "NOTHING", "SORTS",
-    "CaseFilter", "Changes", "ConflictItem", "OutboxItem", "QueryTooLarge", "Store",
-    "StoreClosed", "StoreConnection", "StoreError", "SyncState", "open_status_sql",
+    "CaseFilter", "Changes", "ConflictItem", "OutboxItem", "PreparedUpsert", "QueryTooLarge", "Store",
+    "StoreClosed", "StoreConnection", "StoreError", "SyncState", "change_case_id", "open_status_sql",
+    "prepare_upsert",
 ]
 
 

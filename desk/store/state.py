@@ -148,6 +148,11 @@ class StateRoom(StoreBase):
     def calendar(self) -> Calendar | None:
         return self._calendar
 
+    def view_context(self) -> tuple[Calendar | None, list[Policy]]:
+        """What a case's view is built with (the calendar and the case kinds' policy);
+        the same objects until the reference changes, so a caller can tell it did."""
+        return self._calendar, self._policies
+
     def calendar_or_default(self) -> Calendar:
         return self._calendar or overlay.default_calendar()
 

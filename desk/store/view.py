@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import pydantic_core
 
@@ -22,7 +23,7 @@ from desk.overlay import LocalOp, sort_time
 from desk.store.base import _dumps, _now, _stored_time
 from desk.store.changes import NOTHING, Changes
 from desk.store.state import StateRoom
-from desk.wire import Clock, RemoveChange, UpsertChange
+from desk.wire import Case, Clock, RemoveChange, UpsertChange
 
 # The view's columns as _view_row orders them; `id` comes first so an update can drop it.
 _VIEW_NAMES = (
@@ -88,6 +89,60 @@ def _fts_row(rid: int, case: Mapping[str, Any]) -> tuple:
         "\n".join(str(e.get("body") or "") for e in case.get("entries", [])),
     )
 
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedUpsert:
+    """An upsert of a feed page with the rows the fast path writes for it, built before
+    the write (desk/pagework.py builds them in a worker process, so a big page's Python
+    work does not share the window's interpreter). `case` is read again from its JSON
+    only when the case takes the per-case path (unsent work on it)."""
+
+    seq: int
+    case_id: str
+    version: int
+    status: str
+    snapshot: tuple          # _SNAPSHOT_UPSERT's parameters but the generation's
+    row: tuple               # _view_row
+    fts: tuple               # _fts_row without its rowid
+    case_json: str
+
+    op: ClassVar[str] = "upsert"
+
+    @property
+    def case(self) -> Case:
+        return Case.model_validate_json(self.case_json)
+
+    def case_as_change(self) -> UpsertChange:
+        """The upsert as read, for rows to be built again (the reference changed)."""
+        return UpsertChange(seq=self.seq, op="upsert", case=self.case)
+
+
+def prepare_upsert(change: UpsertChange, calendar, policies) -> PreparedUpsert:
+    """The fast path's rows for one upsert: its snapshot, view and search rows, built
+    from the case in hand with no unsent work laid over it."""
+    case_json = change.case.model_dump_json()
+    # Decoding pydantic's JSON is cheaper than model_dump(mode="json").
+    case = json.loads(case_json)
+    view = overlay.build_view(case, (), (), calendar=calendar, policies=policies, owned=True)
+    # The wire model's clocks are the view's: no unsent work changed them.
+    return PreparedUpsert(
+        seq=change.seq, case_id=case["id"], version=case["version"], status=case["status"],
+        snapshot=(case["id"], case["number"], case["version"], case["status"],
+                  case.get("unit_id"), case.get("assignee_id"), _SNAPSHOT_IN_VIEW),
+        row=_view_row(view, 0, 0, _nearest(change.case.clocks)),
+        fts=_fts_row(0, view)[1:], case_json=case_json)
+
+
+def change_case_id(change: Any) -> str:
+    """The case a change of a page is about, whether read (a wire change) or prepared."""
+    if isinstance(change, RemoveChange | PreparedUpsert):
+        return change.case_id
+    return change.case.id
+
+
+def _change_version(change: Any) -> int:
+    return change.version if isinstance(change, PreparedUpsert) else change.case.version
 
 
 class ViewRoom(StateRoom):
@@ -178,7 +233,7 @@ class ViewRoom(StateRoom):
             "EXISTS(SELECT 1 FROM conflicts WHERE case_id = ? AND resolution IS NULL)",
             (case_id, case_id)).fetchone()[0] == 1
 
-    def apply_changes(self, changes: Sequence[UpsertChange | RemoveChange], next_cursor: str, *,
+    def apply_changes(self, changes: Sequence[UpsertChange | RemoveChange | PreparedUpsert], next_cursor: str, *,
                       full_resync_generation: int | None = None) -> Changes:
         """Store one feed page and its cursor in one transaction. Changes: the cases
         of the page (upserted or removed).
@@ -189,7 +244,7 @@ class ViewRoom(StateRoom):
         rest (pending ops or open conflicts, removals, stale or repeated snapshots) take
         the per-case path that lays unsent work over the snapshot."""
         with self._write() as conn:
-            ids = [c.case.id if c.op == "upsert" else c.case_id for c in changes]
+            ids = [change_case_id(c) for c in changes]
             if not ids:
                 conn.execute("UPDATE sync_state SET cursor = ? WHERE id = 1", (next_cursor,))
                 return NOTHING
@@ -206,11 +261,11 @@ class ViewRoom(StateRoom):
                 "SELECT l.id, l.rid FROM json_each(?) AS j JOIN local_cases AS l ON l.id = j.value",
                 (page_ids,))}
             repeated = {i for i, n in Counter(ids).items() if n > 1}
-            fast: list[UpsertChange] = []
-            slow: list[UpsertChange | RemoveChange] = []
+            fast: list[UpsertChange | PreparedUpsert] = []
+            slow: list[UpsertChange | RemoveChange | PreparedUpsert] = []
             for change, case_id in zip(changes, ids, strict=False):
-                if (change.op == "upsert" and case_id not in busy and case_id not in repeated
-                        and stored.get(case_id, -1) <= change.case.version):
+                if (not isinstance(change, RemoveChange) and case_id not in busy and case_id not in repeated
+                        and stored.get(case_id, -1) <= _change_version(change)):
                     fast.append(change)
                 else:
                     slow.append(change)
@@ -220,24 +275,24 @@ class ViewRoom(StateRoom):
             conn.execute("UPDATE sync_state SET cursor = ? WHERE id = 1", (next_cursor,))
         return Changes(case_ids=frozenset(ids))
 
-    def _apply_slow(self, conn, changes: Sequence[UpsertChange | RemoveChange],
+    def _apply_slow(self, conn, changes: Sequence[UpsertChange | RemoveChange | PreparedUpsert],
                     generation: int | None) -> None:
         touched: list[str] = []
         for change in changes:
-            if change.op == "upsert":
-                case = change.case.model_dump(mode="json")
-                self._put_snapshot(conn, case, generation)
-                touched.append(case["id"])
-            else:
+            if isinstance(change, RemoveChange):
                 if self._has_local_work(conn, change.case_id):
                     conn.execute("UPDATE synced_cases SET gone = 1 WHERE id = ?", (change.case_id,))
                 else:
                     conn.execute("DELETE FROM synced_cases WHERE id = ?", (change.case_id,))
                 touched.append(change.case_id)
+            else:
+                case = change.case.model_dump(mode="json")
+                self._put_snapshot(conn, case, generation)
+                touched.append(case["id"])
         for case_id in dict.fromkeys(touched):
             self._rebuild(conn, case_id)
 
-    def _apply_fast(self, conn, changes: Sequence[UpsertChange], rids: Mapping[str, int],
+    def _apply_fast(self, conn, changes: Sequence[UpsertChange | PreparedUpsert], rids: Mapping[str, int],
                     generation: int | None) -> None:
         """Snapshots that are the whole view: no unsent work, each case once, newer than
         what is stored. The same rows _rebuild would write, without reading them back."""
@@ -250,24 +305,18 @@ class ViewRoom(StateRoom):
         # search rows can be written beside them without a RETURNING per case.
         next_rid = int(conn.execute("SELECT coalesce(max(rid), 0) FROM local_cases").fetchone()[0]) + 1
         for change in changes:
-            # Decoding pydantic's JSON is cheaper than model_dump(mode="json").
-            case = json.loads(change.case.model_dump_json())
-            snapshots.append((case["id"], case["number"], case["version"], case["status"],
-                              case.get("unit_id"), case.get("assignee_id"), _SNAPSHOT_IN_VIEW,
-                              generation or 0, 1))
-            view = overlay.build_view(case, (), (), calendar=self._calendar,
-                                      policies=self._policies, owned=True)
-            # The wire model's clocks are the view's: no unsent work changed them.
-            row = _view_row(view, 0, 0, _nearest(change.case.clocks))
-            rid = rids.get(case["id"])
+            prepared = (change if isinstance(change, PreparedUpsert)
+                        else prepare_upsert(change, self._calendar, self._policies))
+            snapshots.append(prepared.snapshot + (generation or 0, 1))
+            rid = rids.get(prepared.case_id)
             if rid is None:
                 rid = next_rid
                 next_rid += 1
-                inserts.append((rid,) + row)
+                inserts.append((rid,) + prepared.row)
             else:
-                updates.append(row[1:] + (rid,))
+                updates.append(prepared.row[1:] + (rid,))
                 fts_gone.append((rid,))
-            fts.append(_fts_row(rid, view))
+            fts.append((rid,) + prepared.fts)
         conn.executemany(_SNAPSHOT_UPSERT, snapshots)
         if inserts:
             conn.executemany(f"INSERT INTO local_cases (rid, {_VIEW_COLUMNS}) "

@@ -157,3 +157,31 @@ def test_any_page_leaves_the_rows_a_rebuild_would(page_list, with_work):
         for row in read(store, "SELECT data FROM local_cases"):
             assert json.loads(row[0])["id"].startswith("case-")
         store.close()
+
+
+def test_prepared_pages_leave_the_rows_of_pages_read_in_hand(tmp_path):
+    """A page prepared by the page worker's function (desk/pagework.py) from the page's
+    JSON, applied over cases with and without unsent work, leaves what the same page
+    applied as read does."""
+    from desk.pagework import prepare_page
+    from desk.wire import ChangesResponse
+
+    stores = []
+    note = op("case-2", "note", {"body": "电话联系群众"})
+    for name in ("in_hand", "prepared"):
+        store = open_store(tmp_path, f"{name}.db")
+        store.save_reference(reference(), '"r1"')
+        store.apply_changes([upsert(rich_case(n, 1, "in_progress"), seq=n) for n in range(1, 5)], "c1")
+        store.enqueue(note, author=AUTHOR)
+        stores.append(store)
+    page = [upsert(rich_case(n, 2, STATUSES[n % len(STATUSES)]), seq=10 + n) for n in range(1, 6)]
+    page += [remove("case-3", seq=20)]
+    body = ChangesResponse(changes=page, next_cursor="c2", has_more=False, server_time=MONDAY,
+                           reference_version="r1").model_dump_json().encode()
+    stores[0].apply_changes(page, "c2")
+    prepared = prepare_page(body, *stores[1].view_context())
+    stores[1].apply_changes(prepared.changes, prepared.next_cursor)
+    assert snapshot(stores[1]) == snapshot(stores[0])
+    assert stores[1].case("case-2")["pending_ops"] == 1
+    for store in stores:
+        store.close()

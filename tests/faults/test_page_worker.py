@@ -1,0 +1,67 @@
+"""A first sync's pages read and prepared in the page worker process (desk/pagework.py)
+leave the cache exactly as the pages read in this process do, against the real server;
+a worker that dies hands over to this process without losing a page."""
+
+from __future__ import annotations
+
+import os
+
+from desk.pagework import PageWorker, prepare_page
+from desk.store import PreparedUpsert
+from tests.faults import harness
+
+
+def _cache(store) -> dict:
+    rows = lambda sql: list(store.db.execute(sql).fetchall())  # noqa: E731 (a test's reader)
+    return {
+        "view": [r[1:] for r in rows("SELECT * FROM local_cases ORDER BY id")],
+        "fts": rows("SELECT number, title, body, citizen, entries FROM case_fts ORDER BY number"),
+        "synced": rows("SELECT id, version, status, unit_id, assignee_id FROM synced_cases ORDER BY id"),
+    }
+
+
+def _fill(server, n: int) -> None:
+    unit = harness.officer_unit(server, "officer1")
+    for i in range(n):
+        harness.intake(server, unit, title=f"第{i}号 走失的狗")
+
+
+def test_pages_prepared_in_the_worker_fill_the_cache_as_pages_read_here(tmp_path, env, server):
+    _fill(server, 12)
+    here = harness.open_desk(server.url, "officer1", tmp_path, name="here")
+    report = harness.engine_for(here, page_size=5).run_cycle()
+    assert report.finished and report.pull_requests >= 3
+
+    worker = PageWorker()
+    there = harness.open_desk(server.url, "officer1", tmp_path, name="there")
+    try:
+        report = harness.engine_for(there, page_size=5, page_worker=worker).run_cycle()
+        assert report.finished and report.pulled >= 12, report.error
+        assert worker._pool is not None, "the pages after the first went through the worker"
+        pids = {p.pid for p in worker._pool._processes.values()}
+        assert pids and os.getpid() not in pids
+    finally:
+        worker.close()
+    assert _cache(there.store) == _cache(here.store)
+    assert len(there.store.search("走失的狗")) >= 12
+
+
+def test_a_worker_that_dies_hands_the_page_to_this_process(tmp_path, env, server):
+    _fill(server, 3)
+    session = harness.open_desk(server.url, "officer1", tmp_path)
+    body = session.client.changes_body(None, 1000)
+    calendar, policies = session.store.view_context()
+    worker = PageWorker()
+    try:
+        first = worker.prepare(body, calendar, policies)
+        for process in worker._pool._processes.values():
+            process.kill()
+            process.join()
+        again = worker.prepare(body, calendar, policies)
+    finally:
+        worker.close()
+    here = prepare_page(body, calendar, policies)
+    assert first.changes == again.changes == here.changes
+    assert all(isinstance(c, PreparedUpsert) for c in here.changes) and len(here.changes) >= 3
+    # The rows it builds are the ones apply_changes writes for a case in hand.
+    assert here.changes[0].case_as_change().case.id == here.changes[0].case_id
