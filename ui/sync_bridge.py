@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
+from desk.pacing import GilPacer
 from desk.pagework import PageWorker
 from desk.session import Reconnector
 from desk.sync import SyncEngine, SyncLoop
@@ -53,6 +54,8 @@ class SyncBridge(QObject):
         # A first sync's pages are read in a worker process: on a thread of this one their
         # Python work would take the GIL from the window for the whole pull (desk/pagework.py).
         self.page_worker = PageWorker()
+        # The sync's per-case writes rest now and then so the window's paints find the GIL.
+        session.store.connection.pace = GilPacer()
         self.engine = SyncEngine(session.store, session.client, session.actor,
                                  page_worker=self.page_worker)
         self.loop: SyncLoop | None = None

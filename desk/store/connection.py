@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import sqlcipher3
+
+from desk.pacing import no_pace
 
 
 class StoreError(Exception):
@@ -97,6 +99,9 @@ class StoreConnection:
         self._readers: list[_Reader] = []
         self._readers_lock = threading.Lock()
         self._closed = False
+        # Called once per case of a long write (desk/pacing.py); the app sets a pacer so
+        # the sync's writes leave the window the GIL.
+        self.pace: Callable[[], None] = no_pace
 
     @contextmanager
     def write(self) -> Iterator[Any]:

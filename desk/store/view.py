@@ -171,6 +171,7 @@ class ViewRoom(StateRoom):
 
     def _rebuild(self, conn, case_id: str) -> None:
         """Recompute one case's local view from its snapshot and its unsent work."""
+        self.connection.pace()
         snap = conn.execute("SELECT data, gone FROM synced_cases WHERE id = ?", (case_id,)).fetchone()
         pending, conflicted = self._local_ops(conn, case_id)
         if snap is None:
@@ -305,6 +306,7 @@ class ViewRoom(StateRoom):
         # search rows can be written beside them without a RETURNING per case.
         next_rid = int(conn.execute("SELECT coalesce(max(rid), 0) FROM local_cases").fetchone()[0]) + 1
         for change in changes:
+            self.connection.pace()
             prepared = (change if isinstance(change, PreparedUpsert)
                         else prepare_upsert(change, self._calendar, self._policies))
             snapshots.append(prepared.snapshot + (generation or 0, 1))
