@@ -56,14 +56,16 @@ class QueueFilter:
         current: tuple[str, ...] = getattr(self, field)
         if value in current:
             return self
-        return replace(self, **{field: (*current, value)})
+        change: dict[str, Any] = {field: (*current, value)}
+        return replace(self, **change)
 
     def without(self, field: str, value: str | None = None) -> QueueFilter:
         """This filter with `value` taken out of `field` (unsent: the flag cleared)."""
         if field == "unsent":
             return replace(self, unsent=False)
         current: tuple[str, ...] = getattr(self, field)
-        return replace(self, **{field: tuple(v for v in current if v != value)})
+        change: dict[str, Any] = {field: tuple(v for v in current if v != value)}
+        return replace(self, **change)
 
     def chips(self) -> list[tuple[str, str]]:
         """(field, value) for each condition, in the bar's order; unsent last."""
