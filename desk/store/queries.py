@@ -287,3 +287,13 @@ class QueriesRoom(StateRoom):
         except sqlcipher3.DatabaseError:
             return False
         return [r[0] for r in rows] == ["ok"] and not cipher
+
+    def filter_values(self) -> dict[str, list[str]]:
+        """The distinct kinds, categories, channels and statuses in the cache, for the
+        filter menus (besides what the reference data names)."""
+        out: dict[str, list[str]] = {}
+        for field, column in (("kinds", "kind"), ("categories", "category"),
+                              ("channels", "channel"), ("statuses", "status")):
+            out[field] = [r[0] for r in self._read(
+                f"SELECT DISTINCT {column} FROM local_cases WHERE {column} IS NOT NULL ORDER BY 1")]
+        return out
