@@ -58,7 +58,7 @@ class Chip(QFrame):
         self.remove_button.setText("×")
         self.remove_button.setAutoRaise(True)
         self.remove_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        tip = _tr("Remove the filter %1").replace("%1", caption)
+        tip = QCoreApplication.translate("FilterBar", "Remove the filter %1").replace("%1", caption)
         self.remove_button.setToolTip(tip)
         self.remove_button.setAccessibleName(tip)
         self.remove_button.clicked.connect(lambda _checked=False: on_remove())

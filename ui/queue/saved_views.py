@@ -26,10 +26,6 @@ log = logging.getLogger(__name__)
 PREFIX = "view:"
 
 
-def _tr(source: str) -> str:
-    return QCoreApplication.translate("SavedViews", source)
-
-
 class SavedViews(QObject):
     def __init__(self, window, *, before: str) -> None:
         super().__init__(window)
@@ -63,7 +59,7 @@ class SavedViews(QObject):
         for view, entry in zip(views, wanted, strict=True):
             if entry not in queue_list.items:
                 item = queue_list.add_entry(entry, "search", text.one_line(view.name), before=self._before)
-                item.setToolTip(_tr("Saved view of %1").replace("%1", text.label("Queue", view.queue)))
+                item.setToolTip(QCoreApplication.translate("SavedViews", "Saved view of %1").replace("%1", text.label("Queue", view.queue)))
         self.views = {v.name: v for v in views}
         for name, count in (counts or {}).items():
             if PREFIX + name in queue_list.items:
@@ -93,8 +89,8 @@ class SavedViews(QObject):
         current = self.view_of(window.queue_name)
         queue = current.queue if current else self.base_queue()
         refine: QueueFilter = window.queue_pane.filter_bar.filter
-        name = self.ask_name(_tr("Save view"),
-                             _tr("Name of the view (at most %1 characters):").replace("%1", str(MAX_VIEW_NAME)),
+        name = self.ask_name(QCoreApplication.translate("SavedViews", "Save view"),
+                             QCoreApplication.translate("SavedViews", "Name of the view (at most %1 characters):").replace("%1", str(MAX_VIEW_NAME)),
                              current.name if current else "")
         if name is None or not name.strip():
             return
@@ -113,7 +109,7 @@ class SavedViews(QObject):
 
     def rename(self, name: str, new: str | None = None) -> None:
         if new is None:
-            new = self.ask_name(_tr("Rename view"), _tr("New name of the view:"), name)
+            new = self.ask_name(QCoreApplication.translate("SavedViews", "Rename view"), QCoreApplication.translate("SavedViews", "New name of the view:"), name)
         if new is None or not new.strip():
             return
         store, officer_id = self.store, self.officer_id
@@ -123,7 +119,7 @@ class SavedViews(QObject):
 
     def delete(self, name: str, *, confirmed: bool = False) -> None:
         if not confirmed and not self.window.ask_yes_no(
-                _tr("Delete view"), _tr("Delete the saved view “%1”? The cases stay as they are.")
+                QCoreApplication.translate("SavedViews", "Delete view"), QCoreApplication.translate("SavedViews", "Delete the saved view “%1”? The cases stay as they are.")
                 .replace("%1", text.one_line(name))):
             return
         store, officer_id = self.store, self.officer_id
@@ -157,7 +153,7 @@ class SavedViews(QObject):
         if isinstance(error, StoreError):
             # A taken or empty name: the store's message says which (no case data in it).
             self.window.statusBar().showMessage(
-                _tr("The view could not be saved: %1").replace("%1", str(error)), 15000)
+                QCoreApplication.translate("SavedViews", "The view could not be saved: %1").replace("%1", str(error)), 15000)
             return
         log_failure(log, "saving a view", error)
         self.window.status.show_unreadable(error)
@@ -175,6 +171,6 @@ class SavedViews(QObject):
         if view is None:
             return
         menu = QMenu(self.window.queue_list)
-        menu.addAction(icon("note"), _tr("Rename…"), lambda: self.rename(view.name))
-        menu.addAction(_tr("Delete…"), lambda: self.delete(view.name))
+        menu.addAction(icon("note"), QCoreApplication.translate("SavedViews", "Rename…"), lambda: self.rename(view.name))
+        menu.addAction(QCoreApplication.translate("SavedViews", "Delete…"), lambda: self.delete(view.name))
         menu.exec(self.window.queue_list.viewport().mapToGlobal(pos))
