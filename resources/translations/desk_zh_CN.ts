@@ -1947,11 +1947,11 @@
         <translation>已超期</translation>
     </message>
     <message>
-        <source>Due today</source>
+        <source>Today</source>
         <translation>今日到期</translation>
     </message>
     <message>
-        <source>Due this week</source>
+        <source>This week</source>
         <translation>本周到期</translation>
     </message>
     <message>

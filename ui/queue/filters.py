@@ -31,8 +31,8 @@ FIELD_CAPTIONS = {
 }
 DUE_CAPTIONS = {
     "overdue": QT_TRANSLATE_NOOP("FilterBar", "Overdue"),
-    "today": QT_TRANSLATE_NOOP("FilterBar", "Due today"),
-    "week": QT_TRANSLATE_NOOP("FilterBar", "Due this week"),
+    "today": QT_TRANSLATE_NOOP("FilterBar", "Today"),
+    "week": QT_TRANSLATE_NOOP("FilterBar", "This week"),
 }
 
 
