@@ -4,7 +4,7 @@ reference server (demo seed), through the real login and sync."""
 from __future__ import annotations
 
 import requests
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 
 from desk.filters import QueueFilter
 from tests.ui.conftest import login
@@ -129,6 +129,11 @@ def test_a_saved_view_lists_with_a_live_count(qtbot, desk_app, server):
     assert window.store.saved_views(window.context.officer.id) == []
 
 
+def said_found(n: int) -> str:
+    # Whichever catalogue an earlier test left loaded ("4 cases found", "找到 4 件").
+    return QCoreApplication.translate("QueuePane", "%n case(s) found", "", n)
+
+
 def test_search_counts_narrows_and_clears(qtbot, desk_app, server):
     window = login(qtbot, desk_app, server, "officer1")
     edit = window.search_edit
@@ -136,7 +141,7 @@ def test_search_counts_narrows_and_clears(qtbot, desk_app, server):
     with qtbot.waitSignal(window.sig_listed, timeout=10000):
         edit.returnPressed.emit()
     found = window.model.rowCount()
-    assert found > 0 and window.search_result.text() == f"{found} case(s) found"
+    assert found > 0 and window.search_result.text() == said_found(found)
     statuses = [window.store.case(window.model.case_id(r))["status"] for r in range(found)]
     status = statuses[0]
     assert len(set(statuses)) > 1
@@ -144,9 +149,10 @@ def test_search_counts_narrows_and_clears(qtbot, desk_app, server):
         window.filter_bar.add("statuses", status)
     narrowed = window.model.rowCount()
     assert narrowed == statuses.count(status) < found
-    assert window.search_result.text() == f"{narrowed} case(s) found"
+    assert window.search_result.text() == said_found(narrowed)
     window.filter_bar.set_filter(QueueFilter(kinds=("no-such-kind",)), announce=True)
-    qtbot.waitUntil(lambda: window.search_result.text() == "No case found", timeout=10000)
+    no_case = QCoreApplication.translate("QueuePane", "No case found")
+    qtbot.waitUntil(lambda: window.search_result.text() == no_case, timeout=10000)
     edit.setFocus()
     with qtbot.waitSignal(window.sig_listed, timeout=10000):
         qtbot.keyClick(edit, Qt.Key.Key_Escape)
