@@ -18,7 +18,6 @@ The due ranges are read in the calendar's zone and in working terms, like every 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -134,8 +133,3 @@ def due_bounds(word: str, cal: Calendar, now: datetime) -> tuple[datetime | None
     if word == "week":
         return now, max(end_of_week(cal, now), end_of_working_day(cal, now))
     raise ValueError(f"unknown due range {word!r}; known: {', '.join(DUE_RANGES)}")
-
-
-def offered(values: Iterable[str | None]) -> list[str]:
-    """The distinct non-empty values of a field, sorted, for a filter menu."""
-    return sorted({v for v in values if v})
