@@ -6,20 +6,33 @@ Store.rows), so a queue of 100,000 cases costs one indexed query, never a Python
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from desk.clocks import due_soon_until
+from desk.filters import QueueFilter
 from desk.rules import Actor
-from desk.store import CLOSED_RETENTION, SORTS, CaseFilter, Store
+from desk.store import CLOSED_RETENTION, SORTS, CaseFilter, SavedView, Store
 
 QUEUES = ("mine", "due-soon", "overdue", "unclaimed", "waiting", "closed", "station")
 
 # SORTS: the sort keys a table may ask for (the store turns each into trusted SQL).
-__all__ = ["QUEUES", "SORTS", "queue_counts", "queue_filter", "queue_id_set", "queue_ids",
-           "query_plans", "search_ids"]
+__all__ = ["QUEUES", "SORTS", "QueueFilter", "queue_counts", "queue_filter", "queue_id_set",
+           "queue_ids", "query_plans", "saved_view_counts", "search_ids"]
 
 
-def queue_filter(store: Store, name: str, actor: Actor, now: datetime) -> CaseFilter:
+def queue_filter(store: Store, name: str, actor: Actor, now: datetime,
+                 refine: QueueFilter | None = None) -> CaseFilter:
+    """What a named queue holds, narrowed by the officer's `refine` (desk.filters), its
+    due ranges read with the cached calendar."""
+    base = _queue_filter(store, name, actor, now)
+    if not refine:
+        return base
+    return replace(base, refine=refine,
+                   due_ranges=refine.due_ranges(store.calendar_or_default(), now))
+
+
+def _queue_filter(store: Store, name: str, actor: Actor, now: datetime) -> CaseFilter:
     """What a named queue holds. The scope is the server's (desk.rules.scope_sql); "due
     soon" is desk.clocks.due_soon_until."""
     if name == "mine":
@@ -43,8 +56,8 @@ def queue_filter(store: Store, name: str, actor: Actor, now: datetime) -> CaseFi
 
 
 def queue_ids(store: Store, name: str, actor: Actor, now: datetime, *, sort: str = "due",
-              descending: bool = False) -> list[str]:
-    return store.queue_ids(queue_filter(store, name, actor, now), sort=sort,
+              descending: bool = False, refine: QueueFilter | None = None) -> list[str]:
+    return store.queue_ids(queue_filter(store, name, actor, now, refine), sort=sort,
                            descending=descending)
 
 
@@ -60,6 +73,13 @@ def queue_counts(store: Store, actor: Actor, now: datetime) -> dict[str, int]:
     return {name: store.count_cases(queue_filter(store, name, actor, now)) for name in QUEUES}
 
 
+def saved_view_counts(store: Store, views: list[SavedView], actor: Actor,
+                      now: datetime) -> dict[str, int]:
+    """The live size of each saved view, by its name."""
+    return {view.name: store.count_cases(queue_filter(store, view.queue, actor, now, view.filter))
+            for view in views if view.queue in QUEUES}
+
+
 def query_plans(store: Store, actor: Actor, now: datetime) -> dict[str, list[str]]:
     """EXPLAIN QUERY PLAN of every queue's listing (default order) and count, for the
     check that each is answered from an index alone."""
@@ -69,5 +89,12 @@ def query_plans(store: Store, actor: Actor, now: datetime) -> dict[str, list[str
     return plans
 
 
-def search_ids(store: Store, text: str) -> list[str]:
-    return store.search(text)
+def search_ids(store: Store, text: str, refine: QueueFilter | None = None,
+               now: datetime | None = None) -> list[str]:
+    """What a search finds, narrowed by `refine` like a queue (its due ranges at `now`)."""
+    if not refine:
+        return store.search(text)
+    ranges = refine.due_ranges(store.calendar_or_default(), now) if now is not None and refine.due else ()
+    if refine.due and now is None:
+        raise ValueError("a due range needs the time it is read at")
+    return store.search(text, refine=refine, due_ranges=ranges)

@@ -38,6 +38,7 @@ from ui.errors import log_bug, log_failure
 from ui.lock import IdleWatcher, LockScreen
 from ui.outbox.view import ConflictsView, OutboxView
 from ui.queue.pane import QueueList, QueuePane
+from ui.queue.saved_views import SavedViews
 from ui.resources import icon
 from ui.status_bar import StatusBar
 from ui.supervisor import hook as supervision_hook
@@ -124,6 +125,15 @@ class MainWindow(QMainWindow):
         self.add_page(CONFLICTS, self.conflicts_view, icon_name="conflict", caption=self.tr("Conflicts"),
                       on_show=self.conflicts_view.refresh)
         self.splitter.addWidget(self.middle)
+        # Saved views (issue 14): under the fixed queues, above the pages.
+        self.saved_views = SavedViews(self, before=OUTBOX)
+        self.saved_views.load()
+        self.filter_bar = self.queue_pane.filter_bar
+        self.filter_bar.sig_changed.connect(lambda _f: self.refresh())
+        self.filter_bar.sig_save_requested.connect(self.saved_views.save_current)
+        self.queue_pane.offered_values = self._offered_values
+        self._cache_values: dict[str, list[str]] = {}
+        self._read_filter_values()
 
         # Right: the case.
         self.case_pane = CasePane(context, self.drafts)
@@ -131,6 +141,7 @@ class MainWindow(QMainWindow):
         self.case_pane.sig_action_requested.connect(self.controller.request_action)
         self.case_pane.sig_send_requested.connect(self.controller.send_text)
         self.case_pane.sig_reveal_requested.connect(self.controller.reveal)
+        self.case_pane.related.sig_open_case.connect(self.open_case)
         self.conflicts_view.sig_resolve.connect(self.controller.resolve_conflict)
         self.splitter.addWidget(self.case_pane)
         self.splitter.setStretchFactor(0, 0)
@@ -313,6 +324,9 @@ class MainWindow(QMainWindow):
             return
         self.middle.setCurrentWidget(self.queue_pane)
         self.queue_pane.clear_search()
+        # A saved view brings its filter; a fixed queue starts unfiltered.
+        view = self.saved_views.view_of(name)
+        self.filter_bar.set_filter(view.filter if view else queues.QueueFilter())
         self.refresh()
 
     @property
@@ -393,15 +407,20 @@ class MainWindow(QMainWindow):
         queue_name, search_text = self.queue_name, self.search_text
         sort, descending = self.queue_pane.sort_args()
         pages = set(self._pages)
+        view = self.saved_views.view_of(queue_name)
+        if view is not None:
+            queue_name = view.queue
+        refine = self.filter_bar.filter
 
         def list_ids():
-            if queue_name in pages:
+            if queue_name in pages or queue_name not in queues.QUEUES:
                 return None
             if search_text:
-                ids = queues.search_ids(store, search_text)
+                ids = queues.search_ids(store, search_text, refine, utcnow())
                 # Search results come nearest due first; a descending sort turns them round.
                 return list(reversed(ids)) if descending else ids
-            return queues.queue_ids(store, queue_name, actor, utcnow(), sort=sort, descending=descending)
+            return queues.queue_ids(store, queue_name, actor, utcnow(), sort=sort, descending=descending,
+                                    refine=refine)
 
         # A listing asked for while one runs makes one more after it, with the queue,
         # search and order of the moment; the first one's ids are stale and dropped.
@@ -431,10 +450,13 @@ class MainWindow(QMainWindow):
 
     def _count(self) -> None:
         store, actor = self.store, self.actor
+        officer_id = self.context.officer.id
 
         def count():
             now = utcnow()
+            views = store.saved_views(officer_id)
             return {"counts": queues.queue_counts(store, actor, now),
+                    "views": views, "view_counts": queues.saved_view_counts(store, views, actor, now),
                     "outbox": store.outbox_count(),
                     "conflicts": len(store.conflicts()),
                     "mine": queues.queue_id_set(store, "mine", actor, now),
@@ -449,6 +471,7 @@ class MainWindow(QMainWindow):
             # shown; the running listing ends with a fresh count.
             return
         counts = result["counts"]
+        self.saved_views.show(result["views"], result["view_counts"])
         for name in self.queue_items:
             if name in counts:
                 self.queue_list.set_count(name, counts[name])
@@ -492,6 +515,27 @@ class MainWindow(QMainWindow):
                 self.notify(self.tr("Due soon"),
                             self.tr("%n case(s) are now due within 4 working hours.", "", len(soon)))
         self._known_mine, self._known_due_soon = mine, due_soon
+
+    def _read_filter_values(self) -> None:
+        """What the filter menus offer from the cache (kinds, categories, channels and
+        statuses its cases hold), read off the GUI thread: a scan of 100,000 rows."""
+        def done(values: dict[str, list[str]]) -> None:
+            self._cache_values = values
+
+        self.runner.run(self.store.filter_values, done, self._read_failed, key=(self, "filter-values"))
+
+    def _offered_values(self) -> dict[str, list[str]]:
+        """The reference data's kinds and categories, the known statuses, and whatever
+        else the cache holds (a kind or channel a newer platform added)."""
+        ref, cache = self.context.reference, self._cache_values
+        kinds = [p.kind for p in ref.policy] if ref is not None else list(text.KIND)
+        categories = [s.category for s in ref.service_items if s.category] if ref is not None else []
+        return {
+            "kinds": list(dict.fromkeys([*kinds, *cache.get("kinds", [])])),
+            "categories": list(dict.fromkeys([*categories, *cache.get("categories", [])])),
+            "channels": list(cache.get("channels", [])),
+            "statuses": list(dict.fromkeys([*text.STATUS, *cache.get("statuses", [])])),
+        }
 
     def open_case(self, case_id: str | None) -> None:
         self.case_pane.show_case(case_id)
@@ -572,6 +616,7 @@ class MainWindow(QMainWindow):
         self.runner.run(self.controller.record_outbox)
         if report.finished:
             self.online_state = "idle"
+            self._read_filter_values()
         if report.clock_offset_s is not None:
             self._clock_offset = report.clock_offset_s
         self._tell_set_aside(getattr(report, "set_aside", None) or [])

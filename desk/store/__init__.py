@@ -12,6 +12,8 @@ The Store is built from rooms, one module each:
 - outbox: queued ops and conflicts;
 - queries: cases, queue listings and counts (`CaseFilter`), rows, search, counts;
 - reports: the SQL of the supervisor's figures (desk.supervision);
+- related: other cases of the same citizen or a very similar title (desk.related);
+- saved_views: the officer's named filtered views (desk.filters);
 - schema: the numbered migrations; changes: what a write changed (`Changes`).
 Every write returns a `Changes` saying which cases, and whether the outbox, the
 conflicts or the reference data changed, so the window refreshes only that.
@@ -46,19 +48,21 @@ from desk.store.queries import (
     QueryTooLarge,
     open_status_sql,
 )
+from desk.store.related import RelatedRoom
 from desk.store.reports import ReportsRoom
+from desk.store.saved_views import SavedView, SavedViewsRoom
 from desk.store.state import SyncState
 from desk.store.view import PreparedUpsert, change_case_id, prepare_upsert
 
 __all__ = [
     "CLOSED_RETENTION", "MAX_SEARCH_CHARS", "MAX_SEARCH_WORDS", "NOTHING", "SORTS",
-    "CaseFilter", "Changes", "ConflictItem", "OutboxItem", "PreparedUpsert", "QueryTooLarge", "Store",
-    "StoreClosed", "StoreConnection", "StoreError", "SyncState", "change_case_id", "open_status_sql",
-    "prepare_upsert",
+    "CaseFilter", "Changes", "ConflictItem", "OutboxItem", "PreparedUpsert", "QueryTooLarge",
+    "SavedView", "Store", "StoreClosed", "StoreConnection", "StoreError", "SyncState",
+    "change_case_id", "open_status_sql", "prepare_upsert",
 ]
 
 
-class Store(OutboxRoom, ReportsRoom):
+class Store(OutboxRoom, ReportsRoom, RelatedRoom, SavedViewsRoom):
     def __init__(self, conn, path: Path, key: bytes | None = None) -> None:
         self.connection = StoreConnection(conn, path, key)
         self.path = path
@@ -107,10 +111,11 @@ class Store(OutboxRoom, ReportsRoom):
     # What migrations leave: the tables and the indexes the queries count on.
     EXPECTED_TABLES = frozenset({
         "synced_cases", "local_cases", "outbox", "conflicts", "sync_state", "reference",
-        "case_fts", "drafts", "warnings_raised", "set_aside", "statuses_seen"})
+        "case_fts", "drafts", "warnings_raised", "set_aside", "statuses_seen", "saved_views"})
     EXPECTED_INDEXES = frozenset({
         "local_cases_unit_queue", "local_cases_assignee_queue", "local_cases_closed",
-        "local_cases_search", "outbox_case", "conflicts_case"})
+        "local_cases_search", "outbox_case", "conflicts_case", "local_cases_phone",
+        "local_cases_id_number"})
 
     def inspect(self) -> dict:
         """A one-off look at the cache for `desk check` (sqlite-utils: plainer than the

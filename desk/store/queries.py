@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlcipher3
 
+from desk.filters import QueueFilter
 from desk.overlay import sort_time
 from desk.rules import OPEN_STATUSES, Actor, scope_sql
 from desk.store.connection import StoreError
@@ -72,7 +73,9 @@ class CaseFilter:
     `status`: exactly this status; `scope`: the actor's scope (desk.rules.scope_sql);
     `assignee_id` / `unit_id`: equal to this; `unassigned`: no assignee; `due_from`,
     `due_until` (inclusive) and `due_before` (exclusive) bound the nearest due time;
-    `closed_since`: closed at or after."""
+    `closed_since`: closed at or after. `refine`: the officer's filter on top of the
+    queue (desk.filters.QueueFilter), its due ranges resolved to `due_ranges` ([from,
+    until) pairs, any of which may hold) by desk.queues with the calendar."""
 
     open_only: bool = False
     status: str | None = None
@@ -84,6 +87,40 @@ class CaseFilter:
     due_until: datetime | None = None
     due_before: datetime | None = None
     closed_since: datetime | None = None
+    refine: QueueFilter | None = None
+    due_ranges: tuple[tuple[datetime | None, datetime | None], ...] = ()
+
+
+def refine_sql(refine: QueueFilter | None, due_ranges: Sequence[tuple[datetime | None, datetime | None]],
+               prefix: str = "") -> tuple[list[str], list[Any]]:
+    """The officer's filter as SQL conditions over the view's columns (each with
+    `prefix`, e.g. "l."): AND across fields, OR within one. Values are bound, never
+    spliced."""
+    parts: list[str] = []
+    params: list[Any] = []
+    if refine is not None:
+        for column, values in (("kind", refine.kinds), ("category", refine.categories),
+                               ("channel", refine.channels), ("status", refine.statuses)):
+            if values:
+                parts.append(f"{prefix}{column} IN ({', '.join('?' * len(values))})")
+                params.extend(values)
+        if refine.unsent:
+            # Unsent work: ops still in the outbox, or refused ones the officer has not
+            # settled (they are sent again, or dropped, only by the officer's choice).
+            parts.append(f"({prefix}pending_ops > 0 OR {prefix}conflicts > 0)")
+    ranges: list[str] = []
+    for low, high in due_ranges:
+        bounds = []
+        if low is not None:
+            bounds.append(f"{prefix}next_due_at >= ?")
+            params.append(sort_time(low))
+        if high is not None:
+            bounds.append(f"{prefix}next_due_at < ?")
+            params.append(sort_time(high))
+        ranges.append("(" + " AND ".join(bounds or [f"{prefix}next_due_at IS NOT NULL"]) + ")")
+    if ranges:
+        parts.append("(" + " OR ".join(ranges) + ")")
+    return parts, params
 
 
 def _order(sort: str, descending: bool) -> str:
@@ -130,6 +167,9 @@ class QueriesRoom(StateRoom):
             if value is not None:
                 parts.append(f"{column} {op} ?")
                 params.append(sort_time(value))
+        refine_parts, refine_params = refine_sql(f.refine, f.due_ranges)
+        parts.extend(refine_parts)
+        params.extend(refine_params)
         return " AND ".join(parts) or "1", params
 
     def queue_ids(self, f: CaseFilter, *, sort: str = "due", descending: bool = False) -> list[str]:
@@ -195,10 +235,12 @@ class QueriesRoom(StateRoom):
                 found[row["id"]] = row
         return [found[i] for i in ids if i in found]
 
-    def search(self, text: str, limit: int = 500) -> list[str]:
+    def search(self, text: str, limit: int = 500, *, refine: QueueFilter | None = None,
+               due_ranges: Sequence[tuple[datetime | None, datetime | None]] = ()) -> list[str]:
         """Case ids whose number, title, body, citizen or entries hold every word of
         `text`, nearest due first. Words of three characters or more use the trigram
-        index; shorter ones are matched with LIKE."""
+        index; shorter ones are matched with LIKE. `refine` and `due_ranges` narrow the
+        results as they narrow a queue (CaseFilter)."""
         words = text.split()
         if not words:
             return []
@@ -217,12 +259,15 @@ class QueriesRoom(StateRoom):
                 f"f.{col} LIKE ? ESCAPE '\\'" for col in ("number", "title", "body", "citizen", "entries")
             ) + ")")
             params.extend([pattern] * 5)
+        narrow, narrow_params = refine_sql(refine, due_ranges, "l.")
+        params.extend(narrow_params)
         params.append(limit)
         # Matching first, then the join through a covering index: letting the planner
         # interleave the FTS cursor with the join is several times slower.
         sql = (f"WITH m AS MATERIALIZED (SELECT f.rowid AS rid FROM case_fts AS f "
                f"WHERE {' AND '.join(where)}) "
                f"SELECT l.id FROM m JOIN local_cases AS l ON l.rid = m.rid "
+               f"WHERE {' AND '.join(narrow) or '1'} "
                f"ORDER BY l.next_due_at IS NULL, l.next_due_at, l.received_at DESC LIMIT ?")
         return [r[0] for r in self._read(sql, params)]
 
@@ -242,3 +287,13 @@ class QueriesRoom(StateRoom):
         except sqlcipher3.DatabaseError:
             return False
         return [r[0] for r in rows] == ["ok"] and not cipher
+
+    def filter_values(self) -> dict[str, list[str]]:
+        """The distinct kinds, categories, channels and statuses in the cache, for the
+        filter menus (besides what the reference data names)."""
+        out: dict[str, list[str]] = {}
+        for field, column in (("kinds", "kind"), ("categories", "category"),
+                              ("channels", "channel"), ("statuses", "status")):
+            out[field] = [r[0] for r in self._read(
+                f"SELECT DISTINCT {column} FROM local_cases WHERE {column} IS NOT NULL ORDER BY 1")]
+        return out

@@ -220,9 +220,42 @@ def _m6_set_aside(conn) -> None:
     conn.execute("CREATE TABLE statuses_seen (status TEXT PRIMARY KEY)")
 
 
+def _m7_filters_and_saved_views(conn) -> None:
+    # The officer's filters (desk.filters) narrow any queue by kind, category, channel,
+    # status and unsent work: the two queue indexes gain those columns at their end, so
+    # a filtered queue of 100,000 cases is still counted and listed from an index alone
+    # (the leading columns, and so the plain queues' plans, stay as migration 4 made them).
+    for name in ("local_cases_unit_queue", "local_cases_assignee_queue"):
+        conn.execute(f"DROP INDEX IF EXISTS {name}")
+    conn.execute("CREATE INDEX local_cases_unit_queue ON local_cases"
+                 "(unit_id, status, assignee_id, next_due_at, closed_at, number, id, "
+                 "kind, category, channel, pending_ops, conflicts)")
+    conn.execute("CREATE INDEX local_cases_assignee_queue ON local_cases"
+                 "(assignee_id, status, next_due_at, closed_at, unit_id, number, id, "
+                 "kind, category, channel, pending_ops, conflicts)")
+    # Related cases (desk.store.related): the same citizen's phone or ID number.
+    conn.execute("CREATE INDEX local_cases_phone ON local_cases(citizen_phone) "
+                 "WHERE citizen_phone IS NOT NULL")
+    conn.execute("CREATE INDEX local_cases_id_number ON local_cases"
+                 "(json_extract(data, '$.citizen.id_number'))")
+    # Saved views, per officer: a view's name and filter say what the officer works on,
+    # so they live in the encrypted cache, not in a settings file.
+    conn.execute(
+        """CREATE TABLE saved_views (
+            officer_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            queue TEXT NOT NULL,
+            filter TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            saved_at TEXT NOT NULL,
+            PRIMARY KEY (officer_id, name)
+        )"""
+    )
+
+
 MIGRATIONS: list[Callable] = [
     _m1_core, _m2_search, _m3_drafts_and_warnings, _m4_queue_indexes, _m5_period_index,
-    _m6_set_aside,
+    _m6_set_aside, _m7_filters_and_saved_views,
 ]
 LATEST = len(MIGRATIONS)
 

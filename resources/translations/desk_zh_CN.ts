@@ -1916,4 +1916,141 @@
         <translation>请填写理由。</translation>
     </message>
 </context>
+<context>
+    <name>FilterBar</name>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Service category</source>
+        <translation>业务类别</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>期限</translation>
+    </message>
+    <message>
+        <source>Has unsent work</source>
+        <translation>有未发送的操作</translation>
+    </message>
+    <message>
+        <source>Overdue</source>
+        <translation>已超期</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>今日到期</translation>
+    </message>
+    <message>
+        <source>This week</source>
+        <translation>本周到期</translation>
+    </message>
+    <message>
+        <source>Remove the filter %1</source>
+        <translation>移除筛选条件 %1</translation>
+    </message>
+    <message>
+        <source>Filter</source>
+        <translation>筛选</translation>
+    </message>
+    <message>
+        <source>Add a filter: kind, category, channel, status, due, unsent work</source>
+        <translation>添加筛选条件：类型、业务类别、渠道、状态、期限、未发送的操作</translation>
+    </message>
+    <message>
+        <source>Add a filter</source>
+        <translation>添加筛选条件</translation>
+    </message>
+    <message>
+        <source>Clear filters</source>
+        <translation>清除筛选</translation>
+    </message>
+    <message>
+        <source>Save view…</source>
+        <translation>保存视图…</translation>
+    </message>
+    <message>
+        <source>Save this filtered queue under a name, in the left pane</source>
+        <translation>将筛选后的队列命名保存到左侧列表</translation>
+    </message>
+    <message>
+        <source>(none in the cache)</source>
+        <translation>（本地缓存中没有）</translation>
+    </message>
+</context>
+<context>
+    <name>SavedViews</name>
+    <message>
+        <source>Saved view of %1</source>
+        <translation>基于“%1”的已保存视图</translation>
+    </message>
+    <message>
+        <source>Save view</source>
+        <translation>保存视图</translation>
+    </message>
+    <message>
+        <source>Name of the view (at most %1 characters):</source>
+        <translation>视图名称（最多 %1 个字）：</translation>
+    </message>
+    <message>
+        <source>Rename view</source>
+        <translation>重命名视图</translation>
+    </message>
+    <message>
+        <source>New name of the view:</source>
+        <translation>视图的新名称：</translation>
+    </message>
+    <message>
+        <source>Delete view</source>
+        <translation>删除视图</translation>
+    </message>
+    <message>
+        <source>Delete the saved view “%1”? The cases stay as they are.</source>
+        <translation>删除已保存的视图“%1”？案件本身不受影响。</translation>
+    </message>
+    <message>
+        <source>The view could not be saved: %1</source>
+        <translation>视图未能保存：%1</translation>
+    </message>
+    <message>
+        <source>Rename…</source>
+        <translation>重命名…</translation>
+    </message>
+    <message>
+        <source>Delete…</source>
+        <translation>删除…</translation>
+    </message>
+</context>
+<context>
+    <name>RelatedCases</name>
+    <message>
+        <source>same phone</source>
+        <translation>同一电话</translation>
+    </message>
+    <message>
+        <source>same ID number</source>
+        <translation>同一身份证号</translation>
+    </message>
+    <message>
+        <source>similar title</source>
+        <translation>标题相近</translation>
+    </message>
+    <message>
+        <source>Related cases</source>
+        <translation>相关案件</translation>
+    </message>
+    <message>
+        <source>Related cases (%1): the same citizen or a very similar title</source>
+        <translation>相关案件（%1）：同一群众或标题相近</translation>
+    </message>
+</context>
 </TS>

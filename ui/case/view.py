@@ -34,6 +34,7 @@ from desk.masking import fields_in_text, mask_citizen, mask_text
 from desk.rules import KNOWN_STATUSES
 from desk.wire import Clock
 from ui import text
+from ui.case.related import RelatedCases
 from ui.clockfmt import DUE_SOON_STATE, OK, OVERDUE, PAUSED, utcnow
 from ui.resources import icon
 
@@ -245,6 +246,9 @@ class CasePane(QWidget):
             self.action_buttons[op_type] = button
         bar.setColumnStretch(4, 1)
         layout.addLayout(bar)
+        # Other cases of the same citizen or about the same matter (issue 14).
+        self.related = RelatedCases(context, self)
+        layout.addWidget(self.related)
 
         split = QSplitter(Qt.Orientation.Vertical)
         split.setObjectName("caseSplitter")
@@ -328,10 +332,12 @@ class CasePane(QWidget):
             self.content.hide()
             self.empty_label.show()
             self._draft_key = None
+            self.related.show_for(None)
             return
         self.empty_label.hide()
         self.content.show()
         self._render()
+        self.related.show_for(self.case_id)
 
     def refresh(self) -> None:
         if self.case_id:

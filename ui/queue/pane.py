@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from desk import queues
 from desk.store import MAX_SEARCH_CHARS, MAX_SEARCH_WORDS
 from ui import text
+from ui.queue.filters import FilterBar
 from ui.queue.model import CLOCK_COLUMN, COLUMNS, QueueModel
 from ui.resources import icon
 
@@ -55,6 +56,12 @@ class QueueList(QListWidget):
         self.items[name] = item
         self._captions[name] = caption
         return item
+
+    def remove_entry(self, name: str) -> None:
+        item = self.items.pop(name, None)
+        self._captions.pop(name, None)
+        if item is not None:
+            self.takeItem(self.row(item))
 
     def set_count(self, name: str, count: int | None) -> None:
         caption = self._captions[name]
@@ -101,6 +108,11 @@ class QueuePane(QWidget):
         clear_search.setContext(Qt.ShortcutContext.WidgetShortcut)
         clear_search.activated.connect(self.search_edit.clear)
         self._layout.addLayout(search_row)
+        # The officer's filters over the shown queue or search (desk.filters); what the
+        # menus offer is set by the window (the reference data's and the cache's values).
+        self.offered_values: Callable[[], dict[str, list[str]]] = dict
+        self.filter_bar = FilterBar(lambda: self.offered_values(), self)
+        self._layout.addWidget(self.filter_bar)
         self.model = QueueModel(fetch_rows, self)
         self.model.case_lookup = case_lookup
         self.table = QTableView()
