@@ -12,7 +12,7 @@ from desk.clocks import due_soon_until
 from desk.rules import Actor
 from desk.store import CLOSED_RETENTION, SORTS, CaseFilter, Store
 
-QUEUES = ("mine", "due-soon", "overdue", "unclaimed", "waiting", "closed", "station")
+QUEUES = ("mine", "due-soon", "overdue", "unclaimed", "waiting", "closed", "station", "callbacks")
 
 # SORTS: the sort keys a table may ask for (the store turns each into trusted SQL).
 __all__ = ["QUEUES", "SORTS", "queue_counts", "queue_filter", "queue_id_set", "queue_ids",
@@ -39,6 +39,10 @@ def queue_filter(store: Store, name: str, actor: Actor, now: datetime) -> CaseFi
         return CaseFilter(status="closed", scope=actor, closed_since=now - CLOSED_RETENTION)
     if name == "station":
         return CaseFilter(open_only=True, unit_id=actor.unit_id)
+    if name == "callbacks":
+        # 待回访: the cases in scope on which this officer's callback reminder is due
+        # (a reminder of a case that left the scope is desk.reminders' to report).
+        return CaseFilter(scope=actor, reminders_due=(actor.id, now))
     raise ValueError(f"unknown queue {name!r}; known: {', '.join(QUEUES)}")
 
 

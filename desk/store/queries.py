@@ -72,7 +72,8 @@ class CaseFilter:
     `status`: exactly this status; `scope`: the actor's scope (desk.rules.scope_sql);
     `assignee_id` / `unit_id`: equal to this; `unassigned`: no assignee; `due_from`,
     `due_until` (inclusive) and `due_before` (exclusive) bound the nearest due time;
-    `closed_since`: closed at or after."""
+    `closed_since`: closed at or after; `reminders_due` (officer id, time): the officer
+    has an open callback reminder on the case due by then (desk.store.reminders)."""
 
     open_only: bool = False
     status: str | None = None
@@ -84,6 +85,7 @@ class CaseFilter:
     due_until: datetime | None = None
     due_before: datetime | None = None
     closed_since: datetime | None = None
+    reminders_due: tuple[str, datetime] | None = None
 
 
 def _order(sort: str, descending: bool) -> str:
@@ -130,6 +132,12 @@ class QueriesRoom(StateRoom):
             if value is not None:
                 parts.append(f"{column} {op} ?")
                 params.append(sort_time(value))
+        if f.reminders_due is not None:
+            # `+id`: the few reminders are checked against the queue's covering index,
+            # never by reading each case's row through the id index.
+            parts.append("+id IN (SELECT case_id FROM reminders WHERE officer_id = ? "
+                         "AND state = 'open' AND due_at <= ?)")
+            params.extend([f.reminders_due[0], sort_time(f.reminders_due[1])])
         return " AND ".join(parts) or "1", params
 
     def queue_ids(self, f: CaseFilter, *, sort: str = "due", descending: bool = False) -> list[str]:
