@@ -106,9 +106,12 @@ def _order_key(entry: Mapping[str, Any]) -> tuple:
 
 
 def accountability(case: Mapping[str, Any], names: _Names) -> Accountability:
-    entries = list(case.get("entries") or [])
-    accept = next((e for e in entries if e.get("type") == "accept"), None)
-    claim = next((e for e in entries if e.get("type") == "claim"), None)
+    # The holder now: a transferred case arrives unclaimed in its new unit and is claimed
+    # and accepted there again, so the last accept and the last claim are the ones that
+    # answer for it (the earlier ones stay in the timeline below).
+    entries = [e for e in case.get("entries") or [] if e.get("local_state") != "conflict"]
+    accept = next((e for e in reversed(entries) if e.get("type") == "accept"), None)
+    claim = next((e for e in reversed(entries) if e.get("type") == "claim"), None)
     unit = names.unit(case.get("unit_id"))
     accepted_by = accepted_at = None
     if accept is not None:

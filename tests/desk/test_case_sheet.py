@@ -60,6 +60,20 @@ def test_accountability_from_the_timelines_accept_and_claim():
     assert none_yet.unit == "城关派出所" and none_yet.received_at == "2026-03-06T02:00:00Z"
 
 
+def test_accountability_after_a_transfer_is_the_new_units():
+    case = case_dict()
+    case["entries"] = [
+        {"id": "a1", "type": "accept", "author_id": "o3", "author_name": "孙杰", "unit_id": "s2",
+         "performed_at": "2026-03-06T02:20:00Z", "received_at": "2026-03-06T02:20:00Z"},
+        {"id": "a2", "type": "transfer", "author_id": "o3", "author_name": "孙杰", "unit_id": "s2",
+         "data": {"to_unit_id": "s1"}, "performed_at": "2026-03-06T02:25:00Z",
+         "received_at": "2026-03-06T02:25:00Z"},
+        *case["entries"],
+    ]
+    line = build_sheet(case, reference(), None).accountability
+    assert (line.accepted_by, line.unit, line.claimed_by) == ("李明", "城关派出所", "王强")
+
+
 def test_each_clock_explained_as_the_case_pane_explains_it():
     ref = reference(days=DAYS)
     cal = Calendar.from_wire(ref.calendar)

@@ -578,6 +578,14 @@ class CasePane(QWidget):
                 self._render_timeline()
             self._render_citizen()
 
+    def revealed_state(self, case_id: str) -> tuple[frozenset[str], bool]:
+        """What the officer has revealed (and the cache recorded) on `case_id` while it
+        is shown here: its fields, and whether the text is shown in full. Nothing for
+        any other case: a printed sheet is masked as its case would be on screen."""
+        if case_id != self.case_id:
+            return frozenset(), False
+        return frozenset(self._revealed), self._text_revealed
+
     def tick(self) -> None:
         if self.case is not None:
             self._render_clocks()
