@@ -887,6 +887,10 @@
 <context>
     <name>Queue</name>
     <message>
+        <source>Callbacks due</source>
+        <translation>待回访</translation>
+    </message>
+    <message>
         <source>My cases</source>
         <translation>我的案件</translation>
     </message>
@@ -1914,6 +1918,230 @@
     <message>
         <source>Please write the reason.</source>
         <translation>请填写理由。</translation>
+    </message>
+</context>
+<context>
+    <name>CaseSheet</name>
+    <message>
+        <source>Case sheet</source>
+        <translation>案件单</translation>
+    </message>
+    <message>
+        <source>Number</source>
+        <translation>编号</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Service item</source>
+        <translation>服务事项</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Responsible unit</source>
+        <translation>责任单位</translation>
+    </message>
+    <message>
+        <source>Assignee</source>
+        <translation>责任人</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>收到时间</translation>
+    </message>
+    <message>
+        <source>Accountability</source>
+        <translation>受理情况</translation>
+    </message>
+    <message>
+        <source>Claimed</source>
+        <translation>领取</translation>
+    </message>
+    <message>
+        <source>%1 at %2</source>
+        <translation>%1，%2</translation>
+    </message>
+    <message>
+        <source>personal data masked</source>
+        <translation>个人信息已遮蔽</translation>
+    </message>
+    <message>
+        <source>personal data shown; the viewing is recorded</source>
+        <translation>个人信息已显示，查看已留痕</translation>
+    </message>
+    <message>
+        <source>Citizen</source>
+        <translation>群众</translation>
+    </message>
+    <message>
+        <source>(none given)</source>
+        <translation>（未提供）</translation>
+    </message>
+    <message>
+        <source>Request</source>
+        <translation>诉求</translation>
+    </message>
+    <message>
+        <source>Clocks</source>
+        <translation>时限</translation>
+    </message>
+    <message>
+        <source>No clocks.</source>
+        <translation>无时限。</translation>
+    </message>
+    <message>
+        <source>Timeline</source>
+        <translation>办理记录</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Entry</source>
+        <translation>事项</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>办理人</translation>
+    </message>
+    <message>
+        <source>Text</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <source>citizen</source>
+        <translation>群众</translation>
+    </message>
+    <message>
+        <source>Printed by %1 (%2) at %3</source>
+        <translation>打印人：%1（%2），%3</translation>
+    </message>
+    <message numerus="yes">
+        <source>Case sheets (%n)</source>
+        <translation>
+            <numerusform>案件单（%n 件）</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Paper</name>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Print case sheet…</source>
+        <translation>打印案件单(&amp;P)…</translation>
+    </message>
+    <message>
+        <source>Save case sheet as &amp;PDF…</source>
+        <translation>案件单另存为 PDF(&amp;D)…</translation>
+    </message>
+    <message>
+        <source>&amp;Case</source>
+        <translation>案件(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Remind me to call back…</source>
+        <translation>提醒我回访(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>Case sheet</source>
+        <translation>案件单</translation>
+    </message>
+    <message>
+        <source>Select a case in the list first.</source>
+        <translation>请先在列表中选择案件。</translation>
+    </message>
+    <message>
+        <source>case-sheets</source>
+        <translation>案件单</translation>
+    </message>
+    <message>
+        <source>Save case sheet as PDF</source>
+        <translation>案件单另存为 PDF</translation>
+    </message>
+    <message>
+        <source>PDF files (*.pdf)</source>
+        <translation>PDF 文件 (*.pdf)</translation>
+    </message>
+    <message>
+        <source>The PDF could not be written: %1</source>
+        <translation>无法写入 PDF：%1</translation>
+    </message>
+    <message>
+        <source>Case sheet saved.</source>
+        <translation>案件单已保存。</translation>
+    </message>
+    <message>
+        <source>Print case sheet</source>
+        <translation>打印案件单</translation>
+    </message>
+</context>
+<context>
+    <name>ReminderDialog</name>
+    <message>
+        <source>Remind me to call back</source>
+        <translation>提醒我回访</translation>
+    </message>
+    <message>
+        <source>Remind me to call back on %1 at:</source>
+        <translation>在以下时间提醒我回访 %1：</translation>
+    </message>
+    <message>
+        <source>Reminder time</source>
+        <translation>提醒时间</translation>
+    </message>
+    <message>
+        <source>A reminder is set on this case.</source>
+        <translation>本案件已设回访提醒。</translation>
+    </message>
+    <message>
+        <source>&amp;Set reminder</source>
+        <translation>设置提醒(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Called &amp;back</source>
+        <translation>已回访(&amp;B)</translation>
+    </message>
+    <message>
+        <source>&amp;Dismiss</source>
+        <translation>取消提醒(&amp;D)</translation>
+    </message>
+    <message>
+        <source>S&amp;nooze an hour</source>
+        <translation>一小时后再提醒(&amp;N)</translation>
+    </message>
+</context>
+<context>
+    <name>ReminderWatcher</name>
+    <message>
+        <source>Callbacks due</source>
+        <translation>待回访</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n callback(s) due: </source>
+        <translation>
+            <numerusform>%n 件待回访：</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Callback reminder</source>
+        <translation>回访提醒</translation>
+    </message>
+    <message>
+        <source>%1 has left your scope (transferred or reassigned); its callback reminder is closed.</source>
+        <translation>%1 已不在您的范围内（已转办或改派），其回访提醒已关闭。</translation>
     </message>
 </context>
 </TS>

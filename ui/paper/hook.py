@@ -32,10 +32,6 @@ log = logging.getLogger(__name__)
 MAX_SHEETS = 200
 
 
-def tr(source: str) -> str:
-    return QCoreApplication.translate("Paper", source)
-
-
 class PaperHook(QObject):
     def __init__(self, window, clock: Callable[[], datetime] = utcnow):
         super().__init__(window)
@@ -44,20 +40,20 @@ class PaperHook(QObject):
         self.reminders = Reminders(window.store, window.actor.id)
         self.watcher = reminder_ui.ReminderWatcher(window, self.reminders, lambda: self.clock())
         bar = window.menuBar()
-        file_menu = bar.addMenu(tr("&File"))
+        file_menu = bar.addMenu(QCoreApplication.translate("Paper", "&File"))
         first = bar.actions()[0] if bar.actions() else None
         if first is not None and first is not file_menu.menuAction():
             # File comes first, as on every desktop.
             bar.insertMenu(first, file_menu)
-        self.print_action = QAction(tr("&Print case sheet…"), window)
+        self.print_action = QAction(QCoreApplication.translate("Paper", "&Print case sheet…"), window)
         self.print_action.setShortcut(QKeySequence.StandardKey.Print)
         self.print_action.triggered.connect(self.print_dialog)
         file_menu.addAction(self.print_action)
-        self.pdf_action = QAction(tr("Save case sheet as &PDF…"), window)
+        self.pdf_action = QAction(QCoreApplication.translate("Paper", "Save case sheet as &PDF…"), window)
         self.pdf_action.triggered.connect(self.save_dialog)
         file_menu.addAction(self.pdf_action)
-        case_menu = bar.addMenu(tr("&Case"))
-        self.remind_action = QAction(tr("&Remind me to call back…"), window)
+        case_menu = bar.addMenu(QCoreApplication.translate("Paper", "&Case"))
+        self.remind_action = QAction(QCoreApplication.translate("Paper", "&Remind me to call back…"), window)
         self.remind_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
         self.remind_action.triggered.connect(self.remind_dialog)
         case_menu.addAction(self.remind_action)
@@ -91,7 +87,7 @@ class PaperHook(QObject):
         return out
 
     def _nothing(self) -> None:
-        QMessageBox.information(self.window, tr("Case sheet"), tr("Select a case in the list first."))
+        QMessageBox.information(self.window, QCoreApplication.translate("Paper", "Case sheet"), QCoreApplication.translate("Paper", "Select a case in the list first."))
 
     def save_pdf(self, path: Path) -> Path | None:
         sheets = self.sheets()
@@ -104,19 +100,19 @@ class PaperHook(QObject):
         if not sheets:
             self._nothing()
             return
-        name = (sheets[0].number if len(sheets) == 1 else tr("case-sheets")) + ".pdf"
-        path, _ = QFileDialog.getSaveFileName(self.window, tr("Save case sheet as PDF"), name,
-                                              tr("PDF files (*.pdf)"))
+        name = (sheets[0].number if len(sheets) == 1 else QCoreApplication.translate("Paper", "case-sheets")) + ".pdf"
+        path, _ = QFileDialog.getSaveFileName(self.window, QCoreApplication.translate("Paper", "Save case sheet as PDF"), name,
+                                              QCoreApplication.translate("Paper", "PDF files (*.pdf)"))
         if not path:
             return
         try:
             save_sheets_pdf(Path(path), sheets, self.window.context, self.clock())
         except OSError as exc:
             log_failure(log, "saving a case sheet", exc)
-            QMessageBox.warning(self.window, tr("Case sheet"),
-                                tr("The PDF could not be written: %1").replace("%1", exc.strerror or str(exc)))
+            QMessageBox.warning(self.window, QCoreApplication.translate("Paper", "Case sheet"),
+                                QCoreApplication.translate("Paper", "The PDF could not be written: %1").replace("%1", exc.strerror or str(exc)))
             return
-        self.window.statusBar().showMessage(tr("Case sheet saved."), 8000)
+        self.window.statusBar().showMessage(QCoreApplication.translate("Paper", "Case sheet saved."), 8000)
 
     def print_to(self, printer: QPrinter) -> bool:
         sheets = self.sheets()
@@ -131,7 +127,7 @@ class PaperHook(QObject):
             return
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         dialog = QPrintDialog(printer, self.window)
-        dialog.setWindowTitle(tr("Print case sheet"))
+        dialog.setWindowTitle(QCoreApplication.translate("Paper", "Print case sheet"))
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.print_to(printer)
 

@@ -24,10 +24,6 @@ from ui.clockfmt import utcnow
 from ui.supervisor.export_pdf import build_document, paint_document, save_html_pdf
 
 
-def tr(source: str, n: int = -1) -> str:
-    return QCoreApplication.translate("CaseSheet", source, None, n)
-
-
 def _e(value: object) -> str:
     return html.escape(str(value or "")).replace("\n", "<br>")
 
@@ -67,41 +63,46 @@ def _sheet_html(sheet: CaseSheet, context, now: datetime) -> tuple[str, list[str
         texts.append(value)
         return value
 
-    parts = [f"<h1>{_e(keep(tr('Case sheet') + ' ' + sheet.number))}</h1>"]
+    heading = QCoreApplication.translate("CaseSheet", "Case sheet") + " " + sheet.number
+    parts = [f"<h1>{_e(keep(heading))}</h1>"]
     rows = [
-        (tr("Number"), sheet.number),
-        (tr("Kind"), text.kind_label(sheet.kind, context.reference)),
-        (tr("Service item"), " / ".join(p for p in (sheet.category, sheet.service_item) if p)),
-        (tr("Channel"), sheet.channel),
-        (tr("Status"), text.label("Status", sheet.status)),
-        (tr("Responsible unit"), sheet.unit),
-        (tr("Assignee"), sheet.assignee or QCoreApplication.translate("CasePane", "Unclaimed")),
-        (tr("Received"), text.format_local(sheet.accountability.received_at, zone)),
+        (QCoreApplication.translate("CaseSheet", "Number"), sheet.number),
+        (QCoreApplication.translate("CaseSheet", "Kind"), text.kind_label(sheet.kind, context.reference)),
+        (QCoreApplication.translate("CaseSheet", "Service item"), " / ".join(p for p in (sheet.category, sheet.service_item) if p)),
+        (QCoreApplication.translate("CaseSheet", "Channel"), sheet.channel),
+        (QCoreApplication.translate("CaseSheet", "Status"), text.label("Status", sheet.status)),
+        (QCoreApplication.translate("CaseSheet", "Responsible unit"), sheet.unit),
+        (QCoreApplication.translate("CaseSheet", "Assignee"), sheet.assignee or QCoreApplication.translate("CasePane", "Unclaimed")),
+        (QCoreApplication.translate("CaseSheet", "Received"), text.format_local(sheet.accountability.received_at, zone)),
     ]
     line = sheet.accountability
-    rows.append((tr("Accountability"), accountability_line(sheet, zone)))
+    rows.append((QCoreApplication.translate("CaseSheet", "Accountability"), accountability_line(sheet, zone)))
     if line.claimed_by:
-        rows.append((tr("Claimed"), tr("%1 at %2").replace("%1", line.claimed_by)
+        rows.append((QCoreApplication.translate("CaseSheet", "Claimed"), QCoreApplication.translate("CaseSheet", "%1 at %2").replace("%1", line.claimed_by)
                      .replace("%2", text.format_local(line.claimed_at, zone))))
     citizen = "  ".join(v for v in (sheet.citizen.get(f, "") for f in ("name", "phone", "id_number")) if v)
-    state = tr("personal data masked") if sheet.masked else tr("personal data shown; the viewing is recorded")
-    rows.append((tr("Citizen"), f"{citizen or tr('(none given)')}  ({state})"))
+    state = QCoreApplication.translate("CaseSheet", "personal data masked") if sheet.masked else QCoreApplication.translate("CaseSheet", "personal data shown; the viewing is recorded")
+    rows.append((QCoreApplication.translate("CaseSheet", "Citizen"), (citizen or QCoreApplication.translate("CaseSheet", "(none given)")) + f"  ({state})"))
     for caption, value in rows:
         keep(caption)
         keep(value)
     parts.append('<table cellspacing="0" cellpadding="3" width="100%">'
                  + "".join(_row(c, v) for c, v in rows) + "</table>")
-    parts.append(f"<h2>{_e(keep(tr('Request')))}</h2><p><b>{_e(keep(sheet.title))}</b></p>"
+    request = QCoreApplication.translate("CaseSheet", "Request")
+    parts.append(f"<h2>{_e(keep(request))}</h2><p><b>{_e(keep(sheet.title))}</b></p>"
                  f"<p>{_e(keep(sheet.body))}</p>")
-    parts.append(f"<h2>{_e(keep(tr('Clocks')))}</h2>")
+    clocks_heading = QCoreApplication.translate("CaseSheet", "Clocks")
+    parts.append(f"<h2>{_e(keep(clocks_heading))}</h2>")
     if not sheet.clocks:
-        parts.append(f"<p>{_e(keep(tr('No clocks.')))}</p>")
+        none = QCoreApplication.translate("CaseSheet", "No clocks.")
+        parts.append(f"<p>{_e(keep(none))}</p>")
     for index, clock in enumerate(sheet.clocks):
         parts.append(f"<p><b>{_e(keep(clock_line(sheet, index, context, now)))}</b></p>")
         for step in text.explain_steps(clock.steps, zone) if clock.steps else []:
             parts.append(f'<p style="margin-left: 12px">{_e(keep(step))}</p>')
-    parts.append(f"<h2>{_e(keep(tr('Timeline')))}</h2>")
-    head = [tr("Time"), tr("Entry"), tr("By"), tr("Text")]
+    timeline_heading = QCoreApplication.translate("CaseSheet", "Timeline")
+    parts.append(f"<h2>{_e(keep(timeline_heading))}</h2>")
+    head = [QCoreApplication.translate("CaseSheet", "Time"), QCoreApplication.translate("CaseSheet", "Entry"), QCoreApplication.translate("CaseSheet", "By"), QCoreApplication.translate("CaseSheet", "Text")]
     texts.extend(head)
     cells = []
     for entry in sheet.entries:
@@ -122,7 +123,7 @@ def _sheet_html(sheet: CaseSheet, context, now: datetime) -> tuple[str, list[str
     parts.append('<table border="1" cellspacing="0" cellpadding="3" width="100%"><thead><tr>'
                  + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr></thead><tbody>"
                  + "".join(cells) + "</tbody></table>")
-    footer = (tr("Printed by %1 (%2) at %3").replace("%1", context.officer.name or "")
+    footer = (QCoreApplication.translate("CaseSheet", "Printed by %1 (%2) at %3").replace("%1", context.officer.name or "")
               .replace("%2", context.unit_name(context.officer.unit_id))
               .replace("%3", text.format_local(now, zone)))
     parts.append(f"<p></p><p>{_e(keep(footer))}</p>")
@@ -142,8 +143,8 @@ def sheets_html(sheets: Sequence[CaseSheet], context, now: datetime | None = Non
 
 def document_title(sheets: Sequence[CaseSheet]) -> str:
     if len(sheets) == 1:
-        return tr("Case sheet") + " " + sheets[0].number
-    return tr("Case sheets (%n)", len(sheets))
+        return QCoreApplication.translate("CaseSheet", "Case sheet") + " " + sheets[0].number
+    return QCoreApplication.translate("CaseSheet", "Case sheets (%n)", None, len(sheets))
 
 
 def save_sheets_pdf(path: Path, sheets: Sequence[CaseSheet], context, now: datetime | None = None) -> Path:
