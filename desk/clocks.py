@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from desk import timesafe
 from desk.wire import Clock, Policy, format_time, parse_time
 from desk.worktime import CALENDAR_DAY, WORKING_DAY, Calendar
 
@@ -267,3 +268,30 @@ def explain_case_clock(case: Mapping[str, Any], clock: Clock, cal: Calendar,
     and the supervisor's panel both show. A pause still open comes from the clock itself."""
     closed = [(a, b) for a, b in case_pauses(case) if b is not None]
     return explain_clock(clock, cal, closed, policy)
+
+
+# A clock that spans centuries (the wire allows years 1 to 9999) has no useful day-by-day
+# explanation, and walking it would stall whoever asked.
+EXPLAIN_SPAN_LIMIT = timedelta(days=3 * 366)
+
+
+def explain_shown_clock(case: Mapping[str, Any], clock: Mapping[str, Any], cal: Calendar | None,
+                        policies: Sequence[Policy] = ()) -> list[dict[str, Any]]:
+    """The explanation shown beside a clock of a case as the cache holds it (a dict of the
+    local view): what the case pane and the case sheet both show. Empty when there is
+    nothing sound to explain (no calendar, a clock the wire model refuses, a span too
+    long to walk)."""
+    if cal is None:
+        return []
+    try:
+        model = Clock.model_validate({k: v for k, v in clock.items() if k != "pending"})
+    except ValueError:
+        return []
+    policy = next((p for p in policies if p.kind == case.get("kind")), None)
+    start, due = timesafe.parse(clock.get("started_at")), timesafe.parse(clock.get("due_at"))
+    if start is not None and due is not None and abs(due - start) > EXPLAIN_SPAN_LIMIT:
+        return []
+    try:
+        return explain_case_clock(case, model, cal, policy)
+    except (OverflowError, ValueError):
+        return []

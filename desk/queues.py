@@ -14,7 +14,7 @@ from desk.filters import QueueFilter
 from desk.rules import Actor
 from desk.store import CLOSED_RETENTION, SORTS, CaseFilter, SavedView, Store
 
-QUEUES = ("mine", "due-soon", "overdue", "unclaimed", "waiting", "closed", "station")
+QUEUES = ("mine", "due-soon", "overdue", "unclaimed", "waiting", "closed", "station", "callbacks")
 
 # SORTS: the sort keys a table may ask for (the store turns each into trusted SQL).
 __all__ = ["QUEUES", "SORTS", "QueueFilter", "queue_counts", "queue_filter", "queue_id_set",
@@ -52,6 +52,10 @@ def _queue_filter(store: Store, name: str, actor: Actor, now: datetime) -> CaseF
         return CaseFilter(status="closed", scope=actor, closed_since=now - CLOSED_RETENTION)
     if name == "station":
         return CaseFilter(open_only=True, unit_id=actor.unit_id)
+    if name == "callbacks":
+        # 待回访: the cases in scope on which this officer's callback reminder is due
+        # (a reminder of a case that left the scope is desk.reminders' to report).
+        return CaseFilter(scope=actor, reminders_due=(actor.id, now))
     raise ValueError(f"unknown queue {name!r}; known: {', '.join(QUEUES)}")
 
 

@@ -37,6 +37,7 @@ from ui.drafts import Drafts
 from ui.errors import log_bug, log_failure
 from ui.lock import IdleWatcher, LockScreen
 from ui.outbox.view import ConflictsView, OutboxView
+from ui.paper import hook as paper_hook
 from ui.queue.pane import QueueList, QueuePane
 from ui.queue.saved_views import SavedViews
 from ui.resources import icon
@@ -171,6 +172,8 @@ class MainWindow(QMainWindow):
 
         # Supervision (issue 5): the supervisor view, "my commitments", clock warnings.
         self.supervision = supervision_hook.install(self)
+        # Paper and time (issue 14): the case sheet, callback reminders.
+        self.paper = paper_hook.install(self)
 
         self._restore_state()
         self._reference_changed()

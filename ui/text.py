@@ -80,6 +80,7 @@ QUEUE = {
     "waiting": QT_TRANSLATE_NOOP("Queue", "Waiting for citizen"),
     "closed": QT_TRANSLATE_NOOP("Queue", "Closed"),
     "station": QT_TRANSLATE_NOOP("Queue", "Whole station"),
+    "callbacks": QT_TRANSLATE_NOOP("Queue", "Callbacks due"),
     "search": QT_TRANSLATE_NOOP("Queue", "Search results"),
 }
 

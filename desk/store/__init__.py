@@ -14,6 +14,7 @@ The Store is built from rooms, one module each:
 - reports: the SQL of the supervisor's figures (desk.supervision);
 - related: other cases of the same citizen or a very similar title (desk.related);
 - saved_views: the officer's named filtered views (desk.filters);
+- reminders: the officers' callback reminders (desk.reminders);
 - schema: the numbered migrations; changes: what a write changed (`Changes`).
 Every write returns a `Changes` saying which cases, and whether the outbox, the
 conflicts or the reference data changed, so the window refreshes only that.
@@ -49,6 +50,7 @@ from desk.store.queries import (
     open_status_sql,
 )
 from desk.store.related import RelatedRoom
+from desk.store.reminders import ReminderRow, RemindersRoom
 from desk.store.reports import ReportsRoom
 from desk.store.saved_views import SavedView, SavedViewsRoom
 from desk.store.state import SyncState
@@ -57,12 +59,12 @@ from desk.store.view import PreparedUpsert, change_case_id, prepare_upsert
 __all__ = [
     "CLOSED_RETENTION", "MAX_SEARCH_CHARS", "MAX_SEARCH_WORDS", "NOTHING", "SORTS",
     "CaseFilter", "Changes", "ConflictItem", "OutboxItem", "PreparedUpsert", "QueryTooLarge",
-    "SavedView", "Store", "StoreClosed", "StoreConnection", "StoreError", "SyncState",
-    "change_case_id", "open_status_sql", "prepare_upsert",
+    "ReminderRow", "SavedView", "Store", "StoreClosed", "StoreConnection", "StoreError",
+    "SyncState", "change_case_id", "open_status_sql", "prepare_upsert",
 ]
 
 
-class Store(OutboxRoom, ReportsRoom, RelatedRoom, SavedViewsRoom):
+class Store(OutboxRoom, ReportsRoom, RelatedRoom, SavedViewsRoom, RemindersRoom):
     def __init__(self, conn, path: Path, key: bytes | None = None) -> None:
         self.connection = StoreConnection(conn, path, key)
         self.path = path
@@ -111,7 +113,8 @@ class Store(OutboxRoom, ReportsRoom, RelatedRoom, SavedViewsRoom):
     # What migrations leave: the tables and the indexes the queries count on.
     EXPECTED_TABLES = frozenset({
         "synced_cases", "local_cases", "outbox", "conflicts", "sync_state", "reference",
-        "case_fts", "drafts", "warnings_raised", "set_aside", "statuses_seen", "saved_views"})
+        "case_fts", "drafts", "warnings_raised", "set_aside", "statuses_seen", "saved_views",
+        "reminders"})
     EXPECTED_INDEXES = frozenset({
         "local_cases_unit_queue", "local_cases_assignee_queue", "local_cases_closed",
         "local_cases_search", "outbox_case", "conflicts_case", "local_cases_phone",

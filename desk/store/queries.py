@@ -73,9 +73,11 @@ class CaseFilter:
     `status`: exactly this status; `scope`: the actor's scope (desk.rules.scope_sql);
     `assignee_id` / `unit_id`: equal to this; `unassigned`: no assignee; `due_from`,
     `due_until` (inclusive) and `due_before` (exclusive) bound the nearest due time;
-    `closed_since`: closed at or after. `refine`: the officer's filter on top of the
-    queue (desk.filters.QueueFilter), its due ranges resolved to `due_ranges` ([from,
-    until) pairs, any of which may hold) by desk.queues with the calendar."""
+    `closed_since`: closed at or after; `reminders_due` (officer id, time): the officer
+    has an open callback reminder on the case due by then (desk.store.reminders).
+    `refine`: the officer's filter on top of the queue (desk.filters.QueueFilter), its
+    due ranges resolved to `due_ranges` ([from, until) pairs, any of which may hold) by
+    desk.queues with the calendar."""
 
     open_only: bool = False
     status: str | None = None
@@ -89,6 +91,8 @@ class CaseFilter:
     closed_since: datetime | None = None
     refine: QueueFilter | None = None
     due_ranges: tuple[tuple[datetime | None, datetime | None], ...] = ()
+    reminders_due: tuple[str, datetime] | None = None
+
 
 
 def refine_sql(refine: QueueFilter | None, due_ranges: Sequence[tuple[datetime | None, datetime | None]],
@@ -170,6 +174,12 @@ class QueriesRoom(StateRoom):
         refine_parts, refine_params = refine_sql(f.refine, f.due_ranges)
         parts.extend(refine_parts)
         params.extend(refine_params)
+        if f.reminders_due is not None:
+            # `+id`: the few reminders are checked against the queue's covering index,
+            # never by reading each case's row through the id index.
+            parts.append("+id IN (SELECT case_id FROM reminders WHERE officer_id = ? "
+                         "AND state = 'open' AND due_at <= ?)")
+            params.extend([f.reminders_due[0], sort_time(f.reminders_due[1])])
         return " AND ".join(parts) or "1", params
 
     def queue_ids(self, f: CaseFilter, *, sort: str = "due", descending: bool = False) -> list[str]:

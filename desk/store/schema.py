@@ -253,9 +253,29 @@ def _m7_filters_and_saved_views(conn) -> None:
     )
 
 
+def _m8_reminders(conn) -> None:
+    # "Remind me to call back": the officer's own note to self, never sent. Kept per
+    # officer (a shared workstation's officers each see only theirs) and per case; a
+    # case that left the scope keeps its row so the reminder can say so when it is due.
+    # The index answers the due queue: one officer's open reminders up to now.
+    conn.execute(
+        """CREATE TABLE reminders (
+            officer_id TEXT NOT NULL,
+            case_id TEXT NOT NULL,
+            number TEXT NOT NULL,
+            due_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'open',
+            notified_at TEXT,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (officer_id, case_id)
+        )"""
+    )
+    conn.execute("CREATE INDEX reminders_due ON reminders(officer_id, state, due_at, case_id)")
+
+
 MIGRATIONS: list[Callable] = [
     _m1_core, _m2_search, _m3_drafts_and_warnings, _m4_queue_indexes, _m5_period_index,
-    _m6_set_aside, _m7_filters_and_saved_views,
+    _m6_set_aside, _m7_filters_and_saved_views, _m8_reminders,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -234,4 +234,24 @@
         </translation>
     </message>
 </context>
+<context>
+    <name>CaseSheet</name>
+    <message numerus="yes">
+        <source>Case sheets (%n)</source>
+        <translation>
+            <numerusform>Case sheet (%n)</numerusform>
+            <numerusform>Case sheets (%n)</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>ReminderWatcher</name>
+    <message numerus="yes">
+        <source>%n callback(s) due: </source>
+        <translation>
+            <numerusform>%n callback due: </numerusform>
+            <numerusform>%n callbacks due: </numerusform>
+        </translation>
+    </message>
+</context>
 </TS>

@@ -36,7 +36,7 @@
         <translation>转办案件</translation>
     </message>
     <message>
-        <source>Transfer %1 to %2? It leaves your unit&apos;s queues.</source>
+        <source>Transfer %1 to %2? It leaves your unit's queues.</source>
         <translation>确定将 %1 转办至%2？转办后案件将离开本单位的队列。</translation>
     </message>
 </context>
@@ -121,7 +121,7 @@
         <translation>显示(&amp;H)</translation>
     </message>
     <message>
-        <source>Show the citizen&apos;s full contact details (recorded)</source>
+        <source>Show the citizen's full contact details (recorded)</source>
         <translation>显示群众完整联系信息（将被记录）</translation>
     </message>
     <message>
@@ -193,7 +193,7 @@
         <translation>（未提供）</translation>
     </message>
     <message>
-        <source>Citizen&apos;s request</source>
+        <source>Citizen's request</source>
         <translation>群众诉求</translation>
     </message>
     <message>
@@ -289,7 +289,7 @@
         <translation>断开演示网络(&amp;C)</translation>
     </message>
     <message>
-        <source>Act as if this station&apos;s link went down: work offline, then restore it</source>
+        <source>Act as if this station's link went down: work offline, then restore it</source>
         <translation>模拟本所网络中断：离线办理，然后再恢复网络</translation>
     </message>
     <message>
@@ -375,7 +375,7 @@
         <translation>群众 · %1</translation>
     </message>
     <message>
-        <source>automatic, after the citizen&apos;s message · %1</source>
+        <source>automatic, after the citizen's message · %1</source>
         <translation>群众补充材料后自动变更 · %1</translation>
     </message>
     <message>
@@ -405,7 +405,7 @@
 <context>
     <name>Holiday</name>
     <message>
-        <source>New Year&apos;s Day</source>
+        <source>New Year's Day</source>
         <translation>元旦</translation>
     </message>
     <message>
@@ -456,7 +456,7 @@
         <translation>民生诉求</translation>
     </message>
     <message>
-        <source>Director&apos;s mailbox</source>
+        <source>Director's mailbox</source>
         <translation>厅长信箱</translation>
     </message>
     <message>
@@ -918,6 +918,10 @@
         <source>Search results</source>
         <translation>搜索结果</translation>
     </message>
+    <message>
+        <source>Callbacks due</source>
+        <translation>待回访</translation>
+    </message>
 </context>
 <context>
     <name>QueueModel</name>
@@ -1198,7 +1202,7 @@
         <translation>该案件已在该单位。</translation>
     </message>
     <message>
-        <source>There is no such officer in the case&apos;s unit.</source>
+        <source>There is no such officer in the case's unit.</source>
         <translation>案件所在单位没有该民警。</translation>
     </message>
     <message>
@@ -1218,7 +1222,7 @@
         <translation>您无权执行此操作。</translation>
     </message>
     <message>
-        <source>Not possible in the case&apos;s current status.</source>
+        <source>Not possible in the case's current status.</source>
         <translation>案件当前状态下无法执行。</translation>
     </message>
     <message>
@@ -1321,7 +1325,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <source>This computer&apos;s clock is off by %n minute(s)</source>
+        <source>This computer's clock is off by %n minute(s)</source>
         <translation>
             <numerusform>本机时钟偏差 %n 分钟</numerusform>
         </translation>
@@ -1611,7 +1615,7 @@
         </translation>
     </message>
     <message>
-        <source>Select one or more cases (or an officer&apos;s row) in the list first.</source>
+        <source>Select one or more cases (or an officer's row) in the list first.</source>
         <translation>请先在列表中选择一个或多个案件（或某位民警所在行）。</translation>
     </message>
     <message numerus="yes">
@@ -1857,7 +1861,7 @@
         <translation>自 %1 起等待群众补充材料，暂停计时。</translation>
     </message>
     <message>
-        <source>%1&apos;s holiday schedule is not published yet: weekends only, provisional.</source>
+        <source>%1's holiday schedule is not published yet: weekends only, provisional.</source>
         <translation>%1 年节假日安排尚未公布：暂按周末计算，期限为暂定。</translation>
     </message>
     <message>
@@ -2051,6 +2055,230 @@
     <message>
         <source>Related cases (%1): the same citizen or a very similar title</source>
         <translation>相关案件（%1）：同一群众或标题相近</translation>
+    </message>
+</context>
+<context>
+    <name>CaseSheet</name>
+    <message>
+        <source>Case sheet</source>
+        <translation>案件单</translation>
+    </message>
+    <message>
+        <source>Number</source>
+        <translation>编号</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Service item</source>
+        <translation>服务事项</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Responsible unit</source>
+        <translation>责任单位</translation>
+    </message>
+    <message>
+        <source>Assignee</source>
+        <translation>责任人</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>收到时间</translation>
+    </message>
+    <message>
+        <source>Accountability</source>
+        <translation>受理情况</translation>
+    </message>
+    <message>
+        <source>Claimed</source>
+        <translation>领取</translation>
+    </message>
+    <message>
+        <source>%1 at %2</source>
+        <translation>%1，%2</translation>
+    </message>
+    <message>
+        <source>personal data masked</source>
+        <translation>个人信息已遮蔽</translation>
+    </message>
+    <message>
+        <source>personal data shown; the viewing is recorded</source>
+        <translation>个人信息已显示，查看已留痕</translation>
+    </message>
+    <message>
+        <source>Citizen</source>
+        <translation>群众</translation>
+    </message>
+    <message>
+        <source>(none given)</source>
+        <translation>（未提供）</translation>
+    </message>
+    <message>
+        <source>Request</source>
+        <translation>诉求</translation>
+    </message>
+    <message>
+        <source>Clocks</source>
+        <translation>时限</translation>
+    </message>
+    <message>
+        <source>No clocks.</source>
+        <translation>无时限。</translation>
+    </message>
+    <message>
+        <source>Timeline</source>
+        <translation>办理记录</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Entry</source>
+        <translation>事项</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>办理人</translation>
+    </message>
+    <message>
+        <source>Text</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <source>citizen</source>
+        <translation>群众</translation>
+    </message>
+    <message>
+        <source>Printed by %1 (%2) at %3</source>
+        <translation>打印人：%1（%2），%3</translation>
+    </message>
+    <message numerus="yes">
+        <source>Case sheets (%n)</source>
+        <translation>
+            <numerusform>案件单（%n 件）</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Paper</name>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Print case sheet…</source>
+        <translation>打印案件单(&amp;P)…</translation>
+    </message>
+    <message>
+        <source>Save case sheet as &amp;PDF…</source>
+        <translation>案件单另存为 PDF(&amp;D)…</translation>
+    </message>
+    <message>
+        <source>&amp;Case</source>
+        <translation>案件(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Remind me to call back…</source>
+        <translation>提醒我回访(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>Case sheet</source>
+        <translation>案件单</translation>
+    </message>
+    <message>
+        <source>Select a case in the list first.</source>
+        <translation>请先在列表中选择案件。</translation>
+    </message>
+    <message>
+        <source>case-sheets</source>
+        <translation>案件单</translation>
+    </message>
+    <message>
+        <source>Save case sheet as PDF</source>
+        <translation>案件单另存为 PDF</translation>
+    </message>
+    <message>
+        <source>PDF files (*.pdf)</source>
+        <translation>PDF 文件 (*.pdf)</translation>
+    </message>
+    <message>
+        <source>The PDF could not be written: %1</source>
+        <translation>无法写入 PDF：%1</translation>
+    </message>
+    <message>
+        <source>Case sheet saved.</source>
+        <translation>案件单已保存。</translation>
+    </message>
+    <message>
+        <source>Print case sheet</source>
+        <translation>打印案件单</translation>
+    </message>
+</context>
+<context>
+    <name>ReminderDialog</name>
+    <message>
+        <source>Remind me to call back</source>
+        <translation>提醒我回访</translation>
+    </message>
+    <message>
+        <source>Remind me to call back on %1 at:</source>
+        <translation>在以下时间提醒我回访 %1：</translation>
+    </message>
+    <message>
+        <source>Reminder time</source>
+        <translation>提醒时间</translation>
+    </message>
+    <message>
+        <source>A reminder is set on this case.</source>
+        <translation>本案件已设回访提醒。</translation>
+    </message>
+    <message>
+        <source>&amp;Set reminder</source>
+        <translation>设置提醒(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Called &amp;back</source>
+        <translation>已回访(&amp;B)</translation>
+    </message>
+    <message>
+        <source>&amp;Dismiss</source>
+        <translation>取消提醒(&amp;D)</translation>
+    </message>
+    <message>
+        <source>S&amp;nooze an hour</source>
+        <translation>一小时后再提醒(&amp;N)</translation>
+    </message>
+</context>
+<context>
+    <name>ReminderWatcher</name>
+    <message>
+        <source>Callbacks due</source>
+        <translation>待回访</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n callback(s) due: </source>
+        <translation>
+            <numerusform>%n 件待回访：</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Callback reminder</source>
+        <translation>回访提醒</translation>
+    </message>
+    <message>
+        <source>%1 has left your scope (transferred or reassigned); its callback reminder is closed.</source>
+        <translation>%1 已不在您的范围内（已转办或改派），其回访提醒已关闭。</translation>
     </message>
 </context>
 </TS>

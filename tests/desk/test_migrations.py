@@ -5,7 +5,7 @@ import pytest
 import sqlcipher3
 from test_store_factory import CHIEF, OFFICER, key, make_case
 
-from desk.queues import QUEUES, query_plans, queue_ids
+from desk.queues import QUEUES, query_plans, queue_filter, queue_ids
 from desk.store import Store, StoreConnection, StoreError, reports, schema
 
 
@@ -137,8 +137,10 @@ def test_migration_4_gives_every_queue_a_covering_index_on_a_version_3_database(
             "VALUES (?, ?, ?, 's1', ?, ?, ?, '{}')",
             (f"case-{n}", f"SX20260306{n:06d}", status, assignee, due,
              "2026-03-01T00:00:00Z" if status == "closed" else None))
-    before = {(actor.id, name): queue_ids(old, name, actor, now) for actor in (OFFICER, CHIEF) for name in QUEUES}
-    old_plans = query_plans(old, OFFICER, now)
+    # The callbacks queue reads the reminders of migration 8: not there in version 3.
+    queues_v3 = [name for name in QUEUES if name != "callbacks"]
+    before = {(actor.id, name): queue_ids(old, name, actor, now) for actor in (OFFICER, CHIEF) for name in queues_v3}
+    old_plans = {name: old.queue_plans(queue_filter(old, name, OFFICER, now))[0] for name in queues_v3}
     assert any("COVERING" not in line for plan in old_plans.values() for line in plan
                if "local_cases" in line), "version 3 reads table rows for some queue"
     old.conn.close()
@@ -149,7 +151,7 @@ def test_migration_4_gives_every_queue_a_covering_index_on_a_version_3_database(
     assert {"local_cases_unit_queue", "local_cases_assignee_queue"} <= names
     assert not names & {"local_cases_unit", "local_cases_assignee", "local_cases_due"}
     for actor in (OFFICER, CHIEF):
-        for name in QUEUES:
+        for name in queues_v3:
             assert queue_ids(store, name, actor, now) == before[(actor.id, name)], "same queues"
         for plan in query_plans(store, actor, now).values():
             assert all("COVERING INDEX" in line for line in plan if "local_cases" in line), plan

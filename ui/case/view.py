@@ -7,8 +7,6 @@ QPlainTextEdit): a body holding <img src=x> shows those characters literally.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -29,10 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from desk.actions import allowed_on
-from desk.clocks import explain_case_clock
+from desk.clocks import explain_shown_clock
 from desk.masking import fields_in_text, mask_citizen, mask_text
 from desk.rules import KNOWN_STATUSES
-from desk.wire import Clock
 from ui import text
 from ui.case.related import RelatedCases
 from ui.clockfmt import DUE_SOON_STATE, OK, OVERDUE, PAUSED, utcnow
@@ -53,7 +50,6 @@ ACTION_BUTTONS = (
 )
 
 COMPOSE_MODES = ("reply", "note", "urge")
-EXPLAIN_SPAN_LIMIT = timedelta(days=3 * 366)
 
 
 def plain_label(value: str = "", *, object_name: str | None = None, wrap: bool = True) -> QLabel:
@@ -401,25 +397,9 @@ class CasePane(QWidget):
                 self.clocks_box.addWidget(plain_label("  " + " ".join(explanation), object_name="entryMeta"))
 
     def _explain(self, clock: dict) -> list[str]:
-        if self.context.calendar is None:
-            return []
-        try:
-            model = Clock.model_validate({k: v for k, v in clock.items() if k != "pending"})
-        except ValueError:
-            return []
-        policy = None
-        if self.context.reference is not None:
-            policy = next((p for p in self.context.reference.policy if p.kind == self.case.get("kind")), None)
-        start, due = text.parse_time(clock.get("started_at")), text.parse_time(clock.get("due_at"))
-        if start is not None and due is not None and abs(due - start) > EXPLAIN_SPAN_LIMIT:
-            # A clock that spans centuries (the wire allows years 1 to 9999) has no useful
-            # day-by-day explanation, and walking it would stall the GUI thread.
-            return []
-        try:
-            steps = explain_case_clock(self.case, model, self.context.calendar, policy)
-        except (OverflowError, ValueError):
-            return []
-        return text.explain_steps(steps, self.context.formatter.zone)
+        policies = self.context.reference.policy if self.context.reference is not None else ()
+        steps = explain_shown_clock(self.case, clock, self.context.calendar, policies)
+        return text.explain_steps(steps, self.context.formatter.zone) if steps else []
 
     def _render_citizen(self) -> None:
         citizen = self.case.get("citizen") or {}
@@ -603,6 +583,14 @@ class CasePane(QWidget):
                 self.title_label.setText(self.case.get("title") or "")
                 self._render_timeline()
             self._render_citizen()
+
+    def revealed_state(self, case_id: str) -> tuple[frozenset[str], bool]:
+        """What the officer has revealed (and the cache recorded) on `case_id` while it
+        is shown here: its fields, and whether the text is shown in full. Nothing for
+        any other case: a printed sheet is masked as its case would be on screen."""
+        if case_id != self.case_id:
+            return frozenset(), False
+        return frozenset(self._revealed), self._text_revealed
 
     def tick(self) -> None:
         if self.case is not None:

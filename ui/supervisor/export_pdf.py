@@ -21,6 +21,7 @@ from PySide6.QtGui import (
     QFont,
     QFontDatabase,
     QGuiApplication,
+    QPagedPaintDevice,
     QPageLayout,
     QPageSize,
     QPainter,
@@ -70,42 +71,47 @@ def write_pdf(path: Path, title: str, heading: Sequence[tuple[str, str]],
               columns: Sequence[str], rows: Sequence[Sequence[str]]) -> Path:
     """One titled table, landscape A4, with the heading lines above it. Cells wrap, so
     a long title makes its row taller instead of the table wider than the page."""
-    path = Path(path)
-    writer = QPdfWriter(str(path))
-    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    writer.setPageOrientation(QPageLayout.Orientation.Landscape)
-    writer.setPageMargins(QMarginsF(12, 12, 12, 12), QPageLayout.Unit.Millimeter)
-    writer.setTitle(title)
-    writer.setCreator("Desk")
+    lines = "".join(f"<p>{html.escape(k)}: {html.escape(v)}</p>" for k, v in heading)
+    return save_html_pdf(path, title, f"<h1>{html.escape(title)}</h1>{lines}<p></p>{_table(columns, rows)}",
+                         [title, *(k + v for k, v in heading), *columns,
+                          *(str(v) for row in rows for v in row)])
+
+
+def build_document(body_html: str) -> QTextDocument:
+    """The document every export lays out: the faces and sizes on paper. `body_html` is
+    trusted markup whose every text from the cache is already escaped."""
     # Latin letters and digits in the interface's own face, Chinese in a Simplified
     # Chinese one: through the CJK face, digits took glyphs that extracted as nothing.
-    family = chinese_family()
-    families = [f for f in (latin_family(), family) if f]
+    families = [f for f in (latin_family(), chinese_family()) if f]
     face = "font-family: " + ", ".join(f"'{f}'" for f in families) + ";"
-    lines = "".join(f"<p>{html.escape(k)}: {html.escape(v)}</p>" for k, v in heading)
     doc = QTextDocument()
     font = QFont()
     font.setFamilies(families)
     font.setPointSizeF(BODY_PT)
     doc.setDefaultFont(font)
     doc.setDefaultStyleSheet(
-        f"body, td, th, p, h1 {{ {face} }} body {{ font-size: {BODY_PT}pt; }}"
-        f" h1 {{ font-size: {TITLE_PT}pt; }} p {{ margin: 0; }}"
+        f"body, td, th, p, h1, h2 {{ {face} }} body {{ font-size: {BODY_PT}pt; }}"
+        f" h1 {{ font-size: {TITLE_PT}pt; }} h2 {{ font-size: {BODY_PT + 2}pt; }} p {{ margin: 0; }}"
         f" th {{ background: #e8ecf2; font-weight: bold; }} td, th {{ font-size: {BODY_PT}pt; }}")
-    doc.setHtml(f"<h1>{html.escape(title)}</h1>{lines}<p></p>{_table(columns, rows)}")
+    doc.setHtml(body_html)
+    return doc
+
+
+def paint_document(doc: QTextDocument, device: QPagedPaintDevice) -> None:
+    """Paint `doc` on a PDF writer or a printer, page by page, at the sizes on paper."""
     # The document is laid out in the units of the screen it would be shown on (its
     # logical dpi) and painted scaled to the writer's resolution, page by page: printed
     # unscaled at the writer's 1200 dpi, 8 pt came out under 1 pt high.
     layout_dpi = QGuiApplication.primaryScreen().logicalDotsPerInchY() if QGuiApplication.primaryScreen() else 96.0
-    paint = writer.pageLayout().paintRect(QPageLayout.Unit.Point)
+    paint = device.pageLayout().paintRect(QPageLayout.Unit.Point)
     page = QSizeF(paint.width() * layout_dpi / 72.0, paint.height() * layout_dpi / 72.0)
     doc.setPageSize(page)
-    scale = writer.resolution() / layout_dpi
-    painter = QPainter(writer)
+    scale = device.logicalDpiY() / layout_dpi
+    painter = QPainter(device)
     try:
         for number in range(doc.pageCount()):
             if number:
-                writer.newPage()
+                device.newPage()
             painter.save()
             painter.scale(scale, scale)
             painter.translate(0, -number * page.height())
@@ -113,9 +119,24 @@ def write_pdf(path: Path, title: str, heading: Sequence[tuple[str, str]],
             painter.restore()
     finally:
         painter.end()
+
+
+def save_html_pdf(path: Path, title: str, body_html: str, texts: Sequence[str], *,
+                  landscape: bool = True) -> Path:
+    """Write `body_html` (escaped, see build_document) as an A4 PDF at `path`. `texts`:
+    the texts written, for the text map's repair (see _fix_text_map)."""
+    path = Path(path)
+    writer = QPdfWriter(str(path))
+    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    writer.setPageOrientation(QPageLayout.Orientation.Landscape if landscape
+                              else QPageLayout.Orientation.Portrait)
+    writer.setPageMargins(QMarginsF(12, 12, 12, 12), QPageLayout.Unit.Millimeter)
+    writer.setTitle(title)
+    writer.setCreator("Desk")
+    paint_document(build_document(body_html), writer)
+    family = chinese_family()
     if family:
-        _fix_text_map(path, QFont(family), [title, *(k + v for k, v in heading), *columns,
-                                   *(str(v) for row in rows for v in row)])
+        _fix_text_map(path, QFont(family), texts)
     return path
 
 
