@@ -37,7 +37,7 @@ from desk.store import schema
 from desk.store.base import CLOSED_RETENTION
 from desk.store.changes import NOTHING, Changes
 from desk.store.connection import StoreClosed, StoreConnection, StoreError, _connect
-from desk.store.outbox import ConflictItem, OutboxItem, OutboxRoom
+from desk.store.outbox import ConflictItem, OutboxItem, OutboxLocked, OutboxRoom
 from desk.store.queries import (
     MAX_SEARCH_CHARS,
     MAX_SEARCH_WORDS,
@@ -51,7 +51,7 @@ from desk.store.state import SyncState
 
 __all__ = [
     "CLOSED_RETENTION", "MAX_SEARCH_CHARS", "MAX_SEARCH_WORDS", "NOTHING", "SORTS",
-    "CaseFilter", "Changes", "ConflictItem", "OutboxItem", "QueryTooLarge", "Store",
+    "CaseFilter", "Changes", "ConflictItem", "OutboxItem", "OutboxLocked", "QueryTooLarge", "Store",
     "StoreClosed", "StoreConnection", "StoreError", "SyncState", "open_status_sql",
 ]
 
