@@ -177,7 +177,7 @@ def test_withdraw_racing_a_running_sync_never_sends_a_withdrawn_op_nor_loses_a_s
         in_flight.clear()
         release.clear()
         reports = []
-        sync = threading.Thread(target=lambda: reports.append(engine.run_cycle()))
+        sync = threading.Thread(target=lambda r=reports: r.append(engine.run_cycle()))
         when = ("before", "in_flight", "random")[n % 3]
         if when != "before":
             sync.start()
