@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from desk import rules
 from desk.logsafe import log_unexpected
-from desk.store import NOTHING, Changes, Store
+from desk.store import NOTHING, Changes, OutboxItem, OutboxLocked, Store
 from desk.wire import Op, OpType, parse_payload
 
 log = logging.getLogger(__name__)
@@ -223,6 +223,58 @@ class Actions:
 
     def reveal(self, case_id: str, field: str) -> Queued:
         return self._act(case_id, "reveal", {"field": field})
+
+    # ------------------------------------------------------------ the outbox
+
+    def _queued(self, op_id: str) -> OutboxItem:
+        item = next((i for i in self.store.outbox() if i.op_id == op_id), None)
+        if item is None:
+            raise ActionRefused("gone", "the operation is no longer in the outbox "
+                                "(it was delivered, refused or withdrawn)")
+        return item
+
+    def edit_queued(self, op_id: str, text: str) -> Changes:
+        """Change the text of a reply, note, callback record or urge that never left this
+        computer; the case's view is laid again in the same transaction. Refused
+        (code `sent`) once a sync has sent it: the server may have applied it."""
+        item = self._queued(op_id)
+        if item.type not in ("reply", "note", "callback", "urge"):
+            raise ActionRefused("not_editable", f"a {item.type} operation has no text to edit")
+        payload = dict(item.payload)
+        payload["body"] = text
+        try:
+            clean = parse_payload(item.type, payload).model_dump(mode="json")
+        except ValidationError as exc:
+            raise ActionRefused("validation_failed", _validation_message(exc)) from exc
+        try:
+            changes = self.store.edit_queued(op_id, clean)
+        except OutboxLocked as exc:
+            raise ActionRefused(exc.code, str(exc)) from exc
+        log.info("edited queued %s op %s", item.type, op_id)
+        self._notify()
+        return changes
+
+    def withdrawal(self, op_id: str) -> list[OutboxItem]:
+        """What withdraw(op_id) would take out of the outbox now (the op first, then the
+        later ops of its case that depend on it), for the confirmation."""
+        try:
+            return self.store.withdrawal(op_id)
+        except OutboxLocked as exc:
+            raise ActionRefused(exc.code, str(exc)) from exc
+
+    def withdraw(self, op_id: str) -> Changes:
+        """Take an op that never left this computer out of the outbox. A claim, accept,
+        decline, status change, transfer or reassign takes the later ops of its case
+        with it (they were decided on the case as it would have been after it; never a
+        reveal, which records what was already seen); `withdrawal` says which first.
+        Refused (code `sent`) once a sync has sent it."""
+        try:
+            changes, ids = self.store.withdraw(op_id)
+        except OutboxLocked as exc:
+            raise ActionRefused(exc.code, str(exc)) from exc
+        log.info("withdrew %d queued op(s), first %s", len(ids), op_id)
+        self._notify()
+        return changes
 
     # ------------------------------------------------------------ conflicts
 

@@ -145,3 +145,36 @@ def export_compliance_csv(path: Path, report: Compliance, info: ExportInfo, *,
     titles = {**COMPLIANCE_COLUMNS, **(columns or {})}
     return write_csv(path, info, [titles[k] for k in COMPLIANCE_COLUMNS],
                      compliance_table(report, **table_kwargs), heading_words)
+
+
+# The supervisor view's other two tables, as `desk report workload|ratings` writes them
+# (the window shows them with the same columns and the same figures).
+WORKLOAD_COLUMNS = {
+    "officer": "Officer", "open": "Open", "due_soon": "Due soon", "overdue": "Overdue",
+    "oldest_number": "Oldest open case", "oldest_received_at": "Received",
+}
+RATINGS_COLUMNS = {
+    "officer": "Officer", "count": "Ratings", "average": "Average",
+    "satisfied": "Callbacks satisfied", "neutral": "Neutral", "dissatisfied": "Dissatisfied",
+}
+
+
+def workload_table(items: Sequence[Any], *,
+                   officer_name: Callable[[str | None], str] = lambda o: o or "",
+                   format_time: Callable[[datetime], str] = lambda t: t.isoformat()) -> list[list[str]]:
+    """Per officer: open, due soon, overdue and the oldest open case (supervision.Workload)."""
+    return [[officer_name(w.officer_id), str(w.open), str(w.due_soon), str(w.overdue),
+             w.oldest_number or "", format_time(w.oldest_received_at) if w.oldest_received_at else ""]
+            for w in items]
+
+
+def ratings_table(report: Any, *, officer_name: Callable[[str | None], str] = lambda o: o or "",
+                  station: str = "Station") -> list[list[str]]:
+    """The station's ratings, then each officer's: how many, the average, and the
+    callbacks' satisfaction (supervision.Ratings)."""
+    tallies = [(station, report.station)] + [
+        (officer_name(k), v)
+        for k, v in sorted(report.by_officer.items(), key=lambda kv: (kv[0] is not None, kv[0] or ""))]
+    return [[name, str(t.count), f"{t.average:.2f}" if t.average is not None else "—",
+             str(t.satisfaction.get("satisfied", 0)), str(t.satisfaction.get("neutral", 0)),
+             str(t.satisfaction.get("dissatisfied", 0))] for name, t in tallies]

@@ -172,14 +172,18 @@ class SyncEngine:
         while True:
             if abort():
                 raise SyncAborted()
-            batch = self.store.next_batch(self.batch_size)
-            if not batch:
-                return
-            ids = [op.op_id for op in batch]
-            if ids == last_ids:
+            waiting = [op.op_id for op in self.store.next_batch(self.batch_size)]
+            if not waiting or waiting == last_ids:
                 # Nothing moved last time (every op blocked): wait for the next cycle
                 # rather than spin against the server.
                 return
+            # Marked sent before the request leaves, in the transaction that reads them
+            # (desk.store.outbox.SENT): what an edit or withdraw changed meanwhile is
+            # what goes, and nothing withdrawn goes.
+            batch = self.store.take_batch(self.batch_size)
+            if not batch:
+                return
+            ids = [op.op_id for op in batch]
             last_ids = ids
             try:
                 answer = self.client.push(batch)

@@ -34,6 +34,7 @@ from desk.rules import KNOWN_STATUSES
 from desk.store import StoreError
 from desk.terminal import clean, clean_data, field
 from desk.wire import CASE_KINDS, format_time
+from launch import report as report_command
 
 if TYPE_CHECKING:
     # desk.session is imported where it is used, to keep the CLI's start light.
@@ -150,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("resolve", help="resolve a conflict: retry, keep as a note, or discard")
     p.add_argument("op_id", metavar="OP_ID")
     p.add_argument("choice", choices=("retry", "note", "discard"))
+    report_command.add_parser(sub)
     sub.add_parser("check", help="check the profile, the cache and the outbox (for station IT)")
     p = sub.add_parser("reset-cache", help="start afresh with an empty cache (unsent work in the old one is lost)")
     p.add_argument("--yes", action="store_true", help="confirm: the old cache and its unsent work are deleted")
@@ -767,6 +769,7 @@ COMMANDS = {
     "conflicts": cmd_conflicts,
     "resolve": cmd_resolve,
     "check": cmd_check,
+    "report": report_command.cmd_report,
     "reset-cache": cmd_reset_cache,
 }
 

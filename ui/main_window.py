@@ -117,8 +117,9 @@ class MainWindow(QMainWindow):
         self.model.requery = self._requery
         self.table = self.queue_pane.table
         self.middle.addWidget(self.queue_pane)
-        self.outbox_view = OutboxView(self.store)
+        self.outbox_view = OutboxView(self.store, context.actions, self.runner)
         self.outbox_view.sig_open_case.connect(self.open_case)
+        self.outbox_view.sig_changed.connect(self.apply_changes)
         self.add_page(OUTBOX, self.outbox_view, icon_name="outbox", caption=self.tr("Outbox"),
                       on_show=self.outbox_view.refresh)
         self.conflicts_view = ConflictsView(self.store, self._case_summary)

@@ -106,6 +106,7 @@ FIELD = {
 
 OUTBOX_STATE = {
     "queued": QT_TRANSLATE_NOOP("OutboxState", "Waiting to send"),
+    "sent": QT_TRANSLATE_NOOP("OutboxState", "Sent, answer pending"),
     "blocked": QT_TRANSLATE_NOOP("OutboxState", "Blocked"),
     "conflict": QT_TRANSLATE_NOOP("OutboxState", "Conflict"),
     "rejected": QT_TRANSLATE_NOOP("OutboxState", "Rejected"),

@@ -40,7 +40,7 @@ from desk.store import schema
 from desk.store.base import CLOSED_RETENTION
 from desk.store.changes import NOTHING, Changes
 from desk.store.connection import StoreClosed, StoreConnection, StoreError, _connect
-from desk.store.outbox import ConflictItem, OutboxItem, OutboxRoom
+from desk.store.outbox import ConflictItem, OutboxItem, OutboxLocked, OutboxRoom
 from desk.store.queries import (
     MAX_SEARCH_CHARS,
     MAX_SEARCH_WORDS,
@@ -58,9 +58,9 @@ from desk.store.view import PreparedUpsert, change_case_id, prepare_upsert
 
 __all__ = [
     "CLOSED_RETENTION", "MAX_SEARCH_CHARS", "MAX_SEARCH_WORDS", "NOTHING", "SORTS",
-    "CaseFilter", "Changes", "ConflictItem", "OutboxItem", "PreparedUpsert", "QueryTooLarge",
-    "ReminderRow", "SavedView", "Store", "StoreClosed", "StoreConnection", "StoreError",
-    "SyncState", "change_case_id", "open_status_sql", "prepare_upsert",
+    "CaseFilter", "Changes", "ConflictItem", "OutboxItem", "OutboxLocked", "PreparedUpsert",
+    "QueryTooLarge", "ReminderRow", "SavedView", "Store", "StoreClosed", "StoreConnection",
+    "StoreError", "SyncState", "change_case_id", "open_status_sql", "prepare_upsert",
 ]
 
 

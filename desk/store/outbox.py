@@ -52,6 +52,35 @@ class ConflictItem:
     new_op_id: str | None = None
 
 
+# The outbox's states: `queued` (never left this computer), `sent` (in a request whose
+# answer has not come back: the server may have applied it), `blocked` (answered: not
+# attempted, waiting behind a refused op of its case). Only `sent` is locked against
+# edit and withdraw; `take_batch` sets it in the same write transaction that chooses the
+# batch, before the request leaves, so a withdraw either wins (the op is gone before the
+# sync picks it) or is refused (the op is on its way).
+SENT = "sent"
+
+# Ops that change who holds a case or where it stands: the ops after one of these on the
+# same case were decided on the case as it would be after it, so withdrawing it
+# withdraws them too (the officer is told which before confirming).
+STATE_CHANGING = frozenset({"claim", "accept", "decline", "set_status", "transfer", "reassign"})
+
+# A reveal records that the officer saw a citizen's data; it already happened, so it is
+# never withdrawn, neither by itself nor with the op it followed.
+NEVER_WITHDRAWN = frozenset({"reveal"})
+
+# The ops whose text the officer may still change before they leave.
+EDITABLE = frozenset({"reply", "note", "callback", "urge"})
+
+
+class OutboxLocked(StoreError):
+    """Edit or withdraw refused: `code` says why (`sent`, `gone`, `not_editable`,
+    `not_withdrawable`)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
 
 class OutboxRoom(ViewRoom):
     def enqueue(self, op: Op, *, author: Mapping[str, Any] | None = None) -> Changes:
@@ -78,6 +107,79 @@ class OutboxRoom(ViewRoom):
                ORDER BY seq LIMIT ?""", (limit,))
         return [Op(op_id=r[0], seq=r[1], case_id=r[2], type=r[3], base_version=r[4],
                    performed_at=_stored_time(r[5]), payload=json.loads(r[6])) for r in rows]
+
+    def take_batch(self, limit: int = 100) -> list[Op]:
+        """The next ops to push, marked `sent` (and their attempt counted) in the same
+        write transaction that reads them, before the request leaves: from then on they
+        cannot be edited or withdrawn until their answer comes back."""
+        with self._write() as conn:
+            rows = conn.execute(
+                """SELECT op_id, seq, case_id, type, base_version, performed_at, payload FROM outbox o
+                   WHERE NOT EXISTS (SELECT 1 FROM conflicts c
+                                     WHERE c.case_id = o.case_id AND c.resolution IS NULL)
+                   ORDER BY seq LIMIT ?""", (limit,)).fetchall()
+            now = _now()
+            conn.executemany(
+                "UPDATE outbox SET state = ?, attempts = attempts + 1, last_attempt_at = ? "
+                "WHERE op_id = ?", [(SENT, now, r[0]) for r in rows])
+        return [Op(op_id=r[0], seq=r[1], case_id=r[2], type=r[3], base_version=r[4],
+                   performed_at=_stored_time(r[5]), payload=json.loads(r[6])) for r in rows]
+
+    def _queued_row(self, conn, op_id: str) -> tuple:
+        row = conn.execute("SELECT op_id, seq, case_id, type, state, payload FROM outbox "
+                           "WHERE op_id = ?", (op_id,)).fetchone()
+        if row is None:
+            raise OutboxLocked("gone", "the operation is no longer in the outbox "
+                               "(it was delivered, refused or withdrawn)")
+        if row[4] == SENT:
+            raise OutboxLocked("sent", "the operation was sent and its answer has not come back; "
+                               "the server may already have applied it")
+        return row
+
+    def edit_queued(self, op_id: str, payload: Mapping[str, Any]) -> Changes:
+        """Replace the payload of an op that never left this computer and lay the case's
+        view again, in one write transaction (BEGIN IMMEDIATE): the check that it was not
+        sent and the change cannot be split by a sync. Changes: the outbox and the case."""
+        with self._write() as conn:
+            row = self._queued_row(conn, op_id)
+            if row[3] not in EDITABLE:
+                raise OutboxLocked("not_editable", f"a {row[3]} operation has no text to edit")
+            conn.execute("UPDATE outbox SET payload = ? WHERE op_id = ?", (_dumps(dict(payload)), op_id))
+            self._rebuild(conn, row[2])
+        return Changes(case_ids=frozenset({row[2]}), outbox=True)
+
+    def _withdrawal(self, conn, op_id: str) -> list[tuple]:
+        row = self._queued_row(conn, op_id)
+        if row[3] in NEVER_WITHDRAWN:
+            raise OutboxLocked("not_withdrawable", "a reveal records what was seen and is never withdrawn")
+        rows = [row]
+        if row[3] in STATE_CHANGING:
+            later = conn.execute("SELECT op_id, seq, case_id, type, state, payload FROM outbox "
+                                 "WHERE case_id = ? AND seq > ? ORDER BY seq", (row[2], row[1])).fetchall()
+            if any(r[4] == SENT for r in later):
+                # Cannot happen while ops leave in seq order; refuse rather than split them.
+                raise OutboxLocked("sent", "a later operation on this case was sent already")
+            rows += [r for r in later if r[3] not in NEVER_WITHDRAWN]
+        return rows
+
+    def withdrawal(self, op_id: str) -> list[OutboxItem]:
+        """What `withdraw(op_id)` would take out now: the op, and after a claim, accept,
+        decline, status change, transfer or reassign, the later ops of its case (never a
+        reveal). Raises OutboxLocked as withdraw would."""
+        with self.connection.read() as conn:
+            ids = [r[0] for r in self._withdrawal(conn, op_id)]
+        items = {i.op_id: i for i in self.outbox()}
+        return [items[i] for i in ids if i in items]
+
+    def withdraw(self, op_id: str) -> tuple[Changes, list[str]]:
+        """Take an op that never left this computer out of the outbox (with the ops that
+        depend on it, see `withdrawal`) and lay the case's view again, in one write
+        transaction. Returns the Changes and the ids withdrawn, the op's first."""
+        with self._write() as conn:
+            rows = self._withdrawal(conn, op_id)
+            conn.executemany("DELETE FROM outbox WHERE op_id = ?", [(r[0],) for r in rows])
+            self._rebuild(conn, rows[0][2])
+        return Changes(case_ids=frozenset({rows[0][2]}), outbox=True), [r[0] for r in rows]
 
     def record_results(self, ops: Sequence[Op], results: Sequence[OpResult]) -> Changes:
         """Settle pushed ops with the server's answers. Changes: the cases answered and
@@ -117,16 +219,15 @@ class OutboxRoom(ViewRoom):
         return Changes(case_ids=frozenset(touched), outbox=bool(touched), conflicts=refused)
 
     def mark_attempt(self, op_ids: Sequence[str], error: str | None) -> Changes:
-        """Count a delivery attempt (and its error) on these ops. Changes: the outbox
-        (no view: the attempts show in the outbox pane only)."""
+        """Record the error of a delivery attempt on these ops (`take_batch` counted the
+        attempt and marked them sent before the request left; they stay sent: without an
+        answer the server may have applied them). Changes: the outbox (no view: the
+        attempts show in the outbox pane only)."""
         if not op_ids:
             return NOTHING
         with self._write() as conn:
-            now = _now()
-            conn.executemany(
-                "UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ?, error = ? WHERE op_id = ?",
-                [(now, error, op_id) for op_id in op_ids],
-            )
+            conn.executemany("UPDATE outbox SET error = ? WHERE op_id = ?",
+                             [(error, op_id) for op_id in op_ids])
         return Changes(outbox=True)
 
     def outbox(self) -> list[OutboxItem]:

@@ -847,6 +847,10 @@
         <source>Rejected</source>
         <translation>已拒绝</translation>
     </message>
+    <message>
+        <source>Sent, answer pending</source>
+        <translation>已发送，等待答复</translation>
+    </message>
 </context>
 <context>
     <name>OutboxView</name>
@@ -859,6 +863,58 @@
     <message>
         <source>Everything has been sent.</source>
         <translation>全部已发送。</translation>
+    </message>
+    <message>
+        <source>&amp;Edit…</source>
+        <translation>修改(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>&amp;Withdraw…</source>
+        <translation>撤回(&amp;W)…</translation>
+    </message>
+    <message>
+        <source>Only the text of a reply, note, callback record or urge can be edited.</source>
+        <translation>只能修改答复、备注、回访记录或督办的文字。</translation>
+    </message>
+    <message>
+        <source>A reveal records that the citizen's details were seen; it is never withdrawn.</source>
+        <translation>显示记录表明已查看群众信息，不能撤回。</translation>
+    </message>
+    <message>
+        <source>Sent; the server's answer has not come back. It may already be applied on the server, so it can no longer be edited or withdrawn. It is settled with the next sync.</source>
+        <translation>已发送，服务器尚未答复。服务器可能已经执行，因此不能再修改或撤回。下次同步时确认结果。</translation>
+    </message>
+    <message>
+        <source>Change the text before it is sent.</source>
+        <translation>发送前修改文字。</translation>
+    </message>
+    <message>
+        <source>Take this action back before it is sent.</source>
+        <translation>发送前撤回此操作。</translation>
+    </message>
+    <message>
+        <source>Open the case</source>
+        <translation>打开案件</translation>
+    </message>
+    <message>
+        <source>Withdraw this %1 on case %2? It has not been sent and will not be.</source>
+        <translation>撤回案件 %2 的这项%1？它尚未发送，撤回后不会发送。</translation>
+    </message>
+    <message>
+        <source>The later actions on this case were done after it and go with it:</source>
+        <translation>此案件之后的操作是在它之后做的，将一并撤回：</translation>
+    </message>
+    <message>
+        <source>Withdraw</source>
+        <translation>撤回</translation>
+    </message>
+    <message>
+        <source>The change could not be saved: %1</source>
+        <translation>无法保存修改：%1</translation>
+    </message>
+    <message>
+        <source>This action is no longer in the outbox: it was delivered, refused or withdrawn meanwhile.</source>
+        <translation>此操作已不在待发送列表中：其间已送达、被拒绝或已撤回。</translation>
     </message>
 </context>
 <context>
@@ -2279,6 +2335,17 @@
     <message>
         <source>%1 has left your scope (transferred or reassigned); its callback reminder is closed.</source>
         <translation>%1 已不在您的范围内（已转办或改派），其回访提醒已关闭。</translation>
+    </message>
+</context>
+<context>
+    <name>EditDialog</name>
+    <message>
+        <source>Edit unsent %1</source>
+        <translation>修改未发送的%1</translation>
+    </message>
+    <message>
+        <source>Case %1. The new text replaces the old one; nothing has been sent yet.</source>
+        <translation>案件 %1。新内容将替换原内容；尚未发送。</translation>
     </message>
 </context>
 </TS>

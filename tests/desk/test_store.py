@@ -156,9 +156,12 @@ def test_mark_attempt(store):
     store.apply_changes([upsert(make_case(1, assignee_id="o1"))], "c1")
     o = op("case-1", "note")
     store.enqueue(o, author=AUTHOR)
+    # take_batch counts the attempt and marks the op sent before the request leaves;
+    # mark_attempt records how it failed. Without an answer it stays sent.
+    assert [b.op_id for b in store.take_batch()] == [o.op_id]
     store.mark_attempt([o.op_id], "connection refused")
     item = store.outbox()[0]
-    assert (item.attempts, item.error) == (1, "connection refused")
+    assert (item.attempts, item.error, item.state) == (1, "connection refused", "sent")
     assert store.outbox_count() == 1
 
 

@@ -16,9 +16,13 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -27,7 +31,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk.actions import ActionRefused
+from desk.store.outbox import EDITABLE, NEVER_WITHDRAWN, SENT
 from ui import text
+from ui.refusals import refusal_text
 from ui.resources import icon
 
 ItemRole = Qt.ItemDataRole.UserRole + 1
@@ -134,25 +141,230 @@ def _table(model) -> QTableView:
     return view
 
 
-class OutboxView(QWidget):
-    sig_open_case = Signal(str)
+class EditDialog(QDialog):
+    """The text of a queued reply, note, callback record or urge, to change before it
+    leaves."""
 
-    def __init__(self, store, parent=None):
+    def __init__(self, item, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Edit unsent %1").replace("%1", text.label("Op", item.type)))
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(self.tr("Case %1. The new text replaces the old one; "
+                                        "nothing has been sent yet.").replace(
+                                            "%1", item.case_number or item.case_id)))
+        self.editor = QPlainTextEdit()
+        self.editor.setPlainText(str(item.payload.get("body") or ""))
+        layout.addWidget(self.editor)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.resize(520, 260)
+
+    def text(self) -> str:
+        return self.editor.toPlainText()
+
+
+class OutboxView(QWidget):
+    """The unsent work. An op that never left this computer can be edited (its text) or
+    withdrawn, after a confirmation; one that was sent and whose answer is pending
+    cannot (the server may already have applied it), and the view says so."""
+
+    sig_open_case = Signal(str)
+    # What an edit or withdraw changed in the store (desk.store.Changes), for the
+    # window's apply_changes.
+    sig_changed = Signal(object)
+
+    def __init__(self, store, actions=None, runner=None, parent=None):
         super().__init__(parent)
         self.store = store
+        self.actions = actions
+        self.runner = runner
+        # The dialog open now (the edit dialog or the withdraw confirmation), for tests.
+        self.dialog: QDialog | None = None
         layout = QVBoxLayout(self)
         self.heading = QLabel()
         layout.addWidget(self.heading)
         self.model = ItemsModel(OUTBOX_COLUMNS, self)
         self.table = _table(self.model)
         self.table.doubleClicked.connect(self._open)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
         layout.addWidget(self.table)
+        self.why = QLabel()
+        self.why.setTextFormat(Qt.TextFormat.PlainText)
+        self.why.setWordWrap(True)
+        layout.addWidget(self.why)
+        buttons = QHBoxLayout()
+        self.edit_button = QPushButton(icon("note"), self.tr("&Edit…"))
+        self.edit_button.clicked.connect(self.edit_current)
+        self.withdraw_button = QPushButton(icon("decline"), self.tr("&Withdraw…"))
+        self.withdraw_button.clicked.connect(self.withdraw_current)
+        buttons.addWidget(self.edit_button)
+        buttons.addWidget(self.withdraw_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self._update_buttons()
 
     def refresh(self) -> None:
+        current = self.current()
         items = self.store.outbox()
         self.model.set_items(items)
         self.heading.setText(self.tr("%n action(s) waiting to be sent.", "", len(items)) if items
                              else self.tr("Everything has been sent."))
+        if items:
+            row = 0
+            if current is not None:
+                row = next((i for i, it in enumerate(items) if it.op_id == current.op_id), 0)
+            self.table.selectRow(row)
+        self._update_buttons()
+
+    def current(self):
+        index = self.table.currentIndex()
+        return self.model.data(self.model.index(index.row(), 0), ItemRole) if index.isValid() else None
+
+    # ------------------------------------------------------------ what may be done
+
+    def edit_refusal(self, item) -> str:
+        """Why this op cannot be edited, or "" when it can."""
+        if item.state == SENT:
+            return self._sent_text()
+        if item.type not in EDITABLE:
+            return self.tr("Only the text of a reply, note, callback record or urge can be edited.")
+        return ""
+
+    def withdraw_refusal(self, item) -> str:
+        if item.state == SENT:
+            return self._sent_text()
+        if item.type in NEVER_WITHDRAWN:
+            return self.tr("A reveal records that the citizen's details were seen; it is never withdrawn.")
+        return ""
+
+    def _sent_text(self) -> str:
+        return self.tr("Sent; the server's answer has not come back. It may already be applied on "
+                       "the server, so it can no longer be edited or withdrawn. It is settled with "
+                       "the next sync.")
+
+    def _update_buttons(self) -> None:
+        item = self.current()
+        usable = item is not None and self.actions is not None
+        edit_why = self.edit_refusal(item) if item is not None else ""
+        withdraw_why = self.withdraw_refusal(item) if item is not None else ""
+        self.edit_button.setEnabled(usable and not edit_why)
+        self.withdraw_button.setEnabled(usable and not withdraw_why)
+        self.edit_button.setToolTip(text.tooltip(edit_why or self.tr("Change the text before it is sent.")))
+        self.withdraw_button.setToolTip(text.tooltip(
+            withdraw_why or self.tr("Take this action back before it is sent.")))
+        reasons = list(dict.fromkeys(r for r in (edit_why, withdraw_why) if r))
+        self.why.setText(" ".join(reasons))
+
+    def _context_menu(self, pos) -> None:
+        index = self.table.indexAt(pos)
+        if not index.isValid():
+            return
+        self.table.selectRow(index.row())
+        menu = self.context_menu()
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    def context_menu(self) -> QMenu:
+        """The row's menu: open the case, edit, withdraw (disabled, with the reason as
+        the tooltip, when not possible)."""
+        menu = QMenu(self)
+        menu.setToolTipsVisible(True)
+        item = self.current()
+        open_action = menu.addAction(self.tr("Open the case"))
+        open_action.triggered.connect(lambda: item is not None and self.sig_open_case.emit(item.case_id))
+        for button, slot in ((self.edit_button, self.edit_current),
+                             (self.withdraw_button, self.withdraw_current)):
+            action = menu.addAction(button.icon(), button.text())
+            action.setEnabled(button.isEnabled())
+            action.setToolTip(button.toolTip())
+            action.triggered.connect(slot)
+        return menu
+
+    # ------------------------------------------------------------ edit and withdraw
+
+    def edit_current(self) -> None:
+        item = self.current()
+        if item is None or self.actions is None or self.edit_refusal(item):
+            return
+        dialog = EditDialog(item, self)
+        self.dialog = dialog
+        dialog.accepted.connect(lambda: self._run(lambda: self.actions.edit_queued(item.op_id, dialog.text())))
+        dialog.finished.connect(lambda _r: self._closed(dialog))
+        dialog.open()
+
+    def withdraw_current(self) -> None:
+        item = self.current()
+        if item is None or self.actions is None or self.withdraw_refusal(item):
+            return
+        try:
+            going = self.actions.withdrawal(item.op_id)
+        except ActionRefused as exc:
+            self._refused(exc)
+            return
+        lines = [self.tr("Withdraw this %1 on case %2? It has not been sent and will not be.")
+                 .replace("%1", text.label("Op", item.type)).replace("%2", item.case_number or item.case_id)]
+        later = [g for g in going if g.op_id != item.op_id]
+        if later:
+            lines.append(self.tr("The later actions on this case were done after it and go with it:"))
+            lines += ["  • " + text.label("Op", g.type) + (f": {' '.join(_payload_text(g.payload).split())}"
+                                                          if _payload_text(g.payload) else "")
+                      for g in later]
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Withdraw"), "\n".join(lines),
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.button(QMessageBox.StandardButton.Yes).setText(self.tr("Withdraw"))
+        self.dialog = box
+        box.accepted.connect(lambda: self._run(lambda: self.actions.withdraw(item.op_id)))
+        box.finished.connect(lambda _r: self._closed(box))
+        box.open()
+
+    def _closed(self, dialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
+        dialog.deleteLater()
+
+    def _run(self, fn: Callable[[], Any]) -> None:
+        def done(changes: Any) -> None:
+            self.sig_changed.emit(changes)
+            self.refresh()
+
+        def failed(error: BaseException) -> None:
+            if isinstance(error, ActionRefused):
+                self._refused(error)
+            else:
+                self.why.setText(self.tr("The change could not be saved: %1").replace(
+                    "%1", type(error).__name__))
+            self.refresh_keep_why()
+
+        if self.runner is None:
+            try:
+                result = fn()
+            except Exception as exc:  # the same path as the runner's on_error
+                failed(exc)
+                return
+            done(result)
+        else:
+            # A write waits for the sync's page transaction: never on the GUI thread.
+            self.runner.run(fn, done, failed)
+
+    def refresh_keep_why(self) -> None:
+        why = self.why.text()
+        self.refresh()
+        self.why.setText(why)
+
+    def _refused(self, error: ActionRefused) -> None:
+        if error.code == "sent":
+            self.why.setText(self._sent_text())
+        elif error.code == "gone":
+            self.why.setText(self.tr("This action is no longer in the outbox: it was delivered, "
+                                     "refused or withdrawn meanwhile."))
+        else:
+            self.why.setText(refusal_text(error))
 
     def _open(self, index) -> None:
         item = self.model.data(index, ItemRole)
