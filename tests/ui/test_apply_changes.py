@@ -6,6 +6,8 @@ changes handed over here refresh the window."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QCoreApplication
+
 from desk.store import Changes
 from tests.ui.conftest import login
 
@@ -13,6 +15,12 @@ from tests.ui.conftest import login
 def _quiet_window(qtbot, desk_app, server):
     window = login(qtbot, desk_app, server, "officer1")
     window.bridge.stop()
+    # The stopped loop thread may have posted a report (the login's first sync) that
+    # marks every row it pulled stale: deliver it, and let what it started finish,
+    # before a test counts which rows are read again.
+    QCoreApplication.processEvents()
+    qtbot.waitUntil(lambda: not window._refresh_running and not window.runner.busy, timeout=10000)
+    QCoreApplication.processEvents()
     qtbot.waitUntil(lambda: not window._refresh_running and not window.runner.busy, timeout=10000)
     return window
 
@@ -47,10 +55,9 @@ def test_a_changed_case_is_the_only_row_read_again(qtbot, desk_app, server):
         window.apply_changes(Changes(case_ids=frozenset({changed}), outbox=True))
 
     # The case pane shows the new note; the other row is still cached, the changed one
-    # is read again (alone).
     assert any(e.get("body") == "已电话联系群众" for e in window.case_pane.case["entries"])
+    # is read again, alone and once (by a repaint of the table, or here, whichever first).
     window.model.row_data(window.model.row_of(other))
-    assert reads == []
     window.model.row_data(window.model.row_of(changed))
     assert reads == [[changed]]
     assert window.outbox_label.text().startswith("1")
