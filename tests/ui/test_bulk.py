@@ -118,6 +118,8 @@ def test_bulk_note_status_and_transfer(qtbot, desk_app, server):
     summary = wait_summary(qtbot, window, before)
     assert sorted(summary.queued) == sorted(ids) and not summary.refused
     settle(qtbot, window)
+    # The refresh after the sync keeps the cases picked out, and the panel with them.
+    assert sorted(window.queue_pane.selected_ids()) == sorted(ids) and window.bulk.showing_many
     for case_id in ids:
         notes = [e for e in window.store.synced_case(case_id)["entries"]
                  if e["type"] == "note" and e["body"] == "批量备注：已电话联系"]

@@ -189,20 +189,22 @@ class QueuePane(QWidget):
             self.search_result.show()
         self.model.show_ids(ids, keep_rows=keep_rows)
         row = self.model.row_of(current) if current else None
+        # The selection is set as a whole, not with selectRow (whose meaning in extended
+        # mode follows the keyboard modifiers held at the time).
+        keep = [r for r in map(self.model.row_of, selected) if r is not None] if len(selected) > 1 else []
+        if row is not None and len(selected) <= 1:
+            keep.append(row)
         selection_model = self.table.selectionModel()
         selection_model.blockSignals(True)
-        if row is not None:
-            self.table.selectRow(row)
-        if len(selected) > 1:
+        if keep:
             kept = QItemSelection()
             last = self.model.columnCount() - 1
-            for case_id in selected:
-                kept_row = self.model.row_of(case_id)
-                if kept_row is not None:
-                    kept.select(self.model.index(kept_row, 0), self.model.index(kept_row, last))
+            for kept_row in keep:
+                kept.select(self.model.index(kept_row, 0), self.model.index(kept_row, last))
             selection_model.select(kept, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        if row is not None:
+            selection_model.setCurrentIndex(self.model.index(row, 0), QItemSelectionModel.SelectionFlag.NoUpdate)
         selection_model.blockSignals(False)
-        self.table.viewport().update()
         self._selection_changed()
 
     def selected_rows(self) -> list[int]:
