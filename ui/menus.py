@@ -18,6 +18,8 @@ from ui.resources import icon
 
 # Written in the composer rather than by a dialog: the menu opens the case in that mode.
 _SUPERVISOR_ONLY = {"reassign", "urge"}
+# Claim and accept act at once; the others ask first (a dialog or the composer): "…".
+_ACT_AT_ONCE = {"claim", "accept"}
 _ICONS = {"reply": "reply", "note": "note", "urge": "urge",
           **{op: icon_name for op, icon_name, _key in ACTION_BUTTONS}}
 
@@ -59,7 +61,8 @@ class CaseMenus(QObject):
         for op in [op for op, _icon, _key in ACTION_BUTTONS] + list(COMPOSE_MODES):
             if op in _SUPERVISOR_ONLY and not window.actor.is_supervisor:
                 continue
-            action = menu.addAction(icon(_ICONS[op]), text.label("Op", op) + "…")
+            caption = text.label("Op", op) + ("" if op in _ACT_AT_ONCE else "…")
+            action = menu.addAction(icon(_ICONS[op]), caption)
             action.setData(op)
             action.setEnabled(op in allowed)
             action.triggered.connect(lambda _=False, o=op: self.act(o, case_id))

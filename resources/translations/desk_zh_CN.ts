@@ -99,8 +99,8 @@
         <translation>%1（所选案件）</translation>
     </message>
     <message>
-        <source>Claim…</source>
-        <translation>领取…</translation>
+        <source>Claim</source>
+        <translation>领取</translation>
     </message>
     <message>
         <source>Internal note…</source>

@@ -65,7 +65,7 @@ class BulkPanel(QWidget):
         layout.addStretch(1)
 
     def _caption(self, op_type: str) -> str:
-        captions = {"claim": self.tr("Claim…"), "note": self.tr("Internal note…"),
+        captions = {"claim": self.tr("Claim"), "note": self.tr("Internal note…"),
                     "set_status": self.tr("Change status…"), "transfer": self.tr("Transfer…")}
         return captions.get(op_type, text.label("Op", op_type))
 
