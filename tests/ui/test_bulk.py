@@ -237,6 +237,14 @@ def test_ctrl_number_switches_queue_over_the_panes_rows(qtbot, desk_app, server)
     window = login(qtbot, desk_app, server)
     window.activateWindow()
     window.table.setFocus()
+    # Ctrl+A selects the whole queue; a refresh keeps it (as one range).
+    qtbot.keyClick(window.table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    rows = window.model.rowCount()
+    assert len(window.queue_pane.selected_ids()) == rows > 1 and window.bulk.showing_many
+    with qtbot.waitSignal(window.sig_listed, timeout=10000):
+        window.refresh()
+    assert len(window.queue_pane.selected_ids()) == rows
+    assert len(window.table.selectionModel().selection()) == 1
     qtbot.keyClick(window.table, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
     assert window.queue_name == "overdue"
     qtbot.keyClick(window.table, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)

@@ -199,8 +199,16 @@ class QueuePane(QWidget):
         if keep:
             kept = QItemSelection()
             last = self.model.columnCount() - 1
-            for kept_row in keep:
-                kept.select(self.model.index(kept_row, 0), self.model.index(kept_row, last))
+            # One range per run of neighbouring rows: a Ctrl+A kept over 100,000 rows
+            # is one range, not 100,000.
+            runs: list[list[int]] = []
+            for kept_row in sorted(keep):
+                if runs and kept_row == runs[-1][1] + 1:
+                    runs[-1][1] = kept_row
+                else:
+                    runs.append([kept_row, kept_row])
+            for top, bottom in runs:
+                kept.select(self.model.index(top, 0), self.model.index(bottom, last))
             selection_model.select(kept, QItemSelectionModel.SelectionFlag.ClearAndSelect)
         if row is not None:
             selection_model.setCurrentIndex(self.model.index(row, 0), QItemSelectionModel.SelectionFlag.NoUpdate)
