@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +25,13 @@ from desk.wire import Op, OpType, parse_payload
 log = logging.getLogger(__name__)
 
 _TEXT_FIELDS = ("body", "reason")
+
+# What an officer may do to many cases at once from the queue (issue 14); urge and
+# reassign on many are the supervisor view's. One op per case, each judged on its own.
+BULK_OPS: tuple[OpType, ...] = ("claim", "note", "set_status", "transfer")
+# A selection larger than this is refused before any op is queued: a slip of Ctrl+A
+# over a station's queue must not put thousands of ops in the outbox.
+MAX_BULK = 500
 
 
 class Queued(str):
@@ -75,6 +83,33 @@ def held_before(case: Mapping[str, Any], officer_id: str) -> bool:
         if entry.get("type") == "reassign" and data.get("to_officer_id") == officer_id:
             return True
     return False
+
+
+@dataclass(frozen=True)
+class BulkRefusal:
+    """One case a bulk action did not touch, and why (ActionRefused's code and message)."""
+    case_id: str
+    number: str
+    code: str
+    message: str
+
+    @property
+    def error(self) -> ActionRefused:
+        return ActionRefused(self.code, self.message)
+
+
+@dataclass(frozen=True)
+class BulkSummary:
+    """What `Actions.bulk` did: the op queued per case, the cases refused with their
+    reason, and the union of the actions' Changes (what the window re-reads)."""
+    op_type: str
+    queued: dict[str, str] = field(default_factory=dict)      # case id -> op id
+    refused: list[BulkRefusal] = field(default_factory=list)
+    changes: Changes = NOTHING
+
+    @property
+    def total(self) -> int:
+        return len(self.queued) + len(self.refused)
 
 
 _FIELD_WORDS = {"to": "new status", "duration_s": "duration", "to_unit_id": "unit",
@@ -275,6 +310,34 @@ class Actions:
         log.info("withdrew %d queued op(s), first %s", len(ids), op_id)
         self._notify()
         return changes
+
+    # ------------------------------------------------------------ many at once
+
+    def bulk(self, op_type: OpType, case_ids: Iterable[str], payload: Mapping[str, Any]) -> BulkSummary:
+        """Queue one `op_type` op with `payload` on each case, each checked on its own
+        by the same rules as one action (a case the op does not fit is refused, the
+        others go on). Only ActionRefused is a case's refusal: anything else (the cache
+        unreadable, a bug) stops the batch; the ops queued before it stay queued."""
+        if op_type not in BULK_OPS:
+            raise ActionRefused("not_bulk", f"{op_type} cannot be done on many cases at once")
+        ids = list(dict.fromkeys(case_ids))
+        if len(ids) > MAX_BULK:
+            raise ActionRefused("too_many", f"at most {MAX_BULK} cases at once")
+        queued: dict[str, str] = {}
+        refused: list[BulkRefusal] = []
+        changes = NOTHING
+        for case_id in ids:
+            try:
+                done = self._act(case_id, op_type, payload)
+            except ActionRefused as exc:
+                case = self.store.case(case_id) if exc.code != "unknown_case" else None
+                refused.append(BulkRefusal(case_id, str((case or {}).get("number") or ""),
+                                           exc.code, exc.message))
+                continue
+            queued[case_id] = str(done)
+            changes = changes | done.changes
+        log.info("bulk %s: %d queued, %d refused", op_type, len(queued), len(refused))
+        return BulkSummary(op_type, queued, refused, changes)
 
     # ------------------------------------------------------------ conflicts
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMenu
 
 from desk import session as desk_session
 from desk.profile import Profile, ProfileError, WrongPassword
@@ -113,7 +113,9 @@ class DeskApp(QObject):
 
     def _add_demo_menu(self, window: MainWindow) -> None:
         link = self.demo_link
-        menu = window.menuBar().addMenu(QCoreApplication.translate("DemoMenu", "De&mo"))
+        # Before 帮助, which stays the last menu.
+        menu = QMenu(QCoreApplication.translate("DemoMenu", "De&mo"), window.menuBar())
+        window.menuBar().insertMenu(window.help.menu.menuAction(), menu)
         cut = menu.addAction(QCoreApplication.translate("DemoMenu", "&Cut the demo network"))
         cut.setStatusTip(QCoreApplication.translate(
             "DemoMenu", "Act as if this station's link went down: work offline, then restore it"))

@@ -28,14 +28,17 @@ from PySide6.QtWidgets import (
 
 from desk import queues
 from desk.api import ApiError
+from ui import help as help_hook
 from ui import settings as desk_settings
 from ui import text
 from ui.actions.controller import ActionController
+from ui.bulk.controller import BulkController
 from ui.case.view import CasePane
 from ui.clockfmt import utcnow
 from ui.drafts import Drafts
 from ui.errors import log_bug, log_failure
 from ui.lock import IdleWatcher, LockScreen
+from ui.menus import CaseMenus
 from ui.outbox.view import ConflictsView, OutboxView
 from ui.paper import hook as paper_hook
 from ui.queue.pane import QueueList, QueuePane
@@ -175,6 +178,10 @@ class MainWindow(QMainWindow):
         self.supervision = supervision_hook.install(self)
         # Paper and time (issue 14): the case sheet, callback reminders.
         self.paper = paper_hook.install(self)
+        # Issue 14: many cases at once, context menus, Ctrl+1…9 and the Help menu (last).
+        self.bulk = BulkController(self)
+        self.menus = CaseMenus(self)
+        self.help = help_hook.install(self)
 
         self._restore_state()
         self._reference_changed()

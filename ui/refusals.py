@@ -69,6 +69,9 @@ PATTERNS = (
     (r"no such officer in the case's unit", QT_TRANSLATE_NOOP("Refusal", "There is no such officer in the case's unit.")),
     (r"the case is (\w+)", QT_TRANSLATE_NOOP("Refusal", "Not possible: the case is %1.")),
     (r"unknown op type .*", QT_TRANSLATE_NOOP("Refusal", "This action is not known.")),
+    (r"\w+ cannot be done on many cases at once",
+     QT_TRANSLATE_NOOP("Refusal", "This action cannot be done on many cases at once.")),
+    (r"at most (\d+) cases at once", QT_TRANSLATE_NOOP("Refusal", "Select at most %1 cases at once.")),
 )
 
 CODES = {

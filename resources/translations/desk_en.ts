@@ -2,6 +2,71 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en">
 <context>
+    <name>BulkController</name>
+    <message numerus="yes">
+        <source>Internal note on %n case(s)</source>
+        <translation>
+            <numerusform>Internal note on %n case</numerusform>
+            <numerusform>Internal note on %n cases</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Close %n case(s)? Only a station chief can reopen them.</source>
+        <translation>
+            <numerusform>Close %n case? Only a station chief can reopen it.</numerusform>
+            <numerusform>Close %n cases? Only a station chief can reopen them.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Transfer %n case(s) to %1? They leave your unit&apos;s queues.</source>
+        <translation>
+            <numerusform>Transfer %n case to %1? It leaves your unit's queues.</numerusform>
+            <numerusform>Transfer %n cases to %1? They leave your unit's queues.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>BulkPanel</name>
+    <message numerus="yes">
+        <source>%n case(s) selected</source>
+        <translation>
+            <numerusform>%n case selected</numerusform>
+            <numerusform>%n cases selected</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>BulkSummaryDialog</name>
+    <message numerus="yes">
+        <source>%1 on %n case(s)</source>
+        <translation>
+            <numerusform>%1 on %n case</numerusform>
+            <numerusform>%1 on %n cases</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n action(s) saved; sent with the next sync.</source>
+        <translation>
+            <numerusform>%n action saved; sent with the next sync.</numerusform>
+            <numerusform>%n actions saved; sent with the next sync.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n action(s) saved offline; sent when the server can be reached.</source>
+        <translation>
+            <numerusform>%n action saved offline; sent when the server can be reached.</numerusform>
+            <numerusform>%n actions saved offline; sent when the server can be reached.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n case(s) not changed:</source>
+        <translation>
+            <numerusform>%n case not changed:</numerusform>
+            <numerusform>%n cases not changed:</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>CasePane</name>
     <message numerus="yes">
         <source>(%n change(s) not sent)</source>

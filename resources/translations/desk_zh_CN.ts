@@ -48,6 +48,131 @@
     </message>
 </context>
 <context>
+    <name>BulkController</name>
+    <message numerus="yes">
+        <source>Internal note on %n case(s)</source>
+        <translation>
+            <numerusform>为 %n 件案件添加内部备注</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The same note is added to each case:</source>
+        <translation>每件案件都添加同一条备注：</translation>
+    </message>
+    <message>
+        <source>Close the cases</source>
+        <translation>办结案件</translation>
+    </message>
+    <message numerus="yes">
+        <source>Close %n case(s)? Only a station chief can reopen them.</source>
+        <translation>
+            <numerusform>办结 %n 件案件？只有所长可以重新打开。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Transfer the cases</source>
+        <translation>转办案件</translation>
+    </message>
+    <message numerus="yes">
+        <source>Transfer %n case(s) to %1? They leave your unit&apos;s queues.</source>
+        <translation>
+            <numerusform>将 %n 件案件转办至%1？案件将离开本单位的队列。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 of %2 case(s) changed.</source>
+        <translation>已处理 %2 件中的 %1 件。</translation>
+    </message>
+    <message>
+        <source>The action could not be saved: %1</source>
+        <translation>操作未能保存：%1</translation>
+    </message>
+</context>
+<context>
+    <name>BulkPanel</name>
+    <message>
+        <source>Each action is one operation per case; a case it does not fit is left as it is, and the summary says why.</source>
+        <translation>每个操作对每件案件各记一项；不适用的案件保持原样，结果中说明原因。</translation>
+    </message>
+    <message>
+        <source>%1 (the selected cases)</source>
+        <translation>%1（所选案件）</translation>
+    </message>
+    <message>
+        <source>Claim</source>
+        <translation>领取</translation>
+    </message>
+    <message>
+        <source>Internal note…</source>
+        <translation>内部备注…</translation>
+    </message>
+    <message>
+        <source>Change status…</source>
+        <translation>更改状态…</translation>
+    </message>
+    <message>
+        <source>Transfer…</source>
+        <translation>转办…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n case(s) selected</source>
+        <translation>
+            <numerusform>已选 %n 件案件</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>At most %1 cases can be changed at once; select fewer.</source>
+        <translation>一次最多处理 %1 件案件，请少选一些。</translation>
+    </message>
+    <message>
+        <source>Checking what each action fits…</source>
+        <translation>正在核对各操作适用的案件…</translation>
+    </message>
+    <message>
+        <source>%1: %2 of %3</source>
+        <translation>%1：%3 件中 %2 件可用</translation>
+    </message>
+</context>
+<context>
+    <name>BulkSummaryDialog</name>
+    <message numerus="yes">
+        <source>%1 on %n case(s)</source>
+        <translation>
+            <numerusform>%1（%n 件案件）</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n action(s) saved; sent with the next sync.</source>
+        <translation>
+            <numerusform>已保存 %n 项操作，将随下次同步发送。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n action(s) saved offline; sent when the server can be reached.</source>
+        <translation>
+            <numerusform>已离线保存 %n 项操作，连上服务器后发送。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n case(s) not changed:</source>
+        <translation>
+            <numerusform>%n 件案件未处理：</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Every selected case was changed.</source>
+        <translation>所选案件均已处理。</translation>
+    </message>
+    <message>
+        <source>Case</source>
+        <translation>案件</translation>
+    </message>
+    <message>
+        <source>Why not</source>
+        <translation>原因</translation>
+    </message>
+</context>
+<context>
     <name>CallbackDialog</name>
     <message>
         <source>Record a callback</source>
@@ -80,6 +205,25 @@
     <message>
         <source>Please write what was said.</source>
         <translation>请填写回访内容。</translation>
+    </message>
+</context>
+<context>
+    <name>CaseMenus</name>
+    <message>
+        <source>Open the menu of the focused entry</source>
+        <translation>打开当前记录的菜单</translation>
+    </message>
+    <message>
+        <source>Copy the entry&apos;s text</source>
+        <translation>复制记录内容</translation>
+    </message>
+    <message>
+        <source>Copy the case number</source>
+        <translation>复制案件编号</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>打开</translation>
     </message>
 </context>
 <context>
@@ -400,6 +544,45 @@
     <message>
         <source>ID number</source>
         <translation>身份证号</translation>
+    </message>
+</context>
+<context>
+    <name>HelpHook</name>
+    <message>
+        <source>Go to entry %1 of the left pane</source>
+        <translation>转到左侧第 %1 项</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;Keyboard shortcuts…</source>
+        <translation>键盘快捷键(&amp;K)…</translation>
+    </message>
+    <message>
+        <source>&amp;About Desk…</source>
+        <translation>关于警务工作台(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>Desk %1</source>
+        <translation>警务工作台 %1</translation>
+    </message>
+    <message>
+        <source>Server: %1</source>
+        <translation>服务器：%1</translation>
+    </message>
+    <message>
+        <source>(not set)</source>
+        <translation>（未设置）</translation>
+    </message>
+    <message>
+        <source>Profile folder: %1</source>
+        <translation>配置文件夹：%1</translation>
+    </message>
+    <message>
+        <source>About Desk</source>
+        <translation>关于警务工作台</translation>
     </message>
 </context>
 <context>
@@ -1062,6 +1245,10 @@
         <source>No case found</source>
         <translation>未找到</translation>
     </message>
+    <message>
+        <source>Open the menu of the current case</source>
+        <translation>打开当前案件的菜单</translation>
+    </message>
 </context>
 <context>
     <name>ReasonDialog</name>
@@ -1285,6 +1472,14 @@
         <source>The action is not possible now.</source>
         <translation>目前无法执行该操作。</translation>
     </message>
+    <message>
+        <source>This action cannot be done on many cases at once.</source>
+        <translation>此操作不能对多件案件同时进行。</translation>
+    </message>
+    <message>
+        <source>Select at most %1 cases at once.</source>
+        <translation>一次最多选择 %1 件案件。</translation>
+    </message>
 </context>
 <context>
     <name>Satisfaction</name>
@@ -1299,6 +1494,21 @@
     <message>
         <source>Dissatisfied</source>
         <translation>不满意</translation>
+    </message>
+</context>
+<context>
+    <name>ShortcutsDialog</name>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <source>Does</source>
+        <translation>功能</translation>
+    </message>
+    <message>
+        <source>Keys</source>
+        <translation>按键</translation>
     </message>
 </context>
 <context>

@@ -7,7 +7,7 @@ QPlainTextEdit): a body holding <img src=x> shows those characters literally.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QPoint, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -155,6 +155,8 @@ class CasePane(QWidget):
     # (mode, case id, body, notify_sms): the composer asks to send.
     sig_send_requested = Signal(str, str, str, bool)
     sig_reveal_requested = Signal(str, str)
+    # (entry, global position): a timeline entry's context menu (ui/menus.py builds it).
+    sig_entry_menu_requested = Signal(object, QPoint)
 
     def __init__(self, context, drafts, parent=None):
         super().__init__(parent)
@@ -448,9 +450,20 @@ class CasePane(QWidget):
         self.entry_widgets = []
         for entry in self.case.get("entries", []):
             widget = EntryWidget(entry, self.context, mask=self.masked)
+            self._offer_menu(widget)
             self.entry_widgets.append(widget)
             self.timeline.addWidget(widget)
         self.timeline.addStretch(1)
+
+    def _offer_menu(self, widget: EntryWidget) -> None:
+        """Right-click anywhere on an entry (its labels too, instead of their own copy
+        menu) asks for the entry's menu; a click focuses the entry so the Menu key and
+        Shift+F10 open it as well."""
+        widget.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        for target in [widget, *widget.findChildren(QLabel)]:
+            target.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            target.customContextMenuRequested.connect(
+                lambda pos, t=target, w=widget: self.sig_entry_menu_requested.emit(w.entry, t.mapToGlobal(pos)))
 
     def _update_actions(self) -> None:
         case, actor = self.case, self.context.actor

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QCoreApplication, QItemSelection, QItemSelectionModel, QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -67,6 +67,15 @@ class QueueList(QListWidget):
         caption = self._captions[name]
         self.items[name].setText(caption if count is None else f"{caption}  ({count})")
 
+    def entry_at(self, n: int) -> QListWidgetItem | None:
+        """The n-th (from 1) entry an officer can choose, in the order shown: whatever
+        the pane holds (the fixed queues, then saved views and pages), so Ctrl+1…9 follow
+        it; hidden rows and rows that cannot be chosen (headings) are not counted."""
+        choosable = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        shown = [self.item(row) for row in range(self.count())
+                 if not self.item(row).isHidden() and self.item(row).flags() & choosable == choosable]
+        return shown[n - 1] if 0 < n <= len(shown) else None
+
     def select_quietly(self, name: str | None) -> None:
         """Highlight `name` (none: no entry) without announcing a choice."""
         self.blockSignals(True)
@@ -84,6 +93,8 @@ class QueuePane(QWidget):
 
     sig_search = Signal(str)          # a search to run ("" when it was cleared)
     sig_case_chosen = Signal(object)  # the case id of the current row, or None
+    sig_selection_changed = Signal(int)  # how many rows are selected now
+    sig_menu_requested = Signal(str, QPoint)  # a row's context menu: case id, global position
 
     def __init__(self, fetch_rows: Callable[[list[str]], list[dict]], case_lookup, parent=None):
         super().__init__(parent)
@@ -119,7 +130,9 @@ class QueuePane(QWidget):
         self.table.setObjectName("queueTable")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Shift/Ctrl pick many cases for one bulk action (issue 14); the current row is
+        # the one the case pane shows.
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setWordWrap(False)
         # No grid: alternating row colours separate rows, and the grid costs ~1 ms a page.
         self.table.setShowGrid(False)
@@ -137,6 +150,16 @@ class QueuePane(QWidget):
         hh.setStretchLastSection(False)
         hh.setSortIndicator(CLOCK_COLUMN, Qt.SortOrder.AscendingOrder)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._menu_at)
+        # The Menu key opens the row's menu by itself; Shift+F10 is the other key for it
+        # (Windows' and GNOME's convention), so both are one action the help lists.
+        self.menu_action = QAction(self.tr("Open the menu of the current case"), self.table)
+        self.menu_action.setShortcuts([QKeySequence(Qt.Key.Key_Menu), QKeySequence("Shift+F10")])
+        self.menu_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.menu_action.triggered.connect(self._menu_of_current)
+        self.table.addAction(self.menu_action)
         self._layout.addWidget(self.table)
 
     def add_header(self, widget: QWidget) -> None:
@@ -165,7 +188,10 @@ class QueuePane(QWidget):
         self.search_edit.blockSignals(False)
 
     def show_ids(self, ids: Sequence[str], current: str | None, *, keep_rows: bool) -> None:
-        """Show these rows; the current case stays selected, without choosing it again."""
+        """Show these rows; the current case stays selected, without choosing it again,
+        and so do the other selected cases still listed (a refresh must not drop the
+        cases an officer picked out for a bulk action)."""
+        selected = self.selected_ids()
         if self.search_text:
             self.search_result.setText(
                 self.tr("%n case(s) found", "", len(ids)) if ids else self.tr("No case found"))
@@ -175,10 +201,42 @@ class QueuePane(QWidget):
             self.search_result.show()
         self.model.show_ids(ids, keep_rows=keep_rows)
         row = self.model.row_of(current) if current else None
+        # The selection is set as a whole, not with selectRow (whose meaning in extended
+        # mode follows the keyboard modifiers held at the time).
+        keep = [r for r in map(self.model.row_of, selected) if r is not None] if len(selected) > 1 else []
+        if row is not None and len(selected) <= 1:
+            keep.append(row)
+        selection_model = self.table.selectionModel()
+        selection_model.blockSignals(True)
+        if keep:
+            kept = QItemSelection()
+            last = self.model.columnCount() - 1
+            # One range per run of neighbouring rows: a Ctrl+A kept over 100,000 rows
+            # is one range, not 100,000.
+            runs: list[list[int]] = []
+            for kept_row in sorted(keep):
+                if runs and kept_row == runs[-1][1] + 1:
+                    runs[-1][1] = kept_row
+                else:
+                    runs.append([kept_row, kept_row])
+            for top, bottom in runs:
+                kept.select(self.model.index(top, 0), self.model.index(bottom, last))
+            selection_model.select(kept, QItemSelectionModel.SelectionFlag.ClearAndSelect)
         if row is not None:
-            self.table.selectionModel().blockSignals(True)
-            self.table.selectRow(row)
-            self.table.selectionModel().blockSignals(False)
+            selection_model.setCurrentIndex(self.model.index(row, 0), QItemSelectionModel.SelectionFlag.NoUpdate)
+        selection_model.blockSignals(False)
+        self._selection_changed()
+
+    def selected_rows(self) -> list[int]:
+        """The selected rows in order, read from the selection's ranges (a Ctrl+A over
+        100,000 rows is one range, not 100,000 indexes)."""
+        rows: set[int] = set()
+        for selected in self.table.selectionModel().selection():
+            rows.update(range(selected.top(), selected.bottom() + 1))
+        return sorted(rows)
+
+    def selected_ids(self) -> list[str]:
+        return [case_id for case_id in map(self.model.case_id, self.selected_rows()) if case_id]
 
     def _search_entered(self) -> None:
         value = self.search_edit.text().strip()
@@ -196,6 +254,22 @@ class QueuePane(QWidget):
     def _search_text_changed(self, value: str) -> None:
         if not value.strip() and self.search_text:
             self._search_entered()
+
+    def _selection_changed(self, *_args) -> None:
+        self.sig_selection_changed.emit(len(self.selected_rows()))
+
+    def _menu_at(self, pos: QPoint) -> None:
+        index = self.table.indexAt(pos)
+        case_id = self.model.case_id(index.row()) if index.isValid() else None
+        if case_id:
+            self.sig_menu_requested.emit(case_id, self.table.viewport().mapToGlobal(pos))
+
+    def _menu_of_current(self) -> None:
+        index = self.table.currentIndex()
+        case_id = self.model.case_id(index.row()) if index.isValid() else None
+        if case_id:
+            rect = self.table.visualRect(index)
+            self.sig_menu_requested.emit(case_id, self.table.viewport().mapToGlobal(rect.bottomLeft()))
 
     def _row_changed(self, current, _previous) -> None:
         self.sig_case_chosen.emit(self.model.case_id(current.row()) if current.isValid() else None)
