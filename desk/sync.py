@@ -21,6 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from desk import filesync
 from desk.api import ApiError, AuthError, BadResponse, CursorExpired, ServerRefused, TransportError
 from desk.logsafe import log_unexpected
 from desk.rules import KNOWN_STATUSES, Actor
@@ -55,6 +56,14 @@ class SyncReport:
     # The cases whose latest change could not be read, still set aside after this cycle
     # (Store.set_aside_cases): the feed went on without them and kept their last good copy.
     set_aside: list[dict] = field(default_factory=list)
+    # Attachments: files sent before their ops, files fetched for offline reading
+    # (those over the budget skipped, those that failed retried next cycle).
+    uploaded: int = 0
+    upload_bytes: int = 0
+    downloaded: int = 0
+    download_bytes: int = 0
+    file_failures: int = 0
+    files_skipped: int = 0
     # What the cycle changed in the cache (the union of its store writes' Changes), so
     # the window refreshes only that. Kept when the cycle fails half way: what was
     # committed before the failure stays committed.
@@ -82,6 +91,14 @@ class SyncReport:
             parts.append("full resync")
         if self.set_aside:
             parts.append(f"{len(self.set_aside)} case(s) set aside")
+        if self.uploaded:
+            parts.append(f"{self.uploaded} file(s) sent")
+        if self.downloaded:
+            parts.append(f"{self.downloaded} file(s) fetched")
+        if self.file_failures:
+            parts.append(f"{self.file_failures} file(s) failed")
+        if self.files_skipped:
+            parts.append(f"{self.files_skipped} file(s) over the budget")
         return ", ".join(parts)
 
 
@@ -117,6 +134,8 @@ class SyncEngine:
         self.batch_size = max(1, min(batch_size, MAX_OPS_PER_PUSH))
         self.page_size = max(1, min(page_size, MAX_CHANGES_LIMIT))
         self._checked_summary = False
+        # Fetch open cases' attachments after each pull (off for tools that only sync).
+        self.download_files = True
         # One cycle at a time: the loop thread and a "sync now" button may both ask.
         self._cycle_lock = threading.Lock()
 
@@ -138,9 +157,11 @@ class SyncEngine:
                 self._push(report, abort, progress)
                 progress(0.3, "fetching changes")
                 self._pull(report, abort, progress)
+                if self.download_files:
+                    filesync.download_files(self.store, self.client, report, abort, progress)
                 self._report_set_aside(report)
                 self._check_summary(report)
-            except SyncAborted:
+            except (SyncAborted, filesync.FilesAborted):
                 report.error = "sync stopped"
                 report.error_kind = "aborted"
                 return report
@@ -160,6 +181,8 @@ class SyncEngine:
     def _push(self, report: SyncReport, abort, progress) -> None:
         total = max(1, self.store.outbox_count())
         last_ids: list[str] | None = None
+        # Ops resent once after `upload_missing` (their files sent again first).
+        resent: set[str] = set()
         while True:
             if abort():
                 raise SyncAborted()
@@ -172,15 +195,36 @@ class SyncEngine:
                 # rather than spin against the server.
                 return
             last_ids = ids
+            original = batch
             try:
-                answer = self.client.push(batch)
+                # Files first: the server applies an op only with its uploads complete.
+                batch, settled = filesync.upload_files(self.store, self.client, batch, abort, report)
             except ApiError as exc:
                 report.note(self.store.mark_attempt(ids, str(exc)))
                 raise
-            finally:
-                report.push_requests += 1
-            report.note(self.store.record_results(batch, answer.results))
-            for result in answer.results:
+            results = list(settled)
+            if batch:
+                try:
+                    answer = self.client.push(batch)
+                except ApiError as exc:
+                    report.note(self.store.mark_attempt(ids, str(exc)))
+                    raise
+                finally:
+                    report.push_requests += 1
+                results += answer.results
+            by_id = {op.op_id: op for op in batch}
+            missing = [r for r in results if r.outcome == "rejected" and r.error is not None
+                       and r.error.code == "upload_missing" and r.op_id in by_id and r.op_id not in resent]
+            for result in missing:
+                # The server lost (or swept) an upload: send the files again and the op
+                # once more; a second refusal is a conflict the officer sees.
+                resent.add(result.op_id)
+                filesync.forget_uploads(self.store, by_id[result.op_id])
+                last_ids = None
+            if missing:
+                results = [r for r in results if r not in missing]
+            report.note(self.store.record_results(original, results))
+            for result in results:
                 outcome = result.outcome
                 if outcome == "applied":
                     report.applied += 1

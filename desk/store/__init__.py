@@ -12,6 +12,7 @@ The Store is built from rooms, one module each:
 - outbox: queued ops and conflicts;
 - queries: cases, queue listings and counts (`CaseFilter`), rows, search, counts;
 - reports: the SQL of the supervisor's figures (desk.supervision);
+- attachments: file bytes inside the encrypted cache, downloads, uploads, eviction;
 - schema: the numbered migrations; changes: what a write changed (`Changes`).
 Every write returns a `Changes` saying which cases, and whether the outbox, the
 conflicts or the reference data changed, so the window refreshes only that.
@@ -34,6 +35,7 @@ from pathlib import Path
 import sqlcipher3
 
 from desk.store import schema
+from desk.store.attachments import AttachmentsRoom, CachedFile
 from desk.store.base import CLOSED_RETENTION
 from desk.store.changes import NOTHING, Changes
 from desk.store.connection import StoreClosed, StoreConnection, StoreError, _connect
@@ -50,13 +52,13 @@ from desk.store.reports import ReportsRoom
 from desk.store.state import SyncState
 
 __all__ = [
-    "CLOSED_RETENTION", "MAX_SEARCH_CHARS", "MAX_SEARCH_WORDS", "NOTHING", "SORTS",
+    "CLOSED_RETENTION", "CachedFile", "MAX_SEARCH_CHARS", "MAX_SEARCH_WORDS", "NOTHING", "SORTS",
     "CaseFilter", "Changes", "ConflictItem", "OutboxItem", "QueryTooLarge", "Store",
     "StoreClosed", "StoreConnection", "StoreError", "SyncState", "open_status_sql",
 ]
 
 
-class Store(OutboxRoom, ReportsRoom):
+class Store(AttachmentsRoom, OutboxRoom, ReportsRoom):
     def __init__(self, conn, path: Path, key: bytes | None = None) -> None:
         self.connection = StoreConnection(conn, path, key)
         self.path = path
@@ -105,7 +107,8 @@ class Store(OutboxRoom, ReportsRoom):
     # What migrations leave: the tables and the indexes the queries count on.
     EXPECTED_TABLES = frozenset({
         "synced_cases", "local_cases", "outbox", "conflicts", "sync_state", "reference",
-        "case_fts", "drafts", "warnings_raised", "set_aside", "statuses_seen"})
+        "case_fts", "drafts", "warnings_raised", "set_aside", "statuses_seen", "blobs", "blob_chunks",
+        "uploads"})
     EXPECTED_INDEXES = frozenset({
         "local_cases_unit_queue", "local_cases_assignee_queue", "local_cases_closed",
         "local_cases_search", "outbox_case", "conflicts_case"})
