@@ -15,6 +15,7 @@ the bytes come from and go to the encrypted cache (desk/store/attachments.py).
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -87,6 +88,15 @@ def forget_uploads(store, op: Op) -> None:
     """The server says it lacks an upload the op names: send the files again."""
     for ref in op_files(op):
         store.set_uploaded(str(ref.get("sha256", "")), 0, complete=False)
+
+
+def resend_op(store, op: Op) -> str:
+    """Settle the `upload_missing` conflict of `op` by queueing it again as a new op
+    (same payload, next seq), its files to be sent again first. Returns the new op_id."""
+    forget_uploads(store, op)
+    again = op.model_copy(update={"op_id": str(uuid.uuid4()), "seq": store.next_seq()})
+    store.resolve_conflict(op.op_id, "retry", new_op=again)
+    return again.op_id
 
 
 def download_files(store, client, report: Any, abort: Callable[[], bool],

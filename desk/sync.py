@@ -212,18 +212,20 @@ class SyncEngine:
                 finally:
                     report.push_requests += 1
                 results += answer.results
-            by_id = {op.op_id: op for op in batch}
-            missing = [r for r in results if r.outcome == "rejected" and r.error is not None
-                       and r.error.code == "upload_missing" and r.op_id in by_id and r.op_id not in resent]
-            for result in missing:
-                # The server lost (or swept) an upload: send the files again and the op
-                # once more; a second refusal is a conflict the officer sees.
-                resent.add(result.op_id)
-                filesync.forget_uploads(self.store, by_id[result.op_id])
-                last_ids = None
-            if missing:
-                results = [r for r in results if r not in missing]
             report.note(self.store.record_results(original, results))
+            by_id = {op.op_id: op for op in batch}
+            for result in results:
+                if (result.outcome == "rejected" and result.error is not None
+                        and result.error.code == "upload_missing" and result.op_id in by_id
+                        and result.op_id not in resent):
+                    # The server lacks (lost, swept) a file the op names. It keeps its
+                    # answer for that op_id, so the op goes once more as a new op, after
+                    # its files are sent again; a second refusal stays a conflict the
+                    # officer sees.
+                    again = filesync.resend_op(self.store, by_id[result.op_id])
+                    resent.add(again)
+                    last_ids = None
+                    report.rejected -= 1
             for result in results:
                 outcome = result.outcome
                 if outcome == "applied":

@@ -55,6 +55,29 @@ def intake(server, unit_id: str, files: list[tuple[str, bytes]] = (), **fields) 
     return r.json()
 
 
+def chief_adds_file(server, case: dict, name: str, data: bytes) -> None:
+    """A file too big for an intake (1 MiB a request): the unit's supervisor uploads it
+    and notes it on the case, through the API."""
+    import io
+    import uuid
+    from datetime import UTC, datetime
+
+    from desk.api import CentralClient
+    from desk.wire import Op
+
+    client = CentralClient(server.url, device_id=str(uuid.uuid4()))
+    try:
+        client.login("chief1", harness.PASSWORD, "chief desk")
+        client.upload(io.BytesIO(data), sha256=sha(data), size=len(data))
+        op = Op(op_id=str(uuid.uuid4()), seq=1, case_id=case["id"], type="note", base_version=case["version"],
+                performed_at=datetime.now(UTC), payload={"body": "群众补充材料", "attachments": [
+                    {"sha256": sha(data), "name": name, "content_type": "image/png"}]})
+        result = client.push([op]).results[0]
+        assert result.outcome == "applied", result
+    finally:
+        client.close()
+
+
 def server_case(server, case_id: str) -> dict:
     case = harness.server_case(server, "chief1", case_id)
     assert case is not None
@@ -125,7 +148,8 @@ def test_budget_skips_files_and_a_failing_file_does_not_stop_the_sync(tmp_path, 
 
     session = harness.open_desk(central_server.url, "officer1", tmp_path)
     big, small = photo(2 * MiB, seed=3), receipt_png("小")
-    intake(central_server, session.officer.unit_id, [("大.png", big), ("小.png", small)])
+    chief_adds_file(central_server, intake(central_server, session.officer.unit_id, [("小.png", small)]),
+                    "大.png", big)
     session.store.attachment_budget = Budget(max_file_bytes=MiB, max_total_bytes=10 * MiB)
     report = harness.engine_for(session).run_cycle()
     assert report.finished and report.downloaded == 1 and report.files_skipped == 1
@@ -195,7 +219,8 @@ def test_link_cut_many_times_mid_upload_and_mid_download(tmp_path, env, central_
     incoming = photo(3 * MiB, seed=8)
     case = claimed_case(central_server, session)
     # Files of another case for the download side; the claimed case's are the officer's.
-    other = intake(central_server, session.officer.unit_id, [("材料.png", incoming)])
+    other = intake(central_server, session.officer.unit_id)
+    chief_adds_file(central_server, other, "材料.png", incoming)
     outgoing = [photo(2 * MiB + i, seed=10 + i) for i in range(3)]
     op_ids = []
     for i, data in enumerate(outgoing):
@@ -272,8 +297,14 @@ def test_upload_missing_is_sent_again_once(tmp_path, env, central_server):
     # The desk believes the upload done, the server never got it (swept, restored backup...).
     session.store.set_uploaded(sha(data), len(data), complete=True)
     report = harness.engine_for(session).run_cycle()
-    assert report.finished and report.applied == 1 and report.uploaded == 1 and not session.store.conflicts()
-    arrived_once(central_server, server_case(central_server, case["id"]), op_id, [data])
+    assert report.finished and not session.store.conflicts(), [c.error for c in session.store.conflicts()]
+    assert report.applied == 1 and report.uploaded == 1 and report.rejected == 0
+    # Sent again as a new op (the server keeps its answer to the first op_id), once.
+    resolved = session.store.conflict(op_id)
+    assert resolved is not None and resolved.resolution == "retry" and resolved.new_op_id
+    got = server_case(central_server, case["id"])
+    assert [e["body"] for e in got["entries"] if e["type"] == "note"] == ["材料"]
+    arrived_once(central_server, got, resolved.new_op_id, [data])
 
 
 def test_sigkill_mid_upload_then_restart_delivers_once(tmp_path, env, central_server, proxy):
@@ -306,7 +337,7 @@ def test_sigkill_mid_upload_then_restart_delivers_once(tmp_path, env, central_se
     done = harness.desk_cli(["--profile", str(profile), "sync"], env)
     assert done.returncode == 0, done.stderr
     arrived_once(central_server, server_case(central_server, case["id"]), op_id, [data])
-    assert seen["n"] == 6, "the restart went on from the server's offset (3 + 3 chunks)"
+    assert proxy.count("PATCH /api/v1/uploads") == 6, "the restart went on from the server's offset (3 + 3)"
     again = open_offline(profile, harness.PASSWORD)
     try:
         assert again.store.outbox_count() == 0 and again.store.upload_progress() == []
@@ -396,10 +427,13 @@ def test_cli_lists_saves_with_the_reveal_recorded_and_attaches(tmp_path, env, ce
     dest.write_bytes(b"old")
     refused = desk("attachment", case["id"], att_id, "--save", str(dest))
     assert refused.returncode != 0 and "--force" in refused.stderr and dest.read_bytes() == b"old"
+    # A reveal is for whoever holds (or held) the case: refused before a byte is written.
+    early = desk("attachment", case["id"], att_id, "--save", str(dest), "--force")
+    assert early.returncode != 0 and "never held" in early.stderr and dest.read_bytes() == b"old"
+    assert desk("claim", case["id"]).returncode == 0
     saved = desk("attachment", case["id"], att_id, "--save", str(dest), "--force")
     assert saved.returncode == 0, saved.stderr
     assert "outside the encrypted cache" in saved.stdout and dest.read_bytes() == form
-    assert desk("claim", case["id"]).returncode == 0
     (tmp_path / "回执.png").write_bytes(receipt_png("回执"))
     (tmp_path / "记录.txt").write_text("回访记录", "utf-8")
     assert desk("reply", case["id"], "--body", "已收到", "--attach", str(tmp_path / "回执.png")).returncode == 0
