@@ -21,6 +21,7 @@ from typing import Any
 
 from desk import transfer
 from desk.api import ApiError, AuthError, TransportError
+from desk.store.changes import Changes, cases
 from desk.wire import Op, OpError, OpResult
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,8 @@ def op_files(op: Op) -> list[dict[str, Any]]:
 
 
 def upload_files(store, client, ops: Sequence[Op], abort: Callable[[], bool],
-                 report: Any = None) -> tuple[list[Op], list[OpResult]]:
+                 report: Any = None, progress: Callable[[float, str], None] | None = None
+                 ) -> tuple[list[Op], list[OpResult]]:
     """Upload what `ops` carry. Returns (the ops to send, results settled here): an op
     whose file the server refuses gets a `rejected` result with the refusal's code, and
     the ops after it on the same case wait (they would overtake it). Raises the
@@ -58,6 +60,8 @@ def upload_files(store, client, ops: Sequence[Op], abort: Callable[[], bool],
             if reader is None or not store.has_file(sha256):
                 refusal = OpError(code="file_missing", detail="a file of this operation is no longer in the cache")
                 break
+            if progress is not None:
+                progress(0.0, "sending a file")
             try:
                 result = transfer.upload(client, reader, sha256=sha256, size=reader.size, abort=abort,
                                          progress=_progress_of(store, sha256))
@@ -70,6 +74,7 @@ def upload_files(store, client, ops: Sequence[Op], abort: Callable[[], bool],
             if report is not None:
                 report.uploaded += 1
                 report.upload_bytes += result.sent
+                report.note(Changes(outbox=True))
         if refusal is not None:
             refused_cases.add(op.case_id)
             settled.append(OpResult(op_id=op.op_id, outcome="rejected", case=None, error=refusal))
@@ -127,6 +132,7 @@ def download_files(store, client, report: Any, abort: Callable[[], bool],
             used += result.size - start
             report.downloaded += 1
             report.download_bytes += result.fetched
+            report.note(cases([want.case_id]))  # its file list now says cached
             failures_in_a_row = 0
         except transfer.DigestMismatch:
             writer.flush()

@@ -12,6 +12,7 @@ The local clock is only ever measured against the server's, never used to order 
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import threading
@@ -112,6 +113,10 @@ def _error_kind(exc: ApiError) -> str:
     return "bad_response"
 
 
+def _progress_at(progress: Callable[[float, str], None], at: float, fraction: float, message: str) -> None:
+    progress(at, message)
+
+
 class SyncAborted(Exception):
     pass
 
@@ -198,7 +203,9 @@ class SyncEngine:
             original = batch
             try:
                 # Files first: the server applies an op only with its uploads complete.
-                batch, settled = filesync.upload_files(self.store, self.client, batch, abort, report)
+                at = min(0.3, 0.3 * (report.pushed + report.conflicts + report.rejected) / total)
+                batch, settled = filesync.upload_files(self.store, self.client, batch, abort, report,
+                                                       functools.partial(_progress_at, progress, at))
             except ApiError as exc:
                 report.note(self.store.mark_attempt(ids, str(exc)))
                 raise
