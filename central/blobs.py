@@ -31,6 +31,7 @@ from typing import Any
 
 from central.errors import ApiError
 from desk import wire
+from desk.attachments import sniff  # the one copy of the magic-number rules, shared with the desk
 
 log = logging.getLogger("central.blobs")
 
@@ -55,31 +56,6 @@ class Limits:
     def wire(self) -> dict[str, Any]:
         return {"attachment_max_bytes": self.max_bytes, "attachment_types": list(self.types),
                 "attachments_per_entry": self.per_entry}
-
-
-def sniff(head: bytes, *, whole: bool) -> str | None:
-    """The type of a file from its first bytes (magic numbers), never from its name.
-
-    Text is valid UTF-8 without NUL bytes: `whole` says `head` is the whole file, so a
-    multi-byte character cut at its end is a fault rather than the next chunk's. None
-    when the bytes are none of the types this server knows."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith((b"GIF87a", b"GIF89a")):
-        return "image/gif"
-    if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if b"\x00" in head:
-        return None
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=whole)
-    except UnicodeDecodeError:
-        return None
-    return "text/plain"
 
 
 def is_sha256(value: str) -> bool:

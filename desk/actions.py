@@ -9,18 +9,21 @@ The UI calls these; it never writes SQL.
 from __future__ import annotations
 
 import logging
+import os
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from desk import rules
+from desk.attachments import CheckedFile, FileRefused, check_file, check_files
 from desk.logsafe import log_unexpected
 from desk.store import NOTHING, Changes, OutboxItem, OutboxLocked, Store
-from desk.wire import Op, OpType, parse_payload
+from desk.wire import Limits, Op, OpType, parse_payload
 
 log = logging.getLogger(__name__)
 
@@ -206,14 +209,84 @@ class Actions:
             except Exception as exc:  # a failing listener must not undo a queued action
                 log_unexpected(log, "action listener failed", exc)
 
-    def _act(self, case_id: str, op_type: OpType, payload: Mapping[str, Any]) -> Queued:
+    def _act(self, case_id: str, op_type: OpType, payload: Mapping[str, Any],
+             attachments: Sequence[Path | CheckedFile] = ()) -> Queued:
         case = self._case(case_id)
+        files = self._files(attachments)
+        if files:
+            payload = {**payload, "attachments": [f.ref().model_dump(mode="json") for f in files]}
         clean = self._check(case, op_type, payload)
         op = self._new_op(case, op_type, clean)
-        changes = self.store.enqueue(op, author=self._author())
-        log.info("queued %s op %s", op_type, op.op_id)
+        # The files go into the encrypted cache in the op's own transaction: the op is
+        # never queued without its files, nor its files kept without it.
+        changes = self.store.enqueue(op, author=self._author(), files=files)
+        log.info("queued %s op %s with %d file(s)", op_type, op.op_id, len(files))
         self._notify()
         return Queued(op.op_id, changes)
+
+    # ------------------------------------------------------------ files
+
+    def limits(self) -> Limits:
+        """The server's attachment limits (the contract's figures before the first sync)."""
+        ref = self.store.reference()
+        return ref.limits if ref is not None else Limits()
+
+    def check_attachment(self, source: Path | str | bytes, name: str | None = None) -> CheckedFile:
+        """Check one file against the server's limits (size, type sniffed from the
+        bytes, name) before anything is queued. Raises ActionRefused(code, reason):
+        too_large, empty_file, unsupported_type, unreadable_file, bad_name."""
+        try:
+            return check_file(source if isinstance(source, bytes) else Path(source), name, self.limits())
+        except FileRefused as exc:
+            raise ActionRefused(exc.code, exc.message) from None
+
+    def _files(self, attachments: Sequence[Path | str | CheckedFile]) -> list[CheckedFile]:
+        files: list[CheckedFile] = []
+        for item in attachments:
+            if isinstance(item, CheckedFile):
+                files.append(item)
+                continue
+            try:
+                files.append(self.check_attachment(item))
+            except ActionRefused as exc:
+                raise ActionRefused(exc.code, f"{Path(item).name}: {exc.message}") from None
+        # The same file twice is one file.
+        files = list({f.sha256: f for f in files}.values())
+        try:
+            check_files(files, self.limits())
+        except FileRefused as exc:
+            raise ActionRefused(exc.code, exc.message) from None
+        return files
+
+    def save_attachment(self, case_id: str, ref: str, dest: Path | str, *, overwrite: bool = False) -> Queued:
+        """Write a case's file (by attachment id or sha256) where the officer chose and
+        record that it left the encrypted cache (`reveal` with field attachment). An
+        officer's own file not yet sent has no server id: it is written, nothing is
+        recorded. Raises ActionRefused: unknown_file, not_cached, exists, write_failed."""
+        case = self._case(case_id)
+        found = self.store.find_file(case["id"], ref)
+        if found is None:
+            raise ActionRefused("unknown_file", "the case has no such file")
+        data = self.store.file_bytes(found.sha256)
+        if data is None:
+            raise ActionRefused("not_cached", "the file is not in the local cache yet; sync while online first")
+        dest = Path(dest)
+        if found.attachment_id is not None:
+            # Checked before anything is written: a file saved out is always recorded.
+            self._check(case, "reveal", {"field": "attachment", "attachment_id": found.attachment_id})
+        try:
+            with open(dest, "wb" if overwrite else "xb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        except FileExistsError:
+            raise ActionRefused("exists", "a file of that name is there already") from None
+        except OSError as exc:
+            raise ActionRefused("write_failed", f"the file could not be written ({exc.strerror or type(exc).__name__})"
+                                ) from None
+        if found.attachment_id is None:
+            return Queued("", NOTHING)
+        return self._act(case["id"], "reveal", {"field": "attachment", "attachment_id": found.attachment_id})
 
     def allowed(self, case_id: str) -> set[str]:
         """The op types the officer could start on this case now (for enabling buttons)."""
@@ -233,16 +306,18 @@ class Actions:
     def decline(self, case_id: str, reason: str) -> Queued:
         return self._act(case_id, "decline", {"reason": reason})
 
-    def reply(self, case_id: str, body: str, notify_sms: bool = False) -> Queued:
-        return self._act(case_id, "reply", {"body": body, "notify_sms": notify_sms})
+    def reply(self, case_id: str, body: str, notify_sms: bool = False, *,
+              attachments: Sequence[Path | CheckedFile] = ()) -> Queued:
+        return self._act(case_id, "reply", {"body": body, "notify_sms": notify_sms}, attachments)
 
-    def note(self, case_id: str, body: str) -> Queued:
-        return self._act(case_id, "note", {"body": body})
+    def note(self, case_id: str, body: str, *, attachments: Sequence[Path | CheckedFile] = ()) -> Queued:
+        return self._act(case_id, "note", {"body": body}, attachments)
 
     def callback(self, case_id: str, outcome: str, body: str, duration_s: int = 0,
-                 satisfaction: str | None = None) -> Queued:
+                 satisfaction: str | None = None, *, attachments: Sequence[Path | CheckedFile] = ()) -> Queued:
         return self._act(case_id, "callback", {"outcome": outcome, "body": body,
-                                               "duration_s": duration_s, "satisfaction": satisfaction})
+                                               "duration_s": duration_s, "satisfaction": satisfaction},
+                         attachments)
 
     def set_status(self, case_id: str, to: str, reason: str = "") -> Queued:
         return self._act(case_id, "set_status", {"to": to, "reason": reason})

@@ -26,6 +26,7 @@ import platformdirs
 import sqlcipher3
 
 from desk import keys
+from desk.attachments import Budget
 from desk.logsafe import log_unexpected
 from desk.store import Store, StoreError
 
@@ -149,6 +150,9 @@ class ProfileConfig:
     # and what it held can be named: when it was created, the highest op seq queued,
     # the last seq the server acknowledged, how many ops and conflicts were waiting.
     cache: dict = field(default_factory=dict)
+    # How much of the cache attachments may take: {max_file_mib, max_total_mib}
+    # (desk.attachments.Budget; defaults 20 MiB a file, 2048 MiB in all).
+    attachments: dict = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: Any) -> ProfileConfig:
@@ -186,6 +190,7 @@ class ProfileConfig:
             server_url=text("server_url"), username=text("username"),
             officer=mapping("officer"), ca_bundle=text("ca_bundle", optional=True),
             device_id=text("device_id", optional=True) or "", wrapped=wrapped, cache=cache,
+            attachments=mapping("attachments"),
         )
 
 
@@ -316,7 +321,9 @@ class Profile:
                             f"Run `desk reset-cache` to start afresh", self._recorded_queued())
         try:
             with private_files():
-                return Store.open(self.db_path, key)
+                store = Store.open(self.db_path, key)
+            store.attachment_budget = Budget.from_config(self.config.attachments if self.config else {})
+            return store
         except (StoreError, sqlcipher3.DatabaseError) as exc:
             raise CacheLost(f"{exc}; {self.lost_work()}. Run `desk check`, or `desk reset-cache` "
                             f"to start afresh", self._recorded_queued()) from exc
@@ -367,6 +374,7 @@ class Profile:
             leftover.unlink(missing_ok=True)
         with private_files():
             store = Store.open(self.db_path, key)
+            store.attachment_budget = Budget.from_config(cfg.attachments)
         cfg.cache = {"created_at": _now_text(), "reset_from": lost}
         self._save(cfg)
         self.record_cache(store)

@@ -12,6 +12,7 @@ The local clock is only ever measured against the server's, never used to order 
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import threading
@@ -21,6 +22,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from desk import filesync
 from desk.api import ApiError, AuthError, BadResponse, CursorExpired, ServerRefused, TransportError
 from desk.logsafe import log_unexpected
 from desk.pagework import PageWorker
@@ -56,6 +58,14 @@ class SyncReport:
     # The cases whose latest change could not be read, still set aside after this cycle
     # (Store.set_aside_cases): the feed went on without them and kept their last good copy.
     set_aside: list[dict] = field(default_factory=list)
+    # Attachments: files sent before their ops, files fetched for offline reading
+    # (those over the budget skipped, those that failed retried next cycle).
+    uploaded: int = 0
+    upload_bytes: int = 0
+    downloaded: int = 0
+    download_bytes: int = 0
+    file_failures: int = 0
+    files_skipped: int = 0
     # What the cycle changed in the cache (the union of its store writes' Changes), so
     # the window refreshes only that. Kept when the cycle fails half way: what was
     # committed before the failure stays committed.
@@ -83,6 +93,14 @@ class SyncReport:
             parts.append("full resync")
         if self.set_aside:
             parts.append(f"{len(self.set_aside)} case(s) set aside")
+        if self.uploaded:
+            parts.append(f"{self.uploaded} file(s) sent")
+        if self.downloaded:
+            parts.append(f"{self.downloaded} file(s) fetched")
+        if self.file_failures:
+            parts.append(f"{self.file_failures} file(s) failed")
+        if self.files_skipped:
+            parts.append(f"{self.files_skipped} file(s) over the budget")
         return ", ".join(parts)
 
 
@@ -94,6 +112,10 @@ def _error_kind(exc: ApiError) -> str:
     if isinstance(exc, ServerRefused):
         return "refused"
     return "bad_response"
+
+
+def _progress_at(progress: Callable[[float, str], None], at: float, fraction: float, message: str) -> None:
+    progress(at, message)
 
 
 class SyncAborted(Exception):
@@ -126,6 +148,8 @@ class SyncEngine:
         # without one (or with a client that cannot hand over a page's bytes) in this one.
         self.page_worker = page_worker
         self._checked_summary = False
+        # Fetch open cases' attachments after each pull (off for tools that only sync).
+        self.download_files = True
         # One cycle at a time: the loop thread and a "sync now" button may both ask.
         self._cycle_lock = threading.Lock()
 
@@ -147,9 +171,11 @@ class SyncEngine:
                 self._push(report, abort, progress)
                 progress(0.3, "fetching changes")
                 self._pull(report, abort, progress)
+                if self.download_files:
+                    filesync.download_files(self.store, self.client, report, abort, progress)
                 self._report_set_aside(report)
                 self._check_summary(report)
-            except SyncAborted:
+            except (SyncAborted, filesync.FilesAborted):
                 report.error = "sync stopped"
                 report.error_kind = "aborted"
                 return report
@@ -169,6 +195,8 @@ class SyncEngine:
     def _push(self, report: SyncReport, abort, progress) -> None:
         total = max(1, self.store.outbox_count())
         last_ids: list[str] | None = None
+        # Ops resent once after `upload_missing` (their files sent again first).
+        resent: set[str] = set()
         while True:
             if abort():
                 raise SyncAborted()
@@ -185,15 +213,40 @@ class SyncEngine:
                 return
             ids = [op.op_id for op in batch]
             last_ids = ids
+            original = batch
             try:
-                answer = self.client.push(batch)
+                # Files first: the server applies an op only with its uploads complete.
+                at = min(0.3, 0.3 * (report.pushed + report.conflicts + report.rejected) / total)
+                batch, settled = filesync.upload_files(self.store, self.client, batch, abort, report,
+                                                       functools.partial(_progress_at, progress, at))
             except ApiError as exc:
                 report.note(self.store.mark_attempt(ids, str(exc)))
                 raise
-            finally:
-                report.push_requests += 1
-            report.note(self.store.record_results(batch, answer.results))
-            for result in answer.results:
+            results = list(settled)
+            if batch:
+                try:
+                    answer = self.client.push(batch)
+                except ApiError as exc:
+                    report.note(self.store.mark_attempt(ids, str(exc)))
+                    raise
+                finally:
+                    report.push_requests += 1
+                results += answer.results
+            report.note(self.store.record_results(original, results))
+            by_id = {op.op_id: op for op in batch}
+            for result in results:
+                if (result.outcome == "rejected" and result.error is not None
+                        and result.error.code == "upload_missing" and result.op_id in by_id
+                        and result.op_id not in resent):
+                    # The server lacks (lost, swept) a file the op names. It keeps its
+                    # answer for that op_id, so the op goes once more as a new op, after
+                    # its files are sent again; a second refusal stays a conflict the
+                    # officer sees.
+                    again = filesync.resend_op(self.store, by_id[result.op_id])
+                    resent.add(again)
+                    last_ids = None
+                    report.rejected -= 1
+            for result in results:
                 outcome = result.outcome
                 if outcome == "applied":
                     report.applied += 1

@@ -67,6 +67,11 @@ def one_line(text: Any, width: int = 60) -> str:
 # ---------------------------------------------------------------- argument parsing
 
 
+def _attach_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--attach", action="append", default=[], metavar="FILE", type=Path,
+                   help="attach a file (repeatable); checked against the server's limits before it is queued")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="desk", description="Desk (警务工作台): the officer's case desk")
     parser.add_argument("--profile", metavar="DIR", help="profile folder (default: the last one used)")
@@ -120,15 +125,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("case")
     p.add_argument("--body", required=True)
     p.add_argument("--sms", action="store_true", help="also notify the citizen by SMS")
+    _attach_option(p)
     p = sub.add_parser("note", help="add an internal note")
     p.add_argument("case")
     p.add_argument("--body", required=True)
+    _attach_option(p)
     p = sub.add_parser("callback", help="record a follow-up call (回访)")
     p.add_argument("case")
     p.add_argument("--outcome", required=True, choices=CALLBACK_OUTCOMES)
     p.add_argument("--duration", type=int, default=0, metavar="SECONDS")
     p.add_argument("--body", required=True)
     p.add_argument("--satisfaction", choices=SATISFACTION)
+    _attach_option(p)
     p = sub.add_parser("status", help="change the status: in_progress, waiting_citizen, closed")
     p.add_argument("case")
     p.add_argument("new_status", metavar="NEW_STATUS")
@@ -145,6 +153,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("case")
     p.add_argument("--body", required=True)
 
+    p = sub.add_parser("attachments", help="list a case's files (name, type, size, cached or not)")
+    p.add_argument("case")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("attachment", help="save a case's file out of the encrypted cache (recorded)")
+    p.add_argument("case")
+    p.add_argument("attachment_id", metavar="ATTACHMENT_ID")
+    p.add_argument("--save", required=True, metavar="PATH", help="where to write the file")
+    p.add_argument("--force", action="store_true", help="overwrite a file that is there already")
     sub.add_parser("outbox", help="list the work not yet delivered").add_argument("--json", action="store_true")
     sub.add_parser("conflicts", help="list operations the server could not apply").add_argument(
         "--json", action="store_true")
@@ -597,6 +613,57 @@ def cmd_reassign(ctx: Context) -> int:
     return _act(ctx, "reassign", "reassign", officer_id, ctx.args.reason)
 
 
+def _size_text(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MiB"
+    if size >= 1024:
+        return f"{size / 1024:.0f} KiB"
+    return f"{size} B"
+
+
+def cmd_attachments(ctx: Context) -> int:
+    case = _resolve_case(ctx, ctx.args.case)
+    files = ctx.open().store.case_files(case["id"])
+    if ctx.args.json:
+        ctx.json([{"id": f.attachment_id, "name": f.name, "content_type": f.content_type, "size": f.size,
+                   "sha256": f.sha256, "cached": f.cached, "entry_id": f.entry_id, "direction": f.direction,
+                   "uploaded": f.uploaded} for f in files])
+        return EXIT_OK
+    if not files:
+        ctx.print(f"{field(case['number'])}: no files")
+        return EXIT_OK
+    entries = {e.get("id"): e for e in case.get("entries") or []}
+    zone = ctx.zone()
+    for f in files:
+        entry = entries.get(f.entry_id) if f.entry_id else None
+        came = (f"{field(entry.get('type'))} {local_time(entry.get('performed_at'), zone)}" if entry
+                else ("queued" if f.direction == "out" else "intake"))
+        state = "cached" if f.cached else "not cached"
+        if f.direction == "out":
+            state = f"sending {f.uploaded}/{f.size}" if f.uploaded < f.size else "sent, op queued"
+        ctx.print(f"{field(f.attachment_id or '-'):<16} {one_line(f.name, 40):<40} {field(f.content_type):<16} "
+                  f"{_size_text(f.size):>9}  {state:<14} {came}")
+    return EXIT_OK
+
+
+def cmd_attachment(ctx: Context) -> int:
+    case = _resolve_case(ctx, ctx.args.case)
+    dest = Path(ctx.args.save)
+    if dest.is_dir():
+        raise CliError(f"{clean(str(dest))} is a folder: give the file's path", EXIT_USAGE)
+    if dest.exists() and not ctx.args.force:
+        raise CliError(f"{clean(str(dest))} exists already: use --force to overwrite it", EXIT_USAGE)
+    store = ctx.open().store
+    found = store.find_file(case["id"], ctx.args.attachment_id)
+    ctx.actions().save_attachment(case["id"], ctx.args.attachment_id, dest, overwrite=ctx.args.force)
+    name = one_line(found.name, 80) if found else ""
+    ctx.print(f"saved {name} to {clean(str(dest))}")
+    ctx.print("note: this copy is outside the encrypted cache; it stays on this computer until you delete it")
+    if found is not None and found.attachment_id is not None:
+        ctx.print(f"recorded: you saved this file out (reveal queued; outbox: {store.outbox_count()})")
+    return EXIT_OK
+
+
 def _ops_json(items) -> list[dict]:
     return [{"op_id": i.op_id, "case_id": i.case_id, "type": i.type, "state": i.state,
              "error": i.error} for i in items]
@@ -756,10 +823,14 @@ COMMANDS = {
     "claim": lambda ctx: _act(ctx, "claim", "claim"),
     "accept": lambda ctx: _act(ctx, "accept", "accept"),
     "decline": lambda ctx: _act(ctx, "decline", "decline", ctx.args.reason),
-    "reply": lambda ctx: _act(ctx, "reply", "reply", ctx.args.body, notify_sms=ctx.args.sms),
-    "note": lambda ctx: _act(ctx, "note", "note", ctx.args.body),
+    "reply": lambda ctx: _act(ctx, "reply", "reply", ctx.args.body, notify_sms=ctx.args.sms,
+                              attachments=ctx.args.attach),
+    "note": lambda ctx: _act(ctx, "note", "note", ctx.args.body, attachments=ctx.args.attach),
     "callback": lambda ctx: _act(ctx, "callback", "callback", ctx.args.outcome, ctx.args.body,
-                                 duration_s=ctx.args.duration, satisfaction=ctx.args.satisfaction),
+                                 duration_s=ctx.args.duration, satisfaction=ctx.args.satisfaction,
+                                 attachments=ctx.args.attach),
+    "attachments": cmd_attachments,
+    "attachment": cmd_attachment,
     "status": lambda ctx: _act(ctx, f"status {ctx.args.new_status}", "set_status",
                                ctx.args.new_status, reason=ctx.args.reason),
     "transfer": cmd_transfer,

@@ -15,6 +15,7 @@ The Store is built from rooms, one module each:
 - related: other cases of the same citizen or a very similar title (desk.related);
 - saved_views: the officer's named filtered views (desk.filters);
 - reminders: the officers' callback reminders (desk.reminders);
+- attachments: file bytes inside the encrypted cache, downloads, uploads, eviction;
 - schema: the numbered migrations; changes: what a write changed (`Changes`).
 Every write returns a `Changes` saying which cases, and whether the outbox, the
 conflicts or the reference data changed, so the window refreshes only that.
@@ -37,6 +38,7 @@ from pathlib import Path
 import sqlcipher3
 
 from desk.store import schema
+from desk.store.attachments import AttachmentsRoom, CachedFile
 from desk.store.base import CLOSED_RETENTION
 from desk.store.changes import NOTHING, Changes
 from desk.store.connection import StoreClosed, StoreConnection, StoreError, _connect
@@ -57,14 +59,14 @@ from desk.store.state import SyncState
 from desk.store.view import PreparedUpsert, change_case_id, prepare_upsert
 
 __all__ = [
-    "CLOSED_RETENTION", "MAX_SEARCH_CHARS", "MAX_SEARCH_WORDS", "NOTHING", "SORTS",
+    "CLOSED_RETENTION", "CachedFile", "MAX_SEARCH_CHARS", "MAX_SEARCH_WORDS", "NOTHING", "SORTS",
     "CaseFilter", "Changes", "ConflictItem", "OutboxItem", "OutboxLocked", "PreparedUpsert",
     "QueryTooLarge", "ReminderRow", "SavedView", "Store", "StoreClosed", "StoreConnection",
     "StoreError", "SyncState", "change_case_id", "open_status_sql", "prepare_upsert",
 ]
 
 
-class Store(OutboxRoom, ReportsRoom, RelatedRoom, SavedViewsRoom, RemindersRoom):
+class Store(AttachmentsRoom, OutboxRoom, ReportsRoom, RelatedRoom, SavedViewsRoom, RemindersRoom):
     def __init__(self, conn, path: Path, key: bytes | None = None) -> None:
         self.connection = StoreConnection(conn, path, key)
         self.path = path
@@ -114,7 +116,7 @@ class Store(OutboxRoom, ReportsRoom, RelatedRoom, SavedViewsRoom, RemindersRoom)
     EXPECTED_TABLES = frozenset({
         "synced_cases", "local_cases", "outbox", "conflicts", "sync_state", "reference",
         "case_fts", "drafts", "warnings_raised", "set_aside", "statuses_seen", "saved_views",
-        "reminders"})
+        "reminders", "blobs", "blob_chunks", "uploads"})
     EXPECTED_INDEXES = frozenset({
         "local_cases_unit_queue", "local_cases_assignee_queue", "local_cases_closed",
         "local_cases_search", "outbox_case", "conflicts_case", "local_cases_phone",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -49,4 +49,9 @@ class StoreBase:
     def _rebuild(self, conn, case_id: str) -> None:
         """Recompute one case's view (the view room's; declared here for the rooms
         whose writes change a view: the outbox, the reference data)."""
+        raise NotImplementedError
+
+    def _keep_files(self, conn, files: Sequence[Any]) -> None:
+        """Store an officer's files inside the caller's transaction (the attachments
+        room's; declared here for the outbox, which queues the op naming them)."""
         raise NotImplementedError

@@ -83,10 +83,14 @@ class OutboxLocked(StoreError):
 
 
 class OutboxRoom(ViewRoom):
-    def enqueue(self, op: Op, *, author: Mapping[str, Any] | None = None) -> Changes:
-        """Queue an op and lay it over the view, in one transaction. Changes: the
-        outbox and the op's case."""
+    def enqueue(self, op: Op, *, author: Mapping[str, Any] | None = None,
+                files: Sequence[Any] = ()) -> Changes:
+        """Queue an op and lay it over the view, in one transaction, with the files it
+        carries (desk.attachments.CheckedFile) stored in the cache in that same
+        transaction. Changes: the outbox and the op's case."""
         with self._write() as conn:
+            if files:
+                self._keep_files(conn, files)
             row = conn.execute("SELECT number FROM local_cases WHERE id = ?", (op.case_id,)).fetchone()
             conn.execute(
                 "INSERT INTO outbox (op_id, seq, case_id, case_number, type, base_version, "

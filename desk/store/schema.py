@@ -273,9 +273,46 @@ def _m8_reminders(conn) -> None:
     conn.execute("CREATE INDEX reminders_due ON reminders(officer_id, state, due_at, case_id)")
 
 
+def _m9_attachments(conn) -> None:
+    # Attachment bytes live inside the encrypted database, never in a file of their own:
+    # one row per file (keyed by sha256, stored once however many cases name it) and its
+    # bytes in chunks of 256 KiB, so a download is committed as it arrives and resumed
+    # from `held`, and no statement carries a whole 20 MiB file.
+    conn.execute(
+        """CREATE TABLE blobs (
+            sha256 TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            content_type TEXT NOT NULL,
+            held INTEGER NOT NULL DEFAULT 0,
+            complete INTEGER NOT NULL DEFAULT 0,
+            local INTEGER NOT NULL DEFAULT 0,
+            added_at TEXT NOT NULL
+        )"""
+    )
+    conn.execute(
+        """CREATE TABLE blob_chunks (
+            sha256 TEXT NOT NULL,
+            offset INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            PRIMARY KEY (sha256, offset)
+        )"""
+    )
+    # How much of an officer's file the server holds, for the outbox's progress.
+    conn.execute(
+        """CREATE TABLE uploads (
+            sha256 TEXT PRIMARY KEY,
+            uploaded INTEGER NOT NULL DEFAULT 0,
+            complete INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT
+        )"""
+    )
+
+
 MIGRATIONS: list[Callable] = [
     _m1_core, _m2_search, _m3_drafts_and_warnings, _m4_queue_indexes, _m5_period_index,
     _m6_set_aside, _m7_filters_and_saved_views, _m8_reminders,
+    _m9_attachments,
 ]
 LATEST = len(MIGRATIONS)
 
