@@ -34,6 +34,8 @@ from desk.masking import fields_in_text, mask_citizen, mask_text
 from desk.rules import KNOWN_STATUSES
 from desk.wire import Clock
 from ui import text
+from ui.attachments.attach import AttachList
+from ui.attachments.files import FilesPanel
 from ui.clockfmt import DUE_SOON_STATE, OK, OVERDUE, PAUSED, utcnow
 from ui.resources import icon
 
@@ -155,8 +157,10 @@ def _entry_detail(entry: dict, context) -> str:
 class CasePane(QWidget):
     # (op type, case id): the pane asks the window to run an action (dialogs live there).
     sig_action_requested = Signal(str, str)
-    # (mode, case id, body, notify_sms): the composer asks to send.
-    sig_send_requested = Signal(str, str, str, bool)
+    # (mode, case id, body, notify_sms, attached file paths): the composer asks to send.
+    sig_send_requested = Signal(str, str, str, bool, list)
+    # (case id, attachment id or sha256, destination): save a copy out of the cache.
+    sig_save_attachment_requested = Signal(str, str, str)
     sig_reveal_requested = Signal(str, str)
 
     def __init__(self, context, drafts, parent=None):
@@ -171,6 +175,9 @@ class CasePane(QWidget):
         self._text_revealed = False
         self._mode_case_id: str | None = None
         self._draft_key: tuple[str, str] | None = None
+        # Files attached in the composer, per (case, mode) like the drafts: a file chosen
+        # for one case never goes out with another's reply.
+        self._attached: dict[tuple[str, str], list] = {}
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(6, 6, 6, 6)
@@ -284,6 +291,11 @@ class CasePane(QWidget):
         self.editor.setPlaceholderText(self.tr("Write here. Ctrl+Enter sends."))
         self.editor.textChanged.connect(self._draft_changed)
         cl.addWidget(self.editor, 1)
+        self.attach_list = AttachList(self._check_attachment)
+        self.attach_list.accept_drops_on(self.editor)
+        self.attach_list.accept_drops_on(self.editor.viewport())
+        self.attach_list.sig_changed.connect(self._attachments_changed)
+        cl.addWidget(self.attach_list)
         send_row = QHBoxLayout()
         self.refused_label = plain_label(object_name="warning")
         send_row.addWidget(self.refused_label, 1)
@@ -459,6 +471,10 @@ class CasePane(QWidget):
         body.setAccessibleName(self.tr("Citizen's request"))
         self.body_view = body
         self.timeline.addWidget(body)
+        self.files_panel = FilesPanel(self.context)
+        self.files_panel.sig_save_requested.connect(self.sig_save_attachment_requested)
+        self.files_panel.set_case(self.case)
+        self.timeline.addWidget(self.files_panel)
         self.entry_widgets = []
         for entry in self.case.get("entries", []):
             widget = EntryWidget(entry, self.context, mask=self.masked)
@@ -515,6 +531,9 @@ class CasePane(QWidget):
         mode = self._mode()
         self.template_combo.setVisible(mode == "reply")
         self.sms_check.setVisible(mode == "reply")
+        # The contract carries files on replies, notes and callbacks; an urge has none.
+        self.attach_list.setVisible(mode in ("reply", "note"))
+        self.attach_list.setEnabled(mode in ("reply", "note"))
         self._load_draft()
 
     def _load_draft(self) -> None:
@@ -524,21 +543,33 @@ class CasePane(QWidget):
             self.editor.blockSignals(True)
             self.editor.clear()
             self.editor.blockSignals(False)
+            self.attach_list.set_paths([])
             return
         key = (self.case_id, mode)
         if key == self._draft_key:
             return
         self._draft_key = None  # no saving while the editor is refilled
         self.editor.setPlainText(self.drafts.get(*key))
+        self.attach_list.set_paths(self._attached.get(key, []))
         self._draft_key = key
 
     def _draft_changed(self) -> None:
         if self._draft_key is not None:
             self.drafts.put(*self._draft_key, self.editor.toPlainText())
 
+    def _check_attachment(self, path, name):
+        return self.context.actions.check_attachment(path, name)
+
+    def _attachments_changed(self) -> None:
+        if self._draft_key is not None:
+            self._attached[self._draft_key] = list(self.attach_list.paths)
+
     def clear_draft(self, case_id: str, mode: str) -> None:
-        """After sending: the text and the SMS tick are spent."""
+        """After sending: the text, the SMS tick and the attached files are spent."""
         self.drafts.put(case_id, mode, "")
+        self._attached.pop((case_id, mode), None)
+        if self._draft_key == (case_id, mode):
+            self.attach_list.clear()
         if case_id == self.case_id:
             self.sms_check.setChecked(False)
         if self._draft_key == (case_id, mode):
@@ -563,8 +594,9 @@ class CasePane(QWidget):
             self.refused_label.setText(self.tr("Write something first."))
             return
         self.refused_label.clear()
+        files = list(self.attach_list.paths) if mode in ("reply", "note") else []
         self.sig_send_requested.emit(mode, self.case_id, body,
-                                     mode == "reply" and self.sms_check.isChecked())
+                                     mode == "reply" and self.sms_check.isChecked(), files)
 
     def show_refusal(self, message: str) -> None:
         self.refused_label.setText(message)

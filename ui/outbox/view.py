@@ -20,9 +20,12 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPlainTextEdit,
+    QProgressBar,
     QPushButton,
     QSplitter,
     QTableView,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -146,13 +149,49 @@ class OutboxView(QWidget):
         self.model = ItemsModel(OUTBOX_COLUMNS, self)
         self.table = _table(self.model)
         self.table.doubleClicked.connect(self._open)
-        layout.addWidget(self.table)
+        layout.addWidget(self.table, 3)
+        # The officer's files on their way up: each op waits for its files to arrive.
+        self.uploads_heading = QLabel()
+        layout.addWidget(self.uploads_heading)
+        self.uploads = QTreeWidget()
+        self.uploads.setRootIsDecorated(False)
+        self.uploads.setUniformRowHeights(True)
+        self.uploads.setHeaderLabels([self.tr("File"), self.tr("Uploaded")])
+        self.uploads.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.uploads.setAccessibleName(self.tr("Files being uploaded"))
+        layout.addWidget(self.uploads, 1)
+        self.upload_bars: list[QProgressBar] = []
 
     def refresh(self) -> None:
         items = self.store.outbox()
         self.model.set_items(items)
         self.heading.setText(self.tr("%n action(s) waiting to be sent.", "", len(items)) if items
                              else self.tr("Everything has been sent."))
+        self._refresh_uploads()
+
+    def _refresh_uploads(self) -> None:
+        progress = getattr(self.store, "upload_progress", None)
+        files = list(progress()) if progress is not None else []
+        self.uploads.clear()
+        self.upload_bars = []
+        for f in files:
+            item = QTreeWidgetItem([text.one_line(f.name), ""])
+            # A file's name is the officer's or the citizen's choice: never markup.
+            item.setToolTip(0, text.tooltip(f.name) or "")
+            self.uploads.addTopLevelItem(item)
+            bar = QProgressBar()
+            bar.setRange(0, 1000)
+            bar.setValue(int(1000 * f.uploaded / f.size) if f.size else 0)
+            done = QCoreApplication.translate("OutboxView", "%1 of %2")
+            locale = self.locale()
+            bar.setFormat(done.replace("%1", locale.formattedDataSize(max(0, f.uploaded), 1))
+                          .replace("%2", locale.formattedDataSize(max(0, f.size), 1)))
+            bar.setTextVisible(True)
+            self.uploads.setItemWidget(item, 1, bar)
+            self.upload_bars.append(bar)
+        self.uploads_heading.setText(self.tr("%n file(s) to upload.", "", len(files)))
+        self.uploads_heading.setVisible(bool(files))
+        self.uploads.setVisible(bool(files))
 
     def _open(self, index) -> None:
         item = self.model.data(index, ItemRole)
