@@ -267,7 +267,10 @@ class AttachmentViewer(QDialog):
             self._fail(self.tr("The PDF has no pages."))
             return
         self.stack.setCurrentWidget(self.scroll)
-        self._render_page()
+        self._update_bar()
+        # The first page is rendered once shown, at the width the viewer really has.
+        if self.isVisible():
+            self._render_page()
 
     def _render_page(self) -> None:
         """Renders the current page only: a long PDF costs what its shown page costs."""
@@ -362,7 +365,7 @@ class AttachmentViewer(QDialog):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         # The viewport's real size is known once shown: a PDF page fills its width.
-        if self.fit and self.kind == PDF and self.pdf is not None:
+        if self.kind == PDF and self.pdf is not None and (self.fit or self.image.isNull()):
             self._render_page()
 
     def _update_bar(self) -> None:
