@@ -85,6 +85,13 @@
             <numerusform>%n actions waiting to be sent.</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>%n file(s) to upload.</source>
+        <translation>
+            <numerusform>%n file to upload.</numerusform>
+            <numerusform>%n files to upload.</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>QueuePane</name>
@@ -231,6 +238,16 @@
         <translation>
             <numerusform>%n hour</numerusform>
             <numerusform>%n hours</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>FilesPanel</name>
+    <message numerus="yes">
+        <source>Files (%n)</source>
+        <translation>
+            <numerusform>Files (%n)</numerusform>
+            <numerusform>Files (%n)</numerusform>
         </translation>
     </message>
 </context>
