@@ -473,8 +473,9 @@ class CasePane(QWidget):
         self.timeline.addWidget(body)
         self.files_panel = FilesPanel(self.context)
         self.files_panel.sig_save_requested.connect(self.sig_save_attachment_requested)
-        self.files_panel.set_case(self.case)
+        # In the layout before it is filled: shown parentless, it would be a window.
         self.timeline.addWidget(self.files_panel)
+        self.files_panel.set_case(self.case)
         self.entry_widgets = []
         for entry in self.case.get("entries", []):
             widget = EntryWidget(entry, self.context, mask=self.masked)
