@@ -72,7 +72,8 @@ def case_files(store: Any, case: Mapping[str, Any]) -> list[Any]:
 
 
 def size_text(size: int) -> str:
-    return QLocale().formattedDataSize(max(0, int(size)), 1)
+    # "2.0 KB" as officers read sizes everywhere else, not "2.0 KiB".
+    return QLocale().formattedDataSize(max(0, int(size)), 1, QLocale.DataSizeFormat.DataSizeTraditionalFormat)
 
 
 def type_text(content_type: str) -> str:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QStackedWidget,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -302,8 +303,12 @@ class AttachmentViewer(QDialog):
         base = PDF_DPI / 72.0
         if self.fit:
             view = self.scroll.viewport().size()
+            # Room for the vertical scroll bar a tall page brings, so fitting the width
+            # never adds a horizontal one.
+            bar = 0 if self.scroll.verticalScrollBar().isVisible() else \
+                self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
             if width_pt > 0 and view.width() > 50:
-                base = (view.width() - 4) / width_pt
+                base = (view.width() - bar - 4) / width_pt
         scale = base * (1.0 if self.fit else self.zoom)
         pixels = max(1.0, width_pt * height_pt) * scale * scale
         if pixels > MAX_PAGE_PIXELS:

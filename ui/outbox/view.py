@@ -9,6 +9,7 @@ from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
     QAbstractTableModel,
     QCoreApplication,
+    QLocale,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -34,6 +35,7 @@ from ui import text
 from ui.resources import icon
 
 ItemRole = Qt.ItemDataRole.UserRole + 1
+TRADITIONAL = QLocale.DataSizeFormat.DataSizeTraditionalFormat  # "2.0 KB", not "2.0 KiB"
 
 
 def _payload_text(payload: dict) -> str:
@@ -184,8 +186,8 @@ class OutboxView(QWidget):
             bar.setValue(int(1000 * f.uploaded / f.size) if f.size else 0)
             done = QCoreApplication.translate("OutboxView", "%1 of %2")
             locale = self.locale()
-            bar.setFormat(done.replace("%1", locale.formattedDataSize(max(0, f.uploaded), 1))
-                          .replace("%2", locale.formattedDataSize(max(0, f.size), 1)))
+            bar.setFormat(done.replace("%1", locale.formattedDataSize(max(0, f.uploaded), 1, TRADITIONAL))
+                          .replace("%2", locale.formattedDataSize(max(0, f.size), 1, TRADITIONAL)))
             bar.setTextVisible(True)
             self.uploads.setItemWidget(item, 1, bar)
             self.upload_bars.append(bar)
