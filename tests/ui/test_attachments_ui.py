@@ -101,7 +101,7 @@ def open_viewer(qtbot, data: bytes, name: str, content_type: str, **kw) -> Attac
 def test_png_opens_from_memory(qtbot):
     viewer = open_viewer(qtbot, encoded(picture(60, 30), "PNG"), "receipt.png", "image/png")
     assert viewer.error_text == ""
-    assert viewer.stack.currentWidget() is viewer.scroll
+    assert viewer.stack.currentWidget() is viewer.scroll_area
     assert (viewer.image.width(), viewer.image.height()) == (60, 30)
 
 
@@ -149,12 +149,12 @@ def test_pdf_pages_render_one_at_a_time_with_navigation(qtbot):
     assert not viewer.prev_button.isEnabled()
     viewer.activateWindow()
     qtbot.waitUntil(viewer.isActiveWindow)
-    qtbot.keyClick(viewer.scroll, Qt.Key.Key_PageDown)
+    qtbot.keyClick(viewer.scroll_area, Qt.Key.Key_PageDown)
     qtbot.waitUntil(lambda: viewer.page == 1)
     assert viewer.page_label.text() == "Page 2 of 3"
     viewer.next_button.click()
     assert viewer.page == 2 and not viewer.next_button.isEnabled()
-    qtbot.keyClick(viewer.scroll, Qt.Key.Key_PageUp)
+    qtbot.keyClick(viewer.scroll_area, Qt.Key.Key_PageUp)
     qtbot.waitUntil(lambda: viewer.page == 1)
 
 

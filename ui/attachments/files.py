@@ -152,8 +152,9 @@ class FilesPanel(QWidget):
         # The list takes the rows it has, up to six, inside the pane's scrolling timeline.
         row_height = self.tree.sizeHintForRow(0) if rows else 20
         self.tree.setFixedHeight(self.tree.header().sizeHint().height() + max(1, min(rows, 6)) * max(row_height, 18) + 6)
-        if rows and self.tree.currentItem() is None:
-            self.tree.setCurrentItem(self.tree.topLevelItem(0))
+        first = self.tree.topLevelItem(0)
+        if first is not None and self.tree.currentItem() is None:
+            self.tree.setCurrentItem(first)
         self.setVisible(rows > 0)
         self._update_buttons()
 

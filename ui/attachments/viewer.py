@@ -11,6 +11,7 @@ shown as plain text. A file that cannot be shown says why inside the viewer.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QImageReader, QKeySequence, QPainter, QShortcut
@@ -162,7 +163,7 @@ class AttachmentViewer(QDialog):
         self.on_save = on_save
         self.kind = kind_of(data, content_type)
         self.error_text = ""
-        self.pdf = None
+        self.pdf: Any = None  # a pypdfium2.PdfDocument while a PDF is open
         self.page_count = 0
         self.page = 0
         self.fit = True
@@ -198,9 +199,9 @@ class AttachmentViewer(QDialog):
         layout.addLayout(bar)
 
         self.stack = QStackedWidget()
-        self.scroll = _ScrollCanvas()
-        self.scroll.sig_zoom_wheel.connect(lambda d: self.zoom_by(ZOOM_STEP if d > 0 else 1 / ZOOM_STEP))
-        self.canvas = self.scroll.canvas
+        self.scroll_area = _ScrollCanvas()
+        self.scroll_area.sig_zoom_wheel.connect(lambda d: self.zoom_by(ZOOM_STEP if d > 0 else 1 / ZOOM_STEP))
+        self.canvas = self.scroll_area.canvas
         self.text_view = QPlainTextEdit()
         self.text_view.setReadOnly(True)
         self.text_view.setAccessibleName(self.tr("File text"))
@@ -209,8 +210,8 @@ class AttachmentViewer(QDialog):
         self.error_label.setTextFormat(Qt.TextFormat.PlainText)
         self.error_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.error_label.setWordWrap(True)
-        for widget in (self.scroll, self.text_view, self.error_label):
-            self.stack.addWidget(widget)
+        for page in (self.scroll_area, self.text_view, self.error_label):
+            self.stack.addWidget(page)
         layout.addWidget(self.stack, 1)
 
         # Esc closes (QDialog's own); the rest are the viewer's keys.
@@ -237,7 +238,7 @@ class AttachmentViewer(QDialog):
             except ImageRefused as exc:
                 self._fail(str(exc))
                 return
-            self.stack.setCurrentWidget(self.scroll)
+            self.stack.setCurrentWidget(self.scroll_area)
             self.canvas.set_image(self.image, self._fit_zoom())
         elif self.kind == PDF:
             self._open_pdf()
@@ -267,7 +268,7 @@ class AttachmentViewer(QDialog):
         if self.page_count == 0:
             self._fail(self.tr("The PDF has no pages."))
             return
-        self.stack.setCurrentWidget(self.scroll)
+        self.stack.setCurrentWidget(self.scroll_area)
         self._update_bar()
         # The first page is rendered once shown, at the width the viewer really has.
         if self.isVisible():
@@ -295,17 +296,17 @@ class AttachmentViewer(QDialog):
                        .replace("%1", str(self.page + 1)))
             return
         self.image = image
-        self.stack.setCurrentWidget(self.scroll)
+        self.stack.setCurrentWidget(self.scroll_area)
         self.canvas.set_image(image, 1.0)
         self._update_bar()
 
     def _pdf_scale(self, width_pt: float, height_pt: float) -> float:
         base = PDF_DPI / 72.0
         if self.fit:
-            view = self.scroll.viewport().size()
+            view = self.scroll_area.viewport().size()
             # Room for the vertical scroll bar a tall page brings, so fitting the width
             # never adds a horizontal one.
-            bar = 0 if self.scroll.verticalScrollBar().isVisible() else \
+            bar = 0 if self.scroll_area.verticalScrollBar().isVisible() else \
                 self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
             if width_pt > 0 and view.width() > 50:
                 base = (view.width() - bar - 4) / width_pt
@@ -326,13 +327,13 @@ class AttachmentViewer(QDialog):
     def _fit_zoom(self) -> float:
         if self.image.isNull():
             return 1.0
-        view = self.scroll.viewport().size()
+        view = self.scroll_area.viewport().size()
         if view.width() < 50 or view.height() < 50:
             view = QSize(860, 600)
         return min(1.0, (view.width() - 4) / self.image.width(), (view.height() - 4) / self.image.height())
 
     def zoom_by(self, factor: float) -> None:
-        if self.stack.currentWidget() is not self.scroll:
+        if self.stack.currentWidget() is not self.scroll_area:
             return
         if self.kind == PDF:
             if self.fit:
@@ -382,7 +383,7 @@ class AttachmentViewer(QDialog):
                                     .replace("%2", str(self.page_count)))
             self.prev_button.setEnabled(self.page > 0)
             self.next_button.setEnabled(self.page + 1 < self.page_count)
-        zoomable = self.stack.currentWidget() is self.scroll
+        zoomable = self.stack.currentWidget() is self.scroll_area
         for widget in (self.zoom_in_button, self.zoom_out_button, self.fit_button):
             widget.setVisible(zoomable)
 
