@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from PySide6.QtCore import QCoreApplication, QEvent
+
 from tests.ui.conftest import login
 from tests.ui.test_attachments_ui import PNG, _drop
 from tests.ui.test_workflow import choose_queue
@@ -41,6 +43,11 @@ def test_the_case_pane_lists_the_files_and_a_reply_carries_the_dropped_ones(qtbo
     assert names == [a["name"] for a in case["attachments"]]
     came_with = [panel.tree.topLevelItem(i).text(3) for i in range(panel.tree.topLevelItemCount())]
     assert all(came_with)
+    # A sync redraws the timeline; the list (which an open viewer saves through) stays.
+    pane.refresh()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # the old timeline is gone
+    assert pane.files_panel is panel and panel.tree.topLevelItemCount() == len(case["attachments"])
+    assert not panel.isHidden()
 
     checked, sent = [], []
     real = window.context.actions

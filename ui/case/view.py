@@ -265,6 +265,10 @@ class CasePane(QWidget):
         inner = QWidget()
         self.timeline = QVBoxLayout(inner)
         self.timeline.setContentsMargins(0, 0, 4, 0)
+        # One list of files for the pane's life: a viewer opened from it saves through it
+        # after the timeline was redrawn by a sync.
+        self.files_panel = FilesPanel(self.context, inner)
+        self.files_panel.sig_save_requested.connect(self.sig_save_attachment_requested)
         scroll.setWidget(inner)
         self.scroll = scroll
         split.addWidget(scroll)
@@ -460,6 +464,7 @@ class CasePane(QWidget):
         return fields - self._revealed
 
     def _render_timeline(self) -> None:
+        self.timeline.removeWidget(self.files_panel)
         _clear(self.timeline)
         body = QPlainTextEdit()
         body.setReadOnly(True)
@@ -471,9 +476,6 @@ class CasePane(QWidget):
         body.setAccessibleName(self.tr("Citizen's request"))
         self.body_view = body
         self.timeline.addWidget(body)
-        self.files_panel = FilesPanel(self.context)
-        self.files_panel.sig_save_requested.connect(self.sig_save_attachment_requested)
-        # In the layout before it is filled: shown parentless, it would be a window.
         self.timeline.addWidget(self.files_panel)
         self.files_panel.set_case(self.case)
         self.entry_widgets = []
