@@ -95,6 +95,7 @@ class FilesPanel(QWidget):
         self.case: Mapping[str, Any] | None = None
         self.files: list[Any] = []
         self.viewer: AttachmentViewer | None = None
+        self._shown: tuple | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.heading = QLabel()
@@ -134,9 +135,17 @@ class FilesPanel(QWidget):
         if case is None or (self.case or {}).get("id") != case.get("id"):
             self.message.clear()
         self.case = case
-        self.files = case_files(self.context.store, case) if case is not None else []
-        self.tree.clear()
+        files = case_files(self.context.store, case) if case is not None else []
         entries = {e.get("id"): e for e in (case or {}).get("entries", []) if isinstance(e, Mapping)}
+        shown = ((case or {}).get("id"), (case or {}).get("received_at"), tuple(files),
+                 tuple(repr(entries.get(f.entry_id)) for f in files))
+        if shown == self._shown or (not files and not self.files and self.isHidden()):
+            # Every sync redraws the case; a list that did not change is left alone, with
+            # the officer's selection in it and no relayout of the pane.
+            return
+        self._shown = shown
+        self.files = files
+        self.tree.clear()
         for f in self.files:
             item = QTreeWidgetItem([text.one_line(f.name), type_text(f.content_type), size_text(f.size),
                                     self._came_with(f, entries), self._state(f)])
