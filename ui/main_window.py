@@ -147,6 +147,7 @@ class MainWindow(QMainWindow):
         self.case_pane.sig_send_requested.connect(self.controller.send_text)
         self.case_pane.sig_reveal_requested.connect(self.controller.reveal)
         self.case_pane.related.sig_open_case.connect(self.open_case)
+        self.case_pane.sig_save_attachment_requested.connect(self.controller.save_attachment)
         self.conflicts_view.sig_resolve.connect(self.controller.resolve_conflict)
         self.splitter.addWidget(self.case_pane)
         self.splitter.setStretchFactor(0, 0)

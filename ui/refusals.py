@@ -80,6 +80,18 @@ CODES = {
     "invalid_transition": QT_TRANSLATE_NOOP("Refusal", "Not possible in the case's current status."),
     "not_assignee": QT_TRANSLATE_NOOP("Refusal", "Only the assignee may do this."),
     "out_of_scope": QT_TRANSLATE_NOOP("Refusal", "The case is not in your unit."),
+    # Files (desk.attachments, Actions.check_attachment and save_attachment).
+    "too_large": QT_TRANSLATE_NOOP("Refusal", "The file is larger than the server accepts."),
+    "empty_file": QT_TRANSLATE_NOOP("Refusal", "The file is empty."),
+    "unsupported_type": QT_TRANSLATE_NOOP(
+        "Refusal", "This type of file is not accepted (photos in JPEG, PNG or WebP, PDF and plain text are)."),
+    "unreadable_file": QT_TRANSLATE_NOOP("Refusal", "The file cannot be read."),
+    "bad_name": QT_TRANSLATE_NOOP("Refusal", "The file's name is not usable; rename it first."),
+    "too_many_files": QT_TRANSLATE_NOOP("Refusal", "Too many files for one entry."),
+    "unknown_file": QT_TRANSLATE_NOOP("Refusal", "The case has no such file."),
+    "not_cached": QT_TRANSLATE_NOOP("Refusal", "The file is not downloaded yet; it is with the next sync while online."),
+    "exists": QT_TRANSLATE_NOOP("Refusal", "A file of that name is there already."),
+    "write_failed": QT_TRANSLATE_NOOP("Refusal", "The file could not be written there."),
 }
 
 

@@ -18,7 +18,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <source>Transfer %n case(s) to %1? They leave your unit&apos;s queues.</source>
+        <source>Transfer %n case(s) to %1? They leave your unit's queues.</source>
         <translation>
             <numerusform>Transfer %n case to %1? It leaves your unit's queues.</numerusform>
             <numerusform>Transfer %n cases to %1? They leave your unit's queues.</numerusform>
@@ -150,6 +150,13 @@
             <numerusform>%n actions waiting to be sent.</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>%n file(s) to upload.</source>
+        <translation>
+            <numerusform>%n file to upload.</numerusform>
+            <numerusform>%n files to upload.</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>QueuePane</name>
@@ -181,10 +188,10 @@
         </translation>
     </message>
     <message numerus="yes">
-        <source>This computer&apos;s clock is off by %n minute(s)</source>
+        <source>This computer's clock is off by %n minute(s)</source>
         <translation>
-            <numerusform>This computer&apos;s clock is off by %n minute</numerusform>
-            <numerusform>This computer&apos;s clock is off by %n minutes</numerusform>
+            <numerusform>This computer's clock is off by %n minute</numerusform>
+            <numerusform>This computer's clock is off by %n minutes</numerusform>
         </translation>
     </message>
 </context>
@@ -316,6 +323,16 @@
         <translation>
             <numerusform>%n callback due: </numerusform>
             <numerusform>%n callbacks due: </numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>FilesPanel</name>
+    <message numerus="yes">
+        <source>Files (%n)</source>
+        <translation>
+            <numerusform>Files (%n)</numerusform>
+            <numerusform>Files (%n)</numerusform>
         </translation>
     </message>
 </context>

@@ -74,7 +74,7 @@
         <translation>转办案件</translation>
     </message>
     <message numerus="yes">
-        <source>Transfer %n case(s) to %1? They leave your unit&apos;s queues.</source>
+        <source>Transfer %n case(s) to %1? They leave your unit's queues.</source>
         <translation>
             <numerusform>将 %n 件案件转办至%1？案件将离开本单位的队列。</numerusform>
         </translation>
@@ -206,6 +206,10 @@
         <source>Please write what was said.</source>
         <translation>请填写回访内容。</translation>
     </message>
+    <message>
+        <source>Files:</source>
+        <translation>附件：</translation>
+    </message>
 </context>
 <context>
     <name>CaseMenus</name>
@@ -214,7 +218,7 @@
         <translation>打开当前记录的菜单</translation>
     </message>
     <message>
-        <source>Copy the entry&apos;s text</source>
+        <source>Copy the entry's text</source>
         <translation>复制记录内容</translation>
     </message>
     <message>
@@ -1099,6 +1103,28 @@
         <source>This action is no longer in the outbox: it was delivered, refused or withdrawn meanwhile.</source>
         <translation>此操作已不在待发送列表中：其间已送达、被拒绝或已撤回。</translation>
     </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Uploaded</source>
+        <translation>已上传</translation>
+    </message>
+    <message>
+        <source>Files being uploaded</source>
+        <translation>正在上传的文件</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>%1 / %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n file(s) to upload.</source>
+        <translation>
+            <numerusform>%n 个文件待上传。</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>Outcome</name>
@@ -1479,6 +1505,46 @@
     <message>
         <source>Select at most %1 cases at once.</source>
         <translation>一次最多选择 %1 件案件。</translation>
+    </message>
+    <message>
+        <source>The file is larger than the server accepts.</source>
+        <translation>文件超过服务器允许的大小。</translation>
+    </message>
+    <message>
+        <source>The file is empty.</source>
+        <translation>文件是空的。</translation>
+    </message>
+    <message>
+        <source>This type of file is not accepted (photos in JPEG, PNG or WebP, PDF and plain text are).</source>
+        <translation>不接受此类文件（可接受 JPEG、PNG、WebP 图片，PDF 和纯文本）。</translation>
+    </message>
+    <message>
+        <source>The file cannot be read.</source>
+        <translation>无法读取该文件。</translation>
+    </message>
+    <message>
+        <source>The file's name is not usable; rename it first.</source>
+        <translation>文件名不可用，请先重命名。</translation>
+    </message>
+    <message>
+        <source>Too many files for one entry.</source>
+        <translation>一条记录所附文件过多。</translation>
+    </message>
+    <message>
+        <source>The case has no such file.</source>
+        <translation>案件中没有这个文件。</translation>
+    </message>
+    <message>
+        <source>The file is not downloaded yet; it is with the next sync while online.</source>
+        <translation>文件尚未下载，联网后将在下次同步时下载。</translation>
+    </message>
+    <message>
+        <source>A file of that name is there already.</source>
+        <translation>该位置已有同名文件。</translation>
+    </message>
+    <message>
+        <source>The file could not be written there.</source>
+        <translation>无法在该位置写入文件。</translation>
     </message>
 </context>
 <context>
@@ -2556,6 +2622,221 @@
     <message>
         <source>Case %1. The new text replaces the old one; nothing has been sent yet.</source>
         <translation>案件 %1。新内容将替换原内容；尚未发送。</translation>
+    </message>
+</context>
+<context>
+    <name>AttachList</name>
+    <message>
+        <source>Attach &amp;files…</source>
+        <translation>添加附件(&amp;F)…</translation>
+    </message>
+    <message>
+        <source>Attach files (or drop them here)</source>
+        <translation>添加附件（也可把文件拖到这里）</translation>
+    </message>
+    <message>
+        <source>Attach files</source>
+        <translation>添加附件</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <source>%1: the file cannot be read.</source>
+        <translation>%1：无法读取该文件。</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>Remove %1</source>
+        <translation>移除 %1</translation>
+    </message>
+</context>
+<context>
+    <name>AttachmentViewer</name>
+    <message>
+        <source>The image is too large to open safely (%1 × %2 pixels).</source>
+        <translation>图片过大，无法安全打开（%1 × %2 像素）。</translation>
+    </message>
+    <message>
+        <source>The image is too large to open safely.</source>
+        <translation>图片过大，无法安全打开。</translation>
+    </message>
+    <message>
+        <source>The image cannot be read: the file is damaged or not an image.</source>
+        <translation>无法读取图片：文件已损坏或不是图片。</translation>
+    </message>
+    <message>
+        <source>Attachment</source>
+        <translation>附件</translation>
+    </message>
+    <message>
+        <source>Previous page</source>
+        <translation>上一页</translation>
+    </message>
+    <message>
+        <source>Next page</source>
+        <translation>下一页</translation>
+    </message>
+    <message>
+        <source>Zoom out</source>
+        <translation>缩小</translation>
+    </message>
+    <message>
+        <source>Zoom in</source>
+        <translation>放大</translation>
+    </message>
+    <message>
+        <source>Fit</source>
+        <translation>适合窗口</translation>
+    </message>
+    <message>
+        <source>Save as…</source>
+        <translation>另存为…</translation>
+    </message>
+    <message>
+        <source>Save a copy outside the encrypted cache (Ctrl+S)</source>
+        <translation>在加密缓存之外保存一份副本（Ctrl+S）</translation>
+    </message>
+    <message>
+        <source>File text</source>
+        <translation>文件内容</translation>
+    </message>
+    <message>
+        <source>This type of file cannot be shown here. Save it to open it elsewhere.</source>
+        <translation>此类文件无法在这里显示。可另存后用其他程序打开。</translation>
+    </message>
+    <message>
+        <source>The PDF cannot be opened: the file is damaged or protected.</source>
+        <translation>无法打开 PDF：文件已损坏或受保护。</translation>
+    </message>
+    <message>
+        <source>The PDF has no pages.</source>
+        <translation>该 PDF 没有页面。</translation>
+    </message>
+    <message>
+        <source>Page %1 of the PDF cannot be shown: the file is damaged.</source>
+        <translation>PDF 第 %1 页无法显示：文件已损坏。</translation>
+    </message>
+    <message>
+        <source>Page %1 of %2</source>
+        <translation>第 %1 页，共 %2 页</translation>
+    </message>
+</context>
+<context>
+    <name>FilesPanel</name>
+    <message>
+        <source>Text</source>
+        <translation>文本</translation>
+    </message>
+    <message>
+        <source>Files of the case</source>
+        <translation>案件附件</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>Came with</source>
+        <translation>来自</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>&amp;Open</source>
+        <translation>打开(&amp;O)</translation>
+    </message>
+    <message>
+        <source>Save as…</source>
+        <translation>另存为…</translation>
+    </message>
+    <message>
+        <source>Save a copy outside the encrypted cache (recorded)</source>
+        <translation>在加密缓存之外保存一份副本（将被记录）</translation>
+    </message>
+    <message numerus="yes">
+        <source>Files (%n)</source>
+        <translation>
+            <numerusform>附件（%n 个）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Yours, not sent yet</source>
+        <translation>本人添加，尚未发送</translation>
+    </message>
+    <message>
+        <source>An entry not in the cache</source>
+        <translation>缓存中没有的记录</translation>
+    </message>
+    <message>
+        <source>The request · %1</source>
+        <translation>原始诉求 · %1</translation>
+    </message>
+    <message>
+        <source>citizen</source>
+        <translation>群众</translation>
+    </message>
+    <message>
+        <source>%1 · %2 · %3</source>
+        <translation>%1 · %2 · %3</translation>
+    </message>
+    <message>
+        <source>Uploading: %1%</source>
+        <translation>正在上传：%1%</translation>
+    </message>
+    <message>
+        <source>Waiting to upload</source>
+        <translation>等待上传</translation>
+    </message>
+    <message>
+        <source>In the cache</source>
+        <translation>已缓存</translation>
+    </message>
+    <message>
+        <source>Not downloaded yet</source>
+        <translation>尚未下载</translation>
+    </message>
+    <message>
+        <source>This file is not downloaded yet. It is downloaded with the next sync while the server can be reached.</source>
+        <translation>该文件尚未下载。连上服务器后，将在下次同步时下载。</translation>
+    </message>
+    <message>
+        <source>Opening…</source>
+        <translation>正在打开…</translation>
+    </message>
+    <message>
+        <source>The file could not be read from the cache.</source>
+        <translation>无法从缓存读取该文件。</translation>
+    </message>
+    <message>
+        <source>Saving a copy of %1 …</source>
+        <translation>正在保存 %1 的副本…</translation>
+    </message>
+    <message>
+        <source>Save a copy</source>
+        <translation>保存副本</translation>
+    </message>
+    <message>
+        <source>The copy of “%1” is saved outside the encrypted cache, as an ordinary file anyone with access to that folder can read. Saving it is recorded in the case. Continue?</source>
+        <translation>“%1”的副本将保存在加密缓存之外，成为普通文件，能访问该文件夹的人都能读取。保存操作会记录在案件中。是否继续？</translation>
+    </message>
+    <message>
+        <source>Saved a copy to %1</source>
+        <translation>已将副本保存到 %1</translation>
     </message>
 </context>
 </TS>

@@ -11,7 +11,8 @@ replace to fill them in.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject
@@ -47,6 +48,12 @@ def changes_of(result: Any) -> Any:
     return changes if hasattr(changes, "case_ids") and hasattr(changes, "outbox") else None
 
 
+def _files(paths: Sequence[Path]) -> dict[str, list[Path]]:
+    """The `attachments` argument of an action, only when there are files: an op
+    without files is called as before."""
+    return {"attachments": [Path(p) for p in paths]} if paths else {}
+
+
 class ActionController(QObject):
     def __init__(self, window):
         super().__init__(window)
@@ -79,11 +86,13 @@ class ActionController(QObject):
             return
         handler(case_id, case)
 
-    def send_text(self, mode: str, case_id: str, body: str, notify_sms: bool) -> None:
+    def send_text(self, mode: str, case_id: str, body: str, notify_sms: bool,
+                  attachments: Sequence[Path] = ()) -> None:
         actions = self.context.actions
+        files = _files(attachments)
         send: dict[str, Callable[[], Any]] = {
-            "reply": lambda: actions.reply(case_id, body, notify_sms=notify_sms),
-            "note": lambda: actions.note(case_id, body),
+            "reply": lambda: actions.reply(case_id, body, notify_sms=notify_sms, **files),
+            "note": lambda: actions.note(case_id, body, **files),
             "urge": lambda: actions.urge(case_id, body),
         }
         self.run(send[mode], on_done=lambda _r: self.window.case_pane.clear_draft(case_id, mode))
@@ -92,6 +101,13 @@ class ActionController(QObject):
         actions = self.context.actions
         self.run(lambda: actions.reveal(case_id, field),
                  on_done=lambda _r: self.window.case_pane.mark_revealed(case_id, field))
+
+    def save_attachment(self, case_id: str, key: str, dest: str) -> None:
+        """A copy out of the encrypted cache where the officer chose; the action writes
+        it and records the reveal."""
+        actions = self.context.actions
+        self.run(lambda: actions.save_attachment(case_id, key, Path(dest)),
+                 on_done=lambda _r: self.window.case_pane.files_panel.saved(dest))
 
     def resolve_conflict(self, choice: str, op_id: str) -> None:
         actions = self.context.actions
@@ -120,12 +136,13 @@ class ActionController(QObject):
             self.run(lambda: actions.decline(case_id, reason))
 
     def _callback(self, case_id: str, _case: Mapping[str, Any]) -> None:
-        dialog = CallbackDialog(self.window)
+        actions = self.context.actions
+        dialog = CallbackDialog(self.window, check=lambda path, name: actions.check_attachment(path, name))
         if self.window._exec(dialog):
             v = dialog.values()
-            actions = self.context.actions
+            files = _files(v["attachments"])
             self.run(lambda: actions.callback(case_id, v["outcome"], v["body"], duration_s=v["duration_s"],
-                                              satisfaction=v["satisfaction"]))
+                                              satisfaction=v["satisfaction"], **files))
 
     def _set_status(self, case_id: str, case: Mapping[str, Any]) -> None:
         dialog = StatusDialog(status_targets(case.get("status", ""), supervisor=self.actor.is_supervisor),

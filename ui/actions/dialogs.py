@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui import text
+from ui.attachments.attach import AttachList
 
 
 class _FormDialog(QDialog):
@@ -81,8 +82,12 @@ class ReasonDialog(_FormDialog):
 
 
 class CallbackDialog(_FormDialog):
-    def __init__(self, parent=None):
+    """`check`, when given, is Actions.check_attachment: the callback can carry files
+    (a recording, a photo the citizen sent), chosen with the button or dropped."""
+
+    def __init__(self, parent=None, *, check=None):
         super().__init__(self.tr("Record a callback"), parent)
+        self.attach_list: AttachList | None = None
         self.outcome = QComboBox()
         for word in text.OUTCOME:
             self.outcome.addItem(text.label("Outcome", word), word)
@@ -97,6 +102,12 @@ class CallbackDialog(_FormDialog):
             self.satisfaction.addItem(text.label("Satisfaction", word), word)
         self.form.addRow(self.tr("S&atisfaction:"), self.satisfaction)
         self.body = self._text_edit(self.tr("What was said:"))
+        if check is not None:
+            self.attach_list = AttachList(check)
+            self.form.addRow(self.tr("Files:"), self.attach_list)
+            self.attach_list.accept_drops_on(self)
+            self.attach_list.accept_drops_on(self.body)
+            self.attach_list.accept_drops_on(self.body.viewport())
 
     def _check(self):
         if not self.body.toPlainText().strip():
@@ -106,7 +117,8 @@ class CallbackDialog(_FormDialog):
     def values(self) -> dict:
         return {"outcome": self.outcome.currentData(), "body": self.body.toPlainText(),
                 "duration_s": self.minutes.value() * 60,
-                "satisfaction": self.satisfaction.currentData()}
+                "satisfaction": self.satisfaction.currentData(),
+                "attachments": list(self.attach_list.paths) if self.attach_list is not None else []}
 
 
 class StatusDialog(_FormDialog):

@@ -31,6 +31,8 @@ from desk.clocks import explain_shown_clock
 from desk.masking import fields_in_text, mask_citizen, mask_text
 from desk.rules import KNOWN_STATUSES
 from ui import text
+from ui.attachments.attach import AttachList
+from ui.attachments.files import FilesPanel
 from ui.case.related import RelatedCases
 from ui.clockfmt import DUE_SOON_STATE, OK, OVERDUE, PAUSED, utcnow
 from ui.resources import icon
@@ -152,8 +154,10 @@ def _entry_detail(entry: dict, context) -> str:
 class CasePane(QWidget):
     # (op type, case id): the pane asks the window to run an action (dialogs live there).
     sig_action_requested = Signal(str, str)
-    # (mode, case id, body, notify_sms): the composer asks to send.
-    sig_send_requested = Signal(str, str, str, bool)
+    # (mode, case id, body, notify_sms, attached file paths): the composer asks to send.
+    sig_send_requested = Signal(str, str, str, bool, list)
+    # (case id, attachment id or sha256, destination): save a copy out of the cache.
+    sig_save_attachment_requested = Signal(str, str, str)
     sig_reveal_requested = Signal(str, str)
     # (entry, global position): a timeline entry's context menu (ui/menus.py builds it).
     sig_entry_menu_requested = Signal(object, QPoint)
@@ -170,6 +174,9 @@ class CasePane(QWidget):
         self._text_revealed = False
         self._mode_case_id: str | None = None
         self._draft_key: tuple[str, str] | None = None
+        # Files attached in the composer, per (case, mode) like the drafts: a file chosen
+        # for one case never goes out with another's reply.
+        self._attached: dict[tuple[str, str], list] = {}
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(6, 6, 6, 6)
@@ -260,6 +267,10 @@ class CasePane(QWidget):
         inner = QWidget()
         self.timeline = QVBoxLayout(inner)
         self.timeline.setContentsMargins(0, 0, 4, 0)
+        # One list of files for the pane's life: a viewer opened from it saves through it
+        # after the timeline was redrawn by a sync.
+        self.files_panel = FilesPanel(self.context, inner)
+        self.files_panel.sig_save_requested.connect(self.sig_save_attachment_requested)
         scroll.setWidget(inner)
         self.scroll = scroll
         split.addWidget(scroll)
@@ -286,6 +297,11 @@ class CasePane(QWidget):
         self.editor.setPlaceholderText(self.tr("Write here. Ctrl+Enter sends."))
         self.editor.textChanged.connect(self._draft_changed)
         cl.addWidget(self.editor, 1)
+        self.attach_list = AttachList(self._check_attachment)
+        self.attach_list.accept_drops_on(self.editor)
+        self.attach_list.accept_drops_on(self.editor.viewport())
+        self.attach_list.sig_changed.connect(self._attachments_changed)
+        cl.addWidget(self.attach_list)
         send_row = QHBoxLayout()
         self.refused_label = plain_label(object_name="warning")
         send_row.addWidget(self.refused_label, 1)
@@ -436,6 +452,7 @@ class CasePane(QWidget):
         return fields - self._revealed
 
     def _render_timeline(self) -> None:
+        self.timeline.removeWidget(self.files_panel)
         _clear(self.timeline)
         body = QPlainTextEdit()
         body.setReadOnly(True)
@@ -447,6 +464,8 @@ class CasePane(QWidget):
         body.setAccessibleName(self.tr("Citizen's request"))
         self.body_view = body
         self.timeline.addWidget(body)
+        self.timeline.addWidget(self.files_panel)
+        self.files_panel.set_case(self.case)
         self.entry_widgets = []
         for entry in self.case.get("entries", []):
             widget = EntryWidget(entry, self.context, mask=self.masked)
@@ -514,6 +533,9 @@ class CasePane(QWidget):
         mode = self._mode()
         self.template_combo.setVisible(mode == "reply")
         self.sms_check.setVisible(mode == "reply")
+        # The contract carries files on replies, notes and callbacks; an urge has none.
+        self.attach_list.setVisible(mode in ("reply", "note"))
+        self.attach_list.setEnabled(mode in ("reply", "note"))
         self._load_draft()
 
     def _load_draft(self) -> None:
@@ -523,21 +545,33 @@ class CasePane(QWidget):
             self.editor.blockSignals(True)
             self.editor.clear()
             self.editor.blockSignals(False)
+            self.attach_list.set_paths([])
             return
         key = (self.case_id, mode)
         if key == self._draft_key:
             return
         self._draft_key = None  # no saving while the editor is refilled
         self.editor.setPlainText(self.drafts.get(*key))
+        self.attach_list.set_paths(self._attached.get(key, []))
         self._draft_key = key
 
     def _draft_changed(self) -> None:
         if self._draft_key is not None:
             self.drafts.put(*self._draft_key, self.editor.toPlainText())
 
+    def _check_attachment(self, path, name):
+        return self.context.actions.check_attachment(path, name)
+
+    def _attachments_changed(self) -> None:
+        if self._draft_key is not None:
+            self._attached[self._draft_key] = list(self.attach_list.paths)
+
     def clear_draft(self, case_id: str, mode: str) -> None:
-        """After sending: the text and the SMS tick are spent."""
+        """After sending: the text, the SMS tick and the attached files are spent."""
         self.drafts.put(case_id, mode, "")
+        self._attached.pop((case_id, mode), None)
+        if self._draft_key == (case_id, mode):
+            self.attach_list.clear()
         if case_id == self.case_id:
             self.sms_check.setChecked(False)
         if self._draft_key == (case_id, mode):
@@ -562,8 +596,9 @@ class CasePane(QWidget):
             self.refused_label.setText(self.tr("Write something first."))
             return
         self.refused_label.clear()
+        files = list(self.attach_list.paths) if mode in ("reply", "note") else []
         self.sig_send_requested.emit(mode, self.case_id, body,
-                                     mode == "reply" and self.sms_check.isChecked())
+                                     mode == "reply" and self.sms_check.isChecked(), files)
 
     def show_refusal(self, message: str) -> None:
         self.refused_label.setText(message)

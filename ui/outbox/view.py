@@ -9,6 +9,7 @@ from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
     QAbstractTableModel,
     QCoreApplication,
+    QLocale,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -24,9 +25,12 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPlainTextEdit,
+    QProgressBar,
     QPushButton,
     QSplitter,
     QTableView,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -38,6 +42,7 @@ from ui.refusals import refusal_text
 from ui.resources import icon
 
 ItemRole = Qt.ItemDataRole.UserRole + 1
+TRADITIONAL = QLocale.DataSizeFormat.DataSizeTraditionalFormat  # "2.0 KB", not "2.0 KiB"
 
 
 def _payload_text(payload: dict) -> str:
@@ -206,6 +211,17 @@ class OutboxView(QWidget):
         buttons.addWidget(self.withdraw_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
+        # The officer's files on their way up: each op waits for its files to arrive.
+        self.uploads_heading = QLabel()
+        layout.addWidget(self.uploads_heading)
+        self.uploads = QTreeWidget()
+        self.uploads.setRootIsDecorated(False)
+        self.uploads.setUniformRowHeights(True)
+        self.uploads.setHeaderLabels([self.tr("File"), self.tr("Uploaded")])
+        self.uploads.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.uploads.setAccessibleName(self.tr("Files being uploaded"))
+        layout.addWidget(self.uploads, 1)
+        self.upload_bars: list[QProgressBar] = []
         self._update_buttons()
 
     def refresh(self) -> None:
@@ -220,6 +236,7 @@ class OutboxView(QWidget):
                 row = next((i for i, it in enumerate(items) if it.op_id == current.op_id), 0)
             self.table.selectRow(row)
         self._update_buttons()
+        self._refresh_uploads()
 
     def current(self):
         index = self.table.currentIndex()
@@ -365,6 +382,30 @@ class OutboxView(QWidget):
                                      "refused or withdrawn meanwhile."))
         else:
             self.why.setText(refusal_text(error))
+
+    def _refresh_uploads(self) -> None:
+        progress = getattr(self.store, "upload_progress", None)
+        files = list(progress()) if progress is not None else []
+        self.uploads.clear()
+        self.upload_bars = []
+        for f in files:
+            item = QTreeWidgetItem([text.one_line(f.name), ""])
+            # A file's name is the officer's or the citizen's choice: never markup.
+            item.setToolTip(0, text.tooltip(f.name) or "")
+            self.uploads.addTopLevelItem(item)
+            bar = QProgressBar()
+            bar.setRange(0, 1000)
+            bar.setValue(int(1000 * f.uploaded / f.size) if f.size else 0)
+            done = QCoreApplication.translate("OutboxView", "%1 of %2")
+            locale = self.locale()
+            bar.setFormat(done.replace("%1", locale.formattedDataSize(max(0, f.uploaded), 1, TRADITIONAL))
+                          .replace("%2", locale.formattedDataSize(max(0, f.size), 1, TRADITIONAL)))
+            bar.setTextVisible(True)
+            self.uploads.setItemWidget(item, 1, bar)
+            self.upload_bars.append(bar)
+        self.uploads_heading.setText(self.tr("%n file(s) to upload.", "", len(files)))
+        self.uploads_heading.setVisible(bool(files))
+        self.uploads.setVisible(bool(files))
 
     def _open(self, index) -> None:
         item = self.model.data(index, ItemRole)
