@@ -3,18 +3,20 @@ cases carry files: the case's files listed with the entry they came with, and th
 composer's attachments going to the action with the reply (dropped on the editor,
 checked first, kept per case so a file chosen for one case never goes out with another's).
 
-`check_attachment` and `reply` are wrapped on the window's actions by a recorder of the
-agreed names until the core's attachment room is merged."""
+The actions, the store and the server are real: the reply and its file reach the
+server after a sync, and a citizen's file downloaded into the cache opens in the viewer
+and is saved out with its reveal recorded."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+import hashlib
 
 from PySide6.QtCore import QCoreApplication, QEvent
 
+from tests.faults import harness
 from tests.ui.conftest import login
 from tests.ui.test_attachments_ui import PNG, _drop
-from tests.ui.test_workflow import choose_queue
+from tests.ui.test_workflow import choose_queue, settle
 
 
 def _case_with_files(qtbot, window, *, writable: bool):
@@ -49,24 +51,12 @@ def test_the_case_pane_lists_the_files_and_a_reply_carries_the_dropped_ones(qtbo
     assert pane.files_panel is panel and panel.tree.topLevelItemCount() == len(case["attachments"])
     assert not panel.isHidden()
 
-    checked, sent = [], []
-    real = window.context.actions
-
-    def check_attachment(path, name):
-        checked.append(name)
-        return SimpleNamespace(name=name)
-
-    def reply(case_id, body, *, notify_sms=False, attachments=()):
-        sent.append((case_id, body, list(attachments)))
-        return real.reply(case_id, body, notify_sms=notify_sms)
-
-    window.context.actions = SimpleNamespace(check_attachment=check_attachment, reply=reply)
     photo = tmp_path / "photo.png"
     photo.write_bytes(PNG)
     index = pane.mode_combo.findData("reply")
     pane.mode_combo.setCurrentIndex(index)
     drop = _drop(pane.editor.viewport(), [photo])
-    assert drop.isAccepted() and pane.attach_list.paths == [photo] and checked == ["photo.png"]
+    assert drop.isAccepted() and pane.attach_list.paths == [photo]
     assert pane.editor.toPlainText() in ("", pane.drafts.get(case["id"], "reply"))
 
     # Another case's composer starts without this file; coming back finds it again.
@@ -77,8 +67,48 @@ def test_the_case_pane_lists_the_files_and_a_reply_carries_the_dropped_ones(qtbo
     window.open_case(case["id"])
     assert pane.attach_list.paths == [photo]
 
+    # Held back until the outbox is looked at; then one sync delivers file and reply.
+    window.bridge.stop()
     pane.editor.setPlainText("材料已收到")
     pane.send()
-    qtbot.waitUntil(lambda: bool(sent) and not window.runner.busy, timeout=10000)
-    assert sent == [(case["id"], "材料已收到", [photo])]
-    qtbot.waitUntil(lambda: pane.attach_list.paths == [], timeout=5000)
+    qtbot.waitUntil(lambda: pane.attach_list.paths == [] and not window.runner.busy, timeout=10000)
+    digest = hashlib.sha256(PNG).hexdigest()
+    queued = [i for i in window.store.outbox() if i.case_id == case["id"] and i.type == "reply"]
+    assert [a["sha256"] for a in queued[-1].payload["attachments"]] == [digest]
+    window.bridge.start()
+    window.sync_now()
+    settle(qtbot, window)
+    on_server = harness.server_case(server, "chief1", case["id"])
+    assert digest in [a["sha256"] for a in on_server["attachments"]]
+    reply = next(e for e in on_server["entries"] if e.get("body") == "材料已收到")
+    assert [a["entry_id"] for a in on_server["attachments"] if a["sha256"] == digest] == [reply["id"]]
+
+
+
+def test_a_citizens_file_downloaded_with_the_sync_opens_in_the_viewer_and_is_saved_out(
+        qtbot, desk_app, server, tmp_path):
+    window = login(qtbot, desk_app, server)
+    case = _case_with_files(qtbot, window, writable=False)
+    store = window.store
+    # The sync after login downloads the files of open cases into the encrypted cache.
+    qtbot.waitUntil(lambda: any(f.cached for f in store.case_files(case["id"])), timeout=60000)
+    panel = window.case_pane.files_panel
+    panel.set_case(store.case(case["id"]))
+    cached = next(f for f in store.case_files(case["id"]) if f.cached)
+    panel.open_file(cached)
+    qtbot.waitUntil(lambda: panel.viewer is not None, timeout=10000)
+    viewer = panel.viewer
+    assert viewer.error_text == "" and viewer.data == store.file_bytes(cached.sha256)
+    assert hashlib.sha256(viewer.data).hexdigest() == cached.sha256
+    viewer.close()
+
+    dest = tmp_path / "saved-copy"
+    panel.confirm_leave = lambda name: True
+    panel.ask_path = lambda name: str(dest)
+    window.bridge.stop()
+    panel.save_file(cached)
+    qtbot.waitUntil(lambda: dest.exists() and not window.runner.busy, timeout=10000)
+    assert hashlib.sha256(dest.read_bytes()).hexdigest() == cached.sha256
+    reveals = [i for i in store.outbox() if i.case_id == case["id"] and i.type == "reveal"]
+    assert [(r.payload["field"], r.payload["attachment_id"]) for r in reveals] == [
+        ("attachment", cached.attachment_id)]

@@ -104,9 +104,9 @@ class ActionController(QObject):
 
     def save_attachment(self, case_id: str, key: str, dest: str) -> None:
         """A copy out of the encrypted cache where the officer chose; the action writes
-        it and records the reveal."""
+        it and records the reveal. The save dialog has asked before replacing a file."""
         actions = self.context.actions
-        self.run(lambda: actions.save_attachment(case_id, key, Path(dest)),
+        self.run(lambda: actions.save_attachment(case_id, key, Path(dest), overwrite=True),
                  on_done=lambda _r: self.window.case_pane.files_panel.saved(dest))
 
     def resolve_conflict(self, choice: str, op_id: str) -> None:

@@ -11,7 +11,6 @@ task runner.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QLocale, Qt, Signal
@@ -39,36 +38,10 @@ TYPE_WORDS = {
 }
 
 
-@dataclass(frozen=True)
-class ListedFile:
-    """A file named in the cached case, for a store without the attachments room (the
-    fields of desk.store's CachedFile): listed, never cached."""
-
-    attachment_id: str | None
-    case_id: str
-    entry_id: str | None
-    name: str
-    content_type: str
-    size: int
-    sha256: str
-    cached: bool = False
-    direction: str = "in"
-    uploaded: int = 0
-
-
 def case_files(store: Any, case: Mapping[str, Any]) -> list[Any]:
-    """The case's files as the store knows them; the case's own list where the store
-    has no attachments room yet."""
-    fetch = getattr(store, "case_files", None)
-    if fetch is not None:
-        return list(fetch(case["id"]))
-    files = []
-    for a in case.get("attachments") or []:
-        if isinstance(a, Mapping):
-            files.append(ListedFile(a.get("id"), case["id"], a.get("entry_id"), str(a.get("name") or ""),
-                                    str(a.get("content_type") or ""), int(a.get("size") or 0),
-                                    str(a.get("sha256") or ""), uploaded=int(a.get("size") or 0)))
-    return files
+    """The case's files as the store knows them (desk.store.CachedFile: the server's
+    list with what is cached, and the officer's own files on their way up)."""
+    return list(store.case_files(case["id"]))
 
 
 def size_text(size: int) -> str:

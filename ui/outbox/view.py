@@ -384,8 +384,7 @@ class OutboxView(QWidget):
             self.why.setText(refusal_text(error))
 
     def _refresh_uploads(self) -> None:
-        progress = getattr(self.store, "upload_progress", None)
-        files = list(progress()) if progress is not None else []
+        files = list(self.store.upload_progress())
         self.uploads.clear()
         self.upload_bars = []
         for f in files:
