@@ -14,7 +14,8 @@ import json
 import logging
 import threading
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -205,19 +206,11 @@ class CentralClient:
             data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
             hdrs["Content-Type"] = "application/json"
         what = f"{method} {path}"
-        try:
+        with transport_errors(what, self.base_url):
             resp = self.http.request(
                 method, self._url(path), data=data, params=params, headers=hdrs,
                 timeout=self.timeout, stream=True, allow_redirects=False,
             )
-        except requests.exceptions.Timeout as exc:
-            raise TransportError(f"{what}: the server did not answer in time") from exc
-        except requests.exceptions.SSLError as exc:
-            raise TransportError(f"{what}: TLS failed ({type(exc).__name__}); check the CA bundle") from exc
-        except requests.exceptions.ConnectionError as exc:
-            raise TransportError(f"{what}: the server cannot be reached at {self.base_url}") from exc
-        except requests.exceptions.RequestException as exc:
-            raise TransportError(f"{what}: {type(exc).__name__}") from exc
         try:
             content = self._read_body(resp, what)
         finally:
@@ -359,6 +352,22 @@ class CentralClient:
         from desk import transfer  # it builds on this module
 
         return transfer.download(self, attachment_id, sink, sha256=sha256, **options)
+
+
+@contextmanager
+def transport_errors(what: str, base_url: str) -> Iterator[None]:
+    """A request's failure to reach the server as one clear TransportError line (what
+    was asked, never an id or a body)."""
+    try:
+        yield
+    except requests.exceptions.Timeout as exc:
+        raise TransportError(f"{what}: the server did not answer in time") from exc
+    except requests.exceptions.SSLError as exc:
+        raise TransportError(f"{what}: TLS failed ({type(exc).__name__}); check the CA bundle") from exc
+    except requests.exceptions.ConnectionError as exc:
+        raise TransportError(f"{what}: the server cannot be reached at {base_url}") from exc
+    except requests.exceptions.RequestException as exc:
+        raise TransportError(f"{what}: {type(exc).__name__}") from exc
 
 
 def read_model(model: type[pydantic.BaseModel], content: bytes, what: str, read=None):

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 import requests
 import urllib3
 
-from desk.api import ApiError, BadResponse, ServerRefused, TransportError
+from desk.api import ApiError, BadResponse, ServerRefused, TransportError, transport_errors
 from desk.wire import API_PREFIX, SHA256_PATTERN
 
 if TYPE_CHECKING:
@@ -117,17 +117,9 @@ def _request(client: CentralClient, method: str, path: str, *, headers: dict[str
     if client.token:
         hdrs["Authorization"] = f"Bearer {client.token}"
     what = f"{method} /{path.split('/')[1]}"  # never the id
-    try:
+    with transport_errors(what, client.base_url):
         return client.http.request(method, f"{client.base_url}{API_PREFIX}{path}", headers=hdrs, data=data,
                                    timeout=client.timeout, stream=stream, allow_redirects=False)
-    except requests.exceptions.Timeout as exc:
-        raise TransportError(f"{what}: the server did not answer in time") from exc
-    except requests.exceptions.SSLError as exc:
-        raise TransportError(f"{what}: TLS failed ({type(exc).__name__}); check the CA bundle") from exc
-    except requests.exceptions.ConnectionError as exc:
-        raise TransportError(f"{what}: the server cannot be reached at {client.base_url}") from exc
-    except requests.exceptions.RequestException as exc:
-        raise TransportError(f"{what}: {type(exc).__name__}") from exc
 
 
 def _fail(client: CentralClient, resp: requests.Response, what: str, ok: tuple[int, ...]) -> None:

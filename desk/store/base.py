@@ -49,9 +49,7 @@ class StoreBase:
     def _rebuild(self, conn, case_id: str) -> None:
         """Recompute one case's view (the view room's; declared here for the rooms
         whose writes change a view: the outbox, the reference data)."""
-        raise NotImplementedError
 
     def _keep_files(self, conn, files: Sequence[Any]) -> None:
         """Store an officer's files inside the caller's transaction (the attachments
         room's; declared here for the outbox, which queues the op naming them)."""
-        raise NotImplementedError

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QCoreApplication, QObject
 
 from desk import supervision
 from desk.actions import ActionRefused
@@ -52,6 +52,20 @@ def _files(paths: Sequence[Path]) -> dict[str, list[Path]]:
     """The `attachments` argument of an action, only when there are files: an op
     without files is called as before."""
     return {"attachments": [Path(p) for p in paths]} if paths else {}
+
+
+def failure_message(what: str, error: BaseException) -> str:
+    """What the officer reads when an action (or a batch of them) was not saved: the
+    rule's refusal in words, or the cache's failure; a bug is logged with where it
+    happened. `what` names the work in the log ("an action")."""
+    if isinstance(error, ActionRefused):
+        return refusal_text(error)
+    if isinstance(error, CACHE_ERRORS):
+        log.error("%s failed: %s", what, type(error).__name__)
+    else:
+        log_bug(log, what, error)
+    return QCoreApplication.translate("ActionController", "The action could not be saved: %1").replace(
+        "%1", str(error) or type(error).__name__)
 
 
 class ActionController(QObject):
@@ -210,15 +224,7 @@ class ActionController(QObject):
             window.apply_changes(changes_of(result))
 
         def failed(error: BaseException) -> None:
-            if isinstance(error, ActionRefused):
-                message = refusal_text(error)
-            else:
-                if isinstance(error, CACHE_ERRORS):
-                    log.error("action failed: %s", type(error).__name__)
-                else:
-                    log_bug(log, "an action", error)
-                message = self.tr("The action could not be saved: %1").replace(
-                    "%1", str(error) or type(error).__name__)
+            message = failure_message("an action", error)
             window.case_pane.show_refusal(message)
             window.statusBar().showMessage(message, 8000)
 

@@ -26,13 +26,14 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from desk.actions import MAX_BULK, ActionRefused, BulkSummary, allowed_on
+from desk.actions import MAX_BULK, BulkSummary, allowed_on
 from desk.rules import status_targets
 from desk.wire import OpType
 from ui import text
+from ui.actions.controller import failure_message
 from ui.actions.dialogs import ReasonDialog, StatusDialog, TransferDialog
 from ui.bulk.panel import BULK_BUTTONS, BulkPanel
-from ui.errors import CACHE_ERRORS, log_bug, log_failure
+from ui.errors import log_failure
 from ui.refusals import refusal_text
 
 log = logging.getLogger(__name__)
@@ -219,15 +220,7 @@ class BulkController(QObject):
             window._exec(self.last_dialog)
 
         def failed(error: BaseException) -> None:
-            if isinstance(error, ActionRefused):
-                message = refusal_text(error)
-            else:
-                if isinstance(error, CACHE_ERRORS):
-                    log.error("bulk action failed: %s", type(error).__name__)
-                else:
-                    log_bug(log, "a bulk action", error)
-                message = self.tr("The action could not be saved: %1").replace(
-                    "%1", str(error) or type(error).__name__)
+            message = failure_message("a bulk action", error)
             window.statusBar().showMessage(message, 8000)
             # Cases acted on before the failure are saved: re-read everything.
             window.apply_changes(None)
