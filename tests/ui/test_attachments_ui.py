@@ -218,10 +218,11 @@ class StandInActions:
             raise ActionRefused("too_large", "the file is larger than the server accepts (1000 bytes)")
         return SimpleNamespace(name=name, size=len(data))
 
-    def save_attachment(self, case_id, key, dest):
+    def save_attachment(self, case_id, key, dest, *, overwrite=False):
         f = next(f for f in self.store.files if f.case_id == case_id and key in (f.attachment_id, f.sha256))
         Path(dest).write_bytes(self.store.blobs[f.sha256])
         self.saved.append((case_id, key, Path(dest)))
+        assert overwrite, "the save dialog has asked before replacing a file"
         return SimpleNamespace(changes=None)
 
     def callback(self, case_id, outcome, body, *, duration_s=0, satisfaction=None, attachments=()):
