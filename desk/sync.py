@@ -150,6 +150,10 @@ class SyncEngine:
         self._checked_summary = False
         # Fetch open cases' attachments after each pull (off for tools that only sync).
         self.download_files = True
+        # Whether a file may still be wanted without a pull saying so: at the start, and
+        # after a download failed. A quiet cycle otherwise skips the scan of every open
+        # case's files (a quarter of a second over 20,000 cases).
+        self._files_unsettled = True
         # One cycle at a time: the loop thread and a "sync now" button may both ask.
         self._cycle_lock = threading.Lock()
 
@@ -171,8 +175,10 @@ class SyncEngine:
                 self._push(report, abort, progress)
                 progress(0.3, "fetching changes")
                 self._pull(report, abort, progress)
-                if self.download_files:
+                if self.download_files and (report.pulled or report.removed or self._files_unsettled):
+                    self._files_unsettled = True
                     filesync.download_files(self.store, self.client, report, abort, progress)
+                    self._files_unsettled = report.file_failures > 0
                 self._report_set_aside(report)
                 self._check_summary(report)
             except (SyncAborted, filesync.FilesAborted):
