@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import re
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -58,6 +59,28 @@ def prepare_page(content: bytes, calendar: Any, policies: list) -> PreparedPage:
         reference_version=page.reference_version, unreadable=list(page.unreadable))
 
 
+# A page's next cursor and has_more as the server wrote them. JSON escapes every quote
+# inside a string, so `"next_cursor":"` can only be a key, never a citizen's text; a
+# nested object with such a key (a grown server) makes two matches, and no guess.
+_NEXT_CURSOR = re.compile(rb'"next_cursor"\s*:\s*"([!#-\[\]-~]{1,1024})"')
+_HAS_MORE = re.compile(rb'"has_more"\s*:\s*true')
+
+
+def next_cursor_hint(content: bytes) -> str | None:
+    """The next page's cursor read off a page's raw bytes, so the next page can be
+    fetched while this one is still being read; None when the bytes do not say for sure.
+    Only a guess: the sync engine uses the page fetched with it only when the cursor it
+    parses from this page is the same."""
+    found = _NEXT_CURSOR.findall(content)
+    if len(found) != 1 or _HAS_MORE.search(content) is None:
+        return None
+    return found[0].decode("ascii")
+
+
+def _ready() -> None:
+    """Nothing: run once so the worker has started and imported what a page needs."""
+
+
 class PageWorker:
     """One worker process, started on first use and kept for the next pages and syncs;
     `close()` stops it. Safe to call from any one thread at a time per page."""
@@ -66,6 +89,17 @@ class PageWorker:
         self._pool: ProcessPoolExecutor | None = None
         self._broken = False
         self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start the worker now, ahead of its first page (a first sync calls it before
+        its first fetch): its interpreter start and imports, half a second, then overlap
+        the first page rather than delay the second."""
+        pool = self._get_pool()
+        if pool is not None:
+            try:
+                pool.submit(_ready)
+            except (BrokenProcessPool, OSError, RuntimeError):
+                pass  # prepare() finds out again and reads pages in this process
 
     def prepare(self, content: bytes, calendar: Any, policies: list) -> PreparedPage:
         pool = self._get_pool()

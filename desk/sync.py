@@ -17,15 +17,16 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from desk import filesync
 from desk.api import ApiError, AuthError, BadResponse, CursorExpired, ServerRefused, TransportError
 from desk.logsafe import log_unexpected
-from desk.pagework import PageWorker
+from desk.pagework import PageWorker, next_cursor_hint
 from desk.rules import KNOWN_STATUSES, Actor
 from desk.store import NOTHING, Changes, PreparedUpsert, change_case_id
 from desk.wire import MAX_CHANGES_LIMIT, MAX_OPS_PER_PUSH, STATUSES
@@ -122,6 +123,16 @@ class SyncAborted(Exception):
     pass
 
 
+@contextmanager
+def _shut_down_after(executor: ThreadPoolExecutor) -> Iterator[ThreadPoolExecutor]:
+    """Leave `executor` without waiting: a fetch ahead still in flight when a pull ends
+    (stopped, failed) is dropped, not waited for."""
+    try:
+        yield executor
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
 def _status(change) -> str:
     return change.status if isinstance(change, PreparedUpsert) else change.case.status
 
@@ -147,6 +158,8 @@ class SyncEngine:
         # Pages after the first are read and prepared in a worker process (desk/pagework.py);
         # without one (or with a client that cannot hand over a page's bytes) in this one.
         self.page_worker = page_worker
+        # The next page's body, fetched ahead under the cursor guessed from this page.
+        self._ahead: tuple[str, Future[bytes]] | None = None
         self._checked_summary = False
         # Fetch open cases' attachments after each pull (off for tools that only sync).
         self.download_files = True
@@ -271,14 +284,40 @@ class SyncEngine:
 
     # ------------------------------------------------------------ pull
 
-    def _next_page(self, cursor: str | None):
+    def _next_page(self, cursor: str | None, reader: ThreadPoolExecutor):
         """The page after `cursor`, prepared by the page worker when there is one (the
-        fetch thread waits on its pipe, not on the GIL)."""
+        fetch thread waits on its pipe, not on the GIL).
+
+        While the worker reads a page, the page after it is already being fetched on
+        `reader`, with the cursor read off the raw bytes (pagework.next_cursor_hint): the
+        server's work and the transfer overlap the worker's instead of following it."""
         worker = self.page_worker
         body = getattr(self.client, "changes_body", None)
         if worker is None or body is None:
             return self.client.changes(cursor, self.page_size)
-        return worker.prepare(body(cursor, self.page_size), *self.store.view_context())
+        content = self._fetched_ahead(cursor)
+        if content is None:
+            content = body(cursor, self.page_size)
+        hint = next_cursor_hint(content)
+        if hint is not None and hint != cursor:
+            self._ahead = (hint, reader.submit(body, hint, self.page_size))
+        return worker.prepare(content, *self.store.view_context())
+
+    def _fetched_ahead(self, cursor: str | None) -> bytes | None:
+        """The body fetched ahead for `cursor`, if the guess was right and it arrived;
+        None to fetch it now (a wrong guess's page is dropped unread; a failed fetch is
+        made again, so its error is the one the normal path raises)."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is None:
+            return None
+        hinted, future = ahead
+        if hinted != cursor:
+            future.cancel()
+            return None
+        try:
+            return future.result()
+        except Exception:  # noqa: BLE001 - fetched again below, which raises it as usual
+            return None
 
     def _pull(self, report: SyncReport, abort, progress) -> None:
         state = self.store.get_state()
@@ -292,9 +331,15 @@ class SyncEngine:
             report.full_resync = True
         reference_checked = False
         pages = 0
+        if cursor is None and self.page_worker is not None:
+            # A first sync (or a resync): many pages will follow the first.
+            self.page_worker.start()
+        self._ahead = None
         # The next page is fetched on a worker while this one is written to the cache,
         # so a first sync pays for the network and the disk side by side, not in turn.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="desk-pull") as fetcher:
+        reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="desk-feed")
+        with _shut_down_after(reader), \
+                ThreadPoolExecutor(max_workers=1, thread_name_prefix="desk-pull") as fetcher:
             prefetched: Future | None = None
             while True:
                 if abort():
@@ -322,7 +367,7 @@ class SyncEngine:
                     prefetched = None
                     report.pull_requests += 1
                 if page.has_more and page.next_cursor != cursor:
-                    prefetched = fetcher.submit(self._next_page, page.next_cursor)
+                    prefetched = fetcher.submit(self._next_page, page.next_cursor, reader)
                 if not reference_checked:
                     # Before the first page so the calendar is there when clocks are derived.
                     report.note(self._refresh_reference(page.reference_version))

@@ -120,7 +120,7 @@ class Store(AttachmentsRoom, OutboxRoom, ReportsRoom, RelatedRoom, SavedViewsRoo
     EXPECTED_INDEXES = frozenset({
         "local_cases_unit_queue", "local_cases_assignee_queue", "local_cases_closed",
         "local_cases_search", "outbox_case", "conflicts_case", "local_cases_phone",
-        "local_cases_id_number"})
+        "local_cases_id_number", "local_cases_files"})
 
     def inspect(self) -> dict:
         """A one-off look at the cache for `desk check` (sqlite-utils: plainer than the

@@ -304,7 +304,7 @@ class AttachmentsRoom(StoreBase):
         (the offline download's order)."""
         rows = self._read(
             """SELECT lc.id, a.value FROM local_cases lc, json_each(lc.data, '$.attachments') a
-               WHERE lc.status NOT IN ('closed', 'declined')
+               WHERE lc.files > 0 AND lc.status NOT IN ('closed', 'declined')
                  AND NOT EXISTS (SELECT 1 FROM synced_cases s WHERE s.id = lc.id AND s.gone)
                ORDER BY lc.next_due_at IS NULL, lc.next_due_at, lc.received_at""")
         items = [(case_id, json.loads(value)) for case_id, value in rows]

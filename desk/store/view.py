@@ -29,7 +29,7 @@ from desk.wire import Case, Clock, RemoveChange, UpsertChange
 _VIEW_NAMES = (
     "id", "number", "kind", "category", "service_item_id", "channel", "title", "citizen_name",
     "citizen_phone", "received_at", "status", "assignee_id", "unit_id", "next_due_at",
-    "next_clock", "provisional", "pending_ops", "conflicts", "closed_at", "data",
+    "next_clock", "provisional", "pending_ops", "conflicts", "closed_at", "files", "data",
 )
 _VIEW_COLUMNS = ", ".join(_VIEW_NAMES)
 _VIEW_MARKS = ", ".join("?" * len(_VIEW_NAMES))
@@ -77,8 +77,14 @@ def _view_row(case: Mapping[str, Any], pending: int, conflicts: int, nearest: Cl
         nearest.clock if nearest else None,
         int(bool(nearest and nearest.provisional)),
         # pydantic_core's encoder writes what _dumps would (compact, UTF-8) at half the cost.
-        pending, conflicts, overlay.closed_at(case), pydantic_core.to_json(case).decode(),
+        pending, conflicts, overlay.closed_at(case), _file_count(case),
+        pydantic_core.to_json(case).decode(),
     )
+
+
+def _file_count(case: Mapping[str, Any]) -> int:
+    files = case.get("attachments")
+    return len(files) if isinstance(files, list) else 0
 
 
 def _fts_row(rid: int, case: Mapping[str, Any]) -> tuple:
@@ -95,7 +101,9 @@ def _fts_row(rid: int, case: Mapping[str, Any]) -> tuple:
 class PreparedUpsert:
     """An upsert of a feed page with the rows the fast path writes for it, built before
     the write (desk/pagework.py builds them in a worker process, so a big page's Python
-    work does not share the window's interpreter). `case` is read again from its JSON
+    work does not share the window's interpreter). It carries the case once, as the view
+    row's JSON (what the fast path stores as the snapshot too): a page crosses the pipe
+    and is unpickled beside the window in half the bytes. `case` is read back from it
     only when the case takes the per-case path (unsent work on it)."""
 
     seq: int
@@ -105,13 +113,12 @@ class PreparedUpsert:
     snapshot: tuple          # _SNAPSHOT_UPSERT's parameters but the generation's
     row: tuple               # _view_row
     fts: tuple               # _fts_row without its rowid
-    case_json: str
 
     op: ClassVar[str] = "upsert"
 
     @property
     def case(self) -> Case:
-        return Case.model_validate_json(self.case_json)
+        return Case.model_validate(_snapshot_from_view(self.row[-1]))
 
     def case_as_change(self) -> UpsertChange:
         """The upsert as read, for rows to be built again (the reference changed)."""
@@ -131,7 +138,7 @@ def prepare_upsert(change: UpsertChange, calendar, policies) -> PreparedUpsert:
         snapshot=(case["id"], case["number"], case["version"], case["status"],
                   case.get("unit_id"), case.get("assignee_id"), _SNAPSHOT_IN_VIEW),
         row=_view_row(view, 0, 0, _nearest(change.case.clocks)),
-        fts=_fts_row(0, view)[1:], case_json=case_json)
+        fts=_fts_row(0, view)[1:])
 
 
 def change_case_id(change: Any) -> str:

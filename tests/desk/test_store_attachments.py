@@ -131,7 +131,7 @@ def test_migration_9_adds_the_file_tables_to_an_older_cache(tmp_path):
                  (case["id"], case["number"], case["title"], json.dumps(case)))
     conn.close()
     store = Store.open(tmp_path / "c.db", k)
-    assert schema.version(store.conn) == schema.LATEST == 9
+    assert schema.version(store.conn) == schema.LATEST == 10
     assert store.case_files("case-3") == [] and store.wanted_files() == []
     assert store.inspect()["missing_tables"] == []
     store.close()
@@ -142,3 +142,26 @@ def test_budget_comes_from_the_profile_settings():
     assert Budget.from_config({"max_file_mib": 5, "max_total_mib": 100}) == Budget(5 * MiB, 100 * MiB)
     assert Budget.from_config({"max_file_mib": "lots", "max_total_mib": -1}) == Budget()
     assert Budget.from_config(None) == Budget()
+
+
+def test_migration_10_counts_the_files_of_cached_cases_and_the_scan_reads_only_those(tmp_path):
+    k = key()
+    conn = sqlcipher3.connect(str(tmp_path / "c.db"), isolation_level=None)
+    conn.execute(f"PRAGMA key = \"x'{k.hex()}'\"")
+    schema.migrate(conn, target=9)
+    with_file = make_case(4).model_dump(mode="json")
+    with_file["attachments"] = [{"id": "att-1", "entry_id": None, "name": "照片.jpg", "content_type": "image/jpeg",
+                                 "size": 10, "sha256": "ab" * 32}]
+    for case in (make_case(3).model_dump(mode="json"), with_file):
+        conn.execute("INSERT INTO local_cases (id, number, title, status, unit_id, data) "
+                     "VALUES (?, ?, ?, 'new', 's1', ?)", (case["id"], case["number"], case["title"], json.dumps(case)))
+    conn.close()
+    store = Store.open(tmp_path / "c.db", k)
+    assert dict(store.conn.execute("SELECT id, files FROM local_cases").fetchall()) == {"case-3": 0, "case-4": 1}
+    assert [w.case_id for w in store.wanted_files()] == ["case-4"]
+    assert store.inspect()["missing_indexes"] == []
+    plan = " ".join(r[3] for r in store.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT lc.id FROM local_cases lc WHERE lc.files > 0 "
+        "AND lc.status NOT IN ('closed', 'declined')").fetchall())
+    assert "local_cases_files" in plan, plan
+    store.close()

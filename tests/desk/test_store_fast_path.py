@@ -180,6 +180,8 @@ def test_prepared_pages_leave_the_rows_of_pages_read_in_hand(tmp_path):
                            reference_version="r1").model_dump_json().encode()
     stores[0].apply_changes(page, "c2")
     prepared = prepare_page(body, *stores[1].view_context())
+    # A prepared upsert carries the case once, in its view row: read back, it is the case.
+    assert [c.case for c in prepared.changes if c.op == "upsert"] == [c.case for c in page if c.op == "upsert"]
     stores[1].apply_changes(prepared.changes, prepared.next_cursor)
     assert snapshot(stores[1]) == snapshot(stores[0])
     assert stores[1].case("case-2")["pending_ops"] == 1

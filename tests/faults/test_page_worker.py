@@ -4,9 +4,13 @@ a worker that dies hands over to this process without losing a page."""
 
 from __future__ import annotations
 
+import json
 import os
 
-from desk.pagework import PageWorker, prepare_page
+import pytest
+
+from desk import pagework
+from desk.pagework import PageWorker, next_cursor_hint, prepare_page
 from desk.store import PreparedUpsert
 from tests.faults import harness
 
@@ -34,6 +38,7 @@ def test_pages_prepared_in_the_worker_fill_the_cache_as_pages_read_here(tmp_path
 
     worker = PageWorker()
     there = harness.open_desk(server.url, "officer1", tmp_path, name="there")
+    fetched = _count_fetches(there.client)
     try:
         report = harness.engine_for(there, page_size=5, page_worker=worker).run_cycle()
         assert report.finished and report.pulled >= 12, report.error
@@ -44,6 +49,70 @@ def test_pages_prepared_in_the_worker_fill_the_cache_as_pages_read_here(tmp_path
         worker.close()
     assert _cache(there.store) == _cache(here.store)
     assert len(there.store.search("走失的狗")) >= 12
+    # Each page was fetched once: those after the first ahead, under the cursor read off
+    # the page before it.
+    assert len(fetched) == report.pull_requests >= 3 and len(set(fetched)) == len(fetched)
+
+
+def _count_fetches(client) -> list:
+    fetched: list = []
+    body = client.changes_body
+
+    def counted(cursor, limit):
+        fetched.append(cursor)
+        return body(cursor, limit)
+
+    client.changes_body = counted
+    return fetched
+
+
+def test_a_wrong_guess_of_the_next_cursor_is_dropped_unread(tmp_path, env, server, monkeypatch):
+    _fill(server, 12)
+    here = harness.open_desk(server.url, "officer1", tmp_path, name="here")
+    assert harness.engine_for(here, page_size=5).run_cycle().finished
+    # A guess that is never the page's cursor: every page fetched ahead is dropped and
+    # fetched again under the cursor the page itself names.
+    monkeypatch.setattr("desk.sync.next_cursor_hint", lambda content: "not-the-cursor")
+    there = harness.open_desk(server.url, "officer1", tmp_path, name="there")
+    fetched = _count_fetches(there.client)
+    worker = PageWorker()
+    try:
+        report = harness.engine_for(there, page_size=5, page_worker=worker).run_cycle()
+    finally:
+        worker.close()
+    assert report.finished and report.pulled >= 12, report.error
+    assert _cache(there.store) == _cache(here.store)
+    assert "not-the-cursor" in fetched and len([c for c in fetched if c != "not-the-cursor"]) == \
+        report.pull_requests
+
+
+@pytest.mark.parametrize(("page", "hint"), [
+    ({"changes": [], "next_cursor": "c-41", "has_more": True}, "c-41"),
+    ({"changes": [], "next_cursor": "c-41", "has_more": False}, None),
+    # A citizen who types the key into a case: inside a string its quotes are escaped.
+    ({"changes": [{"case": {"body": '"next_cursor":"evil", "has_more": true'}}],
+      "next_cursor": "c-42", "has_more": True}, "c-42"),
+    # A grown server with the key nested in a change as well: two matches, no guess.
+    ({"changes": [{"next_cursor": "inner"}], "next_cursor": "c-43", "has_more": True}, None),
+    ({"next_cursor": "", "has_more": True}, None),
+])
+def test_the_next_cursor_is_read_off_the_raw_bytes_only_when_sure(page, hint):
+    for text in (json.dumps(page), json.dumps(page, separators=(",", ":"), ensure_ascii=False)):
+        assert next_cursor_hint(text.encode()) == hint
+
+
+def test_a_first_sync_starts_the_worker_before_its_first_page(tmp_path, env, server, monkeypatch):
+    started = []
+    monkeypatch.setattr(PageWorker, "start", lambda self: started.append(True))
+    session = harness.open_desk(server.url, "officer1", tmp_path)
+    worker = PageWorker()
+    try:
+        engine = harness.engine_for(session, page_worker=worker)
+        assert engine.run_cycle().finished and started == [True]
+        assert engine.run_cycle().finished and started == [True], "a sync with a cursor does not"
+    finally:
+        worker.close()
+    assert pagework._ready() is None
 
 
 def test_a_worker_that_dies_hands_the_page_to_this_process(tmp_path, env, server):
