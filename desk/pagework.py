@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import pickle
 import re
 import threading
 from concurrent.futures import ProcessPoolExecutor
@@ -77,6 +78,21 @@ def next_cursor_hint(content: bytes) -> str | None:
     return found[0].decode("ascii")
 
 
+# Prepared upserts per pickled piece: a page comes back as pieces this process unpickles
+# one after another, each a millisecond or two. Unpickled whole, a page is one C call
+# of 10-20 ms that holds the GIL, and the window's painting waits that long.
+_PIECE = 100
+
+
+def _prepare_in_pieces(content: bytes, calendar: Any, policies: list) -> tuple[PreparedPage, list[bytes]]:
+    """prepare_page in the worker, its changes pickled in pieces (the page without them)."""
+    page = prepare_page(content, calendar, policies)
+    changes, page.changes = page.changes, []
+    pieces = [pickle.dumps(changes[i:i + _PIECE], pickle.HIGHEST_PROTOCOL)
+              for i in range(0, len(changes), _PIECE)]
+    return page, pieces
+
+
 def _ready() -> None:
     """Nothing: run once so the worker has started and imported what a page needs."""
 
@@ -105,7 +121,9 @@ class PageWorker:
         pool = self._get_pool()
         if pool is not None:
             try:
-                page = pool.submit(prepare_page, content, calendar, policies).result()
+                page, pieces = pool.submit(_prepare_in_pieces, content, calendar, policies).result()
+                for piece in pieces:
+                    page.changes.extend(pickle.loads(piece))
                 page.built_with = (calendar, policies)
                 return page
             except (BrokenProcessPool, OSError, RuntimeError) as exc:
