@@ -14,7 +14,9 @@
 - 1,000 queued ops delivered (and in how many requests), beside the same request bodies
   posted with bare requests.
 
-Absolute times on shared machines are noise; the ratio is the result. The filled server
+The server runs as its own process (`desk central`), as deployed: in this process it
+would share the engine's GIL. Absolute times on shared machines are noise; the ratio is
+the result. The filled server
 database is kept under the system temp folder (keyed by case count) so later runs skip
 the fill; --refill rebuilds it.
 """
