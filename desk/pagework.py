@@ -22,7 +22,7 @@ import multiprocessing
 import pickle
 import re
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -97,43 +97,74 @@ def _ready() -> None:
     """Nothing: run once so the worker has started and imported what a page needs."""
 
 
-class PageWorker:
-    """One worker process, started on first use and kept for the next pages and syncs;
-    `close()` stops it. Safe to call from any one thread at a time per page."""
+@dataclass
+class PendingPage:
+    """A page handed to the worker and not yet collected (PageWorker.collect)."""
 
-    def __init__(self) -> None:
+    content: bytes
+    calendar: Any
+    policies: list
+    future: Future | None
+
+
+class PageWorker:
+    """Worker processes (one by default), started on first use and kept for the next
+    pages and syncs; `close()` stops them. A page is submitted, then collected: with two
+    processes, two pages are read side by side (`desk sync`, which has no window to leave
+    a core to)."""
+
+    def __init__(self, processes: int = 1) -> None:
+        self._processes = max(1, processes)
         self._pool: ProcessPoolExecutor | None = None
         self._broken = False
         self._lock = threading.Lock()
 
     def start(self) -> None:
-        """Start the worker now, ahead of its first page (a first sync calls it before
-        its first fetch): its interpreter start and imports, half a second, then overlap
+        """Start the workers now, ahead of their first page (a first sync calls it before
+        its first fetch): their interpreter start and imports, half a second, then overlap
         the first page rather than delay the second."""
         pool = self._get_pool()
         if pool is not None:
             try:
-                pool.submit(_ready)
+                for _ in range(self._processes):
+                    pool.submit(_ready)
             except (BrokenProcessPool, OSError, RuntimeError):
-                pass  # prepare() finds out again and reads pages in this process
+                pass  # collect() finds out again and reads pages in this process
 
-    def prepare(self, content: bytes, calendar: Any, policies: list) -> PreparedPage:
+    def submit(self, content: bytes, calendar: Any, policies: list) -> PendingPage:
+        """Hand a page's bytes to a worker; it is read there while the caller goes on."""
         pool = self._get_pool()
+        future = None
         if pool is not None:
             try:
-                page, pieces = pool.submit(_prepare_in_pieces, content, calendar, policies).result()
+                future = pool.submit(_prepare_in_pieces, content, calendar, policies)
+            except (BrokenProcessPool, OSError, RuntimeError) as exc:
+                self._stopped(exc)
+        return PendingPage(content, calendar, policies, future)
+
+    def collect(self, pending: PendingPage) -> PreparedPage:
+        """The page submitted, read; read in this process if the worker failed."""
+        if pending.future is not None:
+            try:
+                page, pieces = pending.future.result()
                 for piece in pieces:
                     page.changes.extend(pickle.loads(piece))
-                page.built_with = (calendar, policies)
+                page.built_with = (pending.calendar, pending.policies)
                 return page
             except (BrokenProcessPool, OSError, RuntimeError) as exc:
-                log.warning("the sync's page worker stopped (%s); pages are read in this process",
-                            type(exc).__name__)
-                with self._lock:
-                    self._broken = True
-        page = prepare_page(content, calendar, policies)
-        page.built_with = (calendar, policies)
+                self._stopped(exc)
+        page = prepare_page(pending.content, pending.calendar, pending.policies)
+        page.built_with = (pending.calendar, pending.policies)
         return page
+
+    def prepare(self, content: bytes, calendar: Any, policies: list) -> PreparedPage:
+        return self.collect(self.submit(content, calendar, policies))
+
+    def _stopped(self, exc: BaseException) -> None:
+        log.warning("the sync's page worker stopped (%s); pages are read in this process",
+                    type(exc).__name__)
+        with self._lock:
+            self._broken = True
 
     def _get_pool(self) -> ProcessPoolExecutor | None:
         with self._lock:
@@ -141,7 +172,7 @@ class PageWorker:
                 return None
             if self._pool is None:
                 # spawn, not fork: the parent holds Qt, a SQLCipher connection and threads.
-                self._pool = ProcessPoolExecutor(max_workers=1,
+                self._pool = ProcessPoolExecutor(max_workers=self._processes,
                                                  mp_context=multiprocessing.get_context("spawn"))
             return self._pool
 

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from desk import filesync
 from desk.api import ApiError, AuthError, BadResponse, CursorExpired, ServerRefused, TransportError
 from desk.logsafe import log_unexpected
-from desk.pagework import PageWorker, next_cursor_hint
+from desk.pagework import PageWorker, PendingPage, next_cursor_hint
 from desk.rules import KNOWN_STATUSES, Actor
 from desk.store import NOTHING, Changes, PreparedUpsert, change_case_id
 from desk.wire import MAX_CHANGES_LIMIT, MAX_OPS_PER_PUSH, STATUSES
@@ -158,8 +158,8 @@ class SyncEngine:
         # Pages after the first are read and prepared in a worker process (desk/pagework.py);
         # without one (or with a client that cannot hand over a page's bytes) in this one.
         self.page_worker = page_worker
-        # The next page's body, fetched ahead under the cursor guessed from this page.
-        self._ahead: tuple[str, Future[bytes]] | None = None
+        # The next page, fetched ahead under the cursor guessed from this page.
+        self._ahead: tuple[str, Future[tuple[PendingPage, str | None]]] | None = None
         self._checked_summary = False
         # Fetch open cases' attachments after each pull (off for tools that only sync).
         self.download_files = True
@@ -289,22 +289,28 @@ class SyncEngine:
         fetch thread waits on its pipe, not on the GIL).
 
         While the worker reads a page, the page after it is already being fetched on
-        `reader`, with the cursor read off the raw bytes (pagework.next_cursor_hint): the
-        server's work and the transfer overlap the worker's instead of following it."""
+        `reader`, with the cursor read off the raw bytes (pagework.next_cursor_hint), and
+        handed to the worker as it arrives: the server's work and the transfer overlap
+        the worker's, and a second worker process reads it beside the first."""
         worker = self.page_worker
-        body = getattr(self.client, "changes_body", None)
-        if worker is None or body is None:
+        if worker is None or getattr(self.client, "changes_body", None) is None:
             return self.client.changes(cursor, self.page_size)
-        content = self._fetched_ahead(cursor)
-        if content is None:
-            content = body(cursor, self.page_size)
-        hint = next_cursor_hint(content)
+        read = self._fetched_ahead(cursor)
+        if read is None:
+            read = self._read_page(cursor)
+        pending, hint = read
         if hint is not None and hint != cursor:
-            self._ahead = (hint, reader.submit(body, hint, self.page_size))
-        return worker.prepare(content, *self.store.view_context())
+            self._ahead = (hint, reader.submit(self._read_page, hint))
+        return worker.collect(pending)
 
-    def _fetched_ahead(self, cursor: str | None) -> bytes | None:
-        """The body fetched ahead for `cursor`, if the guess was right and it arrived;
+    def _read_page(self, cursor: str | None) -> tuple[PendingPage, str | None]:
+        """Fetch a page's bytes and hand them to the worker; with the next cursor they name."""
+        assert self.page_worker is not None
+        content = self.client.changes_body(cursor, self.page_size)
+        return self.page_worker.submit(content, *self.store.view_context()), next_cursor_hint(content)
+
+    def _fetched_ahead(self, cursor: str | None) -> tuple[PendingPage, str | None] | None:
+        """The page fetched ahead for `cursor`, if the guess was right and it arrived;
         None to fetch it now (a wrong guess's page is dropped unread; a failed fetch is
         made again, so its error is the one the normal path raises)."""
         ahead, self._ahead = self._ahead, None

@@ -436,7 +436,8 @@ def cmd_sync(ctx: Context) -> int:
         raise CliError(f"sync failed: {exc}") from exc
     except TransportError as exc:
         raise CliError(f"sync failed: {exc}") from exc
-    # A sync of many pages reads page N+1 in a worker process while this one writes page N.
+    # A sync of many pages reads page N+1 in a worker process while this one writes page N
+    # (a second worker only took the writer's core: the write is the longer step).
     page_worker = PageWorker()
     engine = SyncEngine(session.store, client, session.actor, page_worker=page_worker)
     try:
