@@ -108,26 +108,24 @@ class PendingPage:
 
 
 class PageWorker:
-    """Worker processes (one by default), started on first use and kept for the next
-    pages and syncs; `close()` stops them. A page is submitted, then collected: with two
-    processes, two pages are read side by side (`desk sync`, which has no window to leave
-    a core to)."""
+    """One worker process, started on first use and kept for the next pages and syncs;
+    `close()` stops it. A page is submitted when its bytes arrive and collected when the
+    sync is ready for it, so the worker reads the next page while this process writes.
+    (A second worker was tried for `desk sync`: it took the core the writer needs.)"""
 
-    def __init__(self, processes: int = 1) -> None:
-        self._processes = max(1, processes)
+    def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
         self._broken = False
         self._lock = threading.Lock()
 
     def start(self) -> None:
-        """Start the workers now, ahead of their first page (a first sync calls it before
-        its first fetch): their interpreter start and imports, half a second, then overlap
+        """Start the worker now, ahead of its first page (a first sync calls it before
+        its first fetch): its interpreter start and imports, half a second, then overlap
         the first page rather than delay the second."""
         pool = self._get_pool()
         if pool is not None:
             try:
-                for _ in range(self._processes):
-                    pool.submit(_ready)
+                pool.submit(_ready)
             except (BrokenProcessPool, OSError, RuntimeError):
                 pass  # collect() finds out again and reads pages in this process
 
@@ -172,7 +170,7 @@ class PageWorker:
                 return None
             if self._pool is None:
                 # spawn, not fork: the parent holds Qt, a SQLCipher connection and threads.
-                self._pool = ProcessPoolExecutor(max_workers=self._processes,
+                self._pool = ProcessPoolExecutor(max_workers=1,
                                                  mp_context=multiprocessing.get_context("spawn"))
             return self._pool
 

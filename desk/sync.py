@@ -291,7 +291,8 @@ class SyncEngine:
         While the worker reads a page, the page after it is already being fetched on
         `reader`, with the cursor read off the raw bytes (pagework.next_cursor_hint), and
         handed to the worker as it arrives: the server's work and the transfer overlap
-        the worker's, and a second worker process reads it beside the first."""
+        the worker's, and the worker goes from one page to the next without waiting for
+        this process to write the one before."""
         worker = self.page_worker
         if worker is None or getattr(self.client, "changes_body", None) is None:
             return self.client.changes(cursor, self.page_size)
