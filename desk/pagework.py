@@ -116,6 +116,7 @@ class PageWorker:
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
         self._broken = False
+        self._closed = False
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -166,7 +167,8 @@ class PageWorker:
 
     def _get_pool(self) -> ProcessPoolExecutor | None:
         with self._lock:
-            if self._broken:
+            if self._broken or self._closed:
+                # Closed: a fetch ahead that lands after its sync stopped starts nothing.
                 return None
             if self._pool is None:
                 # spawn, not fork: the parent holds Qt, a SQLCipher connection and threads.
@@ -177,5 +179,6 @@ class PageWorker:
     def close(self) -> None:
         with self._lock:
             pool, self._pool = self._pool, None
+            self._closed = True
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)

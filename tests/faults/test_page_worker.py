@@ -134,3 +134,15 @@ def test_a_worker_that_dies_hands_the_page_to_this_process(tmp_path, env, server
     assert all(isinstance(c, PreparedUpsert) for c in here.changes) and len(here.changes) >= 3
     # The rows it builds are the ones apply_changes writes for a case in hand.
     assert here.changes[0].case_as_change().case.id == here.changes[0].case_id
+
+
+def test_a_closed_worker_starts_no_process_for_a_page_that_lands_late(tmp_path, env, server):
+    _fill(server, 2)
+    session = harness.open_desk(server.url, "officer1", tmp_path)
+    body = session.client.changes_body(None, 1000)
+    worker = PageWorker()
+    worker.close()
+    # A fetch ahead that finishes after its sync stopped hands its page to a closed worker.
+    late = worker.submit(body, *session.store.view_context())
+    assert late.future is None and worker._pool is None
+    assert len(worker.collect(late).changes) >= 2, "still readable here if someone asks"
