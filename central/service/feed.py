@@ -47,9 +47,7 @@ class FeedRoom(Room):
     # ------------------------------------------------------------ sequence and retention
 
     def _next_seq(self, conn: Any) -> int:
-        seq = int(self._meta(conn, "seq", "0")) + 1
-        self._set_meta(conn, "seq", str(seq))
-        return seq
+        return self._bump_meta(conn, "seq")
 
     def _log_change(self, conn: Any, seq: int, now: datetime, case_id: str,
                     old: tuple[str | None, str | None], new: tuple[str | None, str | None],
