@@ -150,32 +150,36 @@ class FeedRoom(Room):
         error): a bad or dead token, a cursor not this server's or expired, a retention
         sweep due (the route runs it), or anything to send.
 
-        At the head (nothing written since, for anyone) it is one statement: the session
-        and its officer, the head, the epoch, the floor and whether a sweep is due. Behind
-        the head, each branch of the caller's scope and its removes are asked for one row
-        from their indexes, in one snapshot: a burst of pushes elsewhere moves the head
-        for everyone, and must not send every poll down the whole stack. Stored times
-        are fixed-width (db_time), so they compare as text."""
+        At the head (nothing written since, for anyone) it is one statement, read outside
+        a transaction (the statement is its own snapshot): the session and its officer,
+        the head, the epoch, the floor and whether a sweep is due. Behind the head, each
+        branch of the caller's scope and its removes are asked for one row from their
+        indexes, in one snapshot: a burst of pushes elsewhere moves the head for everyone,
+        and must not send every poll down the whole stack. That snapshot may be later than
+        the head's, which is safe: every change up to the head committed before the head
+        was read (writes are numbered under the one write lock), so the later snapshot
+        holds them all, and whatever it holds beyond only makes the poll go to the full
+        route. Stored times are fixed-width (db_time), so they compare as text."""
         epoch, dot, seq_text = cursor.partition(".")
         if not dot or not seq_text.isdigit() or len(seq_text) > 18:
             return None
-        with self.db.read() as conn:
-            row = conn.execute(
-                "SELECT s.device_id, s.expires_at > ? AS live, o.*,"
-                " (SELECT value FROM meta WHERE key = 'seq') AS head,"
-                " (SELECT value FROM meta WHERE key = 'epoch') AS epoch,"
-                " (SELECT value FROM meta WHERE key = 'floor') AS floor,"
-                " EXISTS(SELECT 1 FROM cases WHERE retired = 0 AND closed_at IS NOT NULL"
-                " AND closed_at <= ?) AS due"
-                " FROM sessions s JOIN officers o ON o.id = s.officer_id"
-                " WHERE s.token_hash = ? AND s.revoked = 0",
-                (db_time(now), db_time(now - self.closed_retention), token_hash(token))).fetchone()
-            if row is None or not row["live"] or row["due"] or epoch != row["epoch"]:
-                return None
-            after, head = int(seq_text), int(row["head"] or 0)
-            if after > head or after < int(row["floor"] or 0):
-                return None
-            if after < head:
+        row = self.db.read_one(
+            "SELECT s.device_id, s.expires_at > ? AS live, o.*,"
+            " (SELECT value FROM meta WHERE key = 'seq') AS head,"
+            " (SELECT value FROM meta WHERE key = 'epoch') AS epoch,"
+            " (SELECT value FROM meta WHERE key = 'floor') AS floor,"
+            " EXISTS(SELECT 1 FROM cases WHERE retired = 0 AND closed_at IS NOT NULL"
+            " AND closed_at <= ?) AS due"
+            " FROM sessions s JOIN officers o ON o.id = s.officer_id"
+            " WHERE s.token_hash = ? AND s.revoked = 0",
+            (db_time(now), db_time(now - self.closed_retention), token_hash(token)))
+        if row is None or not row["live"] or row["due"] or epoch != row["epoch"]:
+            return None
+        after, head = int(seq_text), int(row["head"] or 0)
+        if after > head or after < int(row["floor"] or 0):
+            return None
+        if after < head:
+            with self.db.read() as conn:
                 caller = _caller(row, row["device_id"])
                 for branch, branch_args in _scope_branches(caller):
                     if conn.execute(f"SELECT 1 FROM cases WHERE retired = 0 AND {branch}"
