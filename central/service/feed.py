@@ -55,10 +55,13 @@ class FeedRoom(Room):
         # Only the case's latest change is kept: the case row holds its latest state, so
         # an older change says nothing a feed page needs and the log grows with cases,
         # not with edits. A cursor between the old and the new seq sees the new one.
-        conn.execute("DELETE FROM changes WHERE case_id = ?", (case_id,))
-        conn.execute("INSERT INTO changes(seq, at, case_id, old_unit, old_assignee, new_unit,"
-                     " new_assignee, reason) VALUES (?,?,?,?,?,?,?,?)",
-                     (seq, db_time(now), case_id, old[0], old[1], new[0], new[1], reason))
+        # The case's one row is rewritten in place: a delete and an insert were two
+        # round trips on PostgreSQL. None (a new case, or its change forgotten) inserts it.
+        values = (seq, db_time(now), old[0], old[1], new[0], new[1], reason, case_id)
+        if conn.execute("UPDATE changes SET seq = ?, at = ?, old_unit = ?, old_assignee = ?, new_unit = ?,"
+                        " new_assignee = ?, reason = ? WHERE case_id = ?", values).rowcount == 0:
+            conn.execute("INSERT INTO changes(seq, at, old_unit, old_assignee, new_unit, new_assignee,"
+                         " reason, case_id) VALUES (?,?,?,?,?,?,?,?)", values)
         if reason is not None:
             self._log_departures(conn, seq, now, case_id, old, new, reason)
 
