@@ -100,12 +100,16 @@ class FeedRoom(Room):
         forget changes older than the kept change log."""
         closed_before = db_time(now - self.closed_retention)
         forget_before = db_time(now - self.change_retention)
-        with self.db.read() as conn:
-            due = conn.execute("SELECT 1 FROM cases WHERE retired = 0 AND closed_at IS NOT NULL"
-                               " AND closed_at <= ? LIMIT 1", (closed_before,)).fetchone()
-            old = (conn.execute("SELECT 1 FROM changes WHERE at < ? LIMIT 1", (forget_before,)).fetchone()
-                   or conn.execute("SELECT 1 FROM departures WHERE at < ? LIMIT 1",
-                                   (forget_before,)).fetchone())
+        # The oldest of each, from the end of its index, in one statement without
+        # parameters. `SELECT 1 ... WHERE at < ? LIMIT 1` was two statements, and once
+        # psycopg had prepared them PostgreSQL's generic plan for `at < $1` read the
+        # whole change log in seq order (75 ms a feed page at 300,000 cases) to find that
+        # nothing was old. Stored times are fixed-width (db_time): they compare as text.
+        oldest = self.db.read_one(
+            "SELECT (SELECT MIN(closed_at) FROM cases WHERE retired = 0 AND closed_at IS NOT NULL) AS closing,"
+            " (SELECT MIN(at) FROM changes) AS change, (SELECT MIN(at) FROM departures) AS departure")
+        due = oldest["closing"] is not None and oldest["closing"] <= closed_before
+        old = any(oldest[k] is not None and oldest[k] < forget_before for k in ("change", "departure"))
         if not due and not old:
             return
         with self.db.write() as conn:
