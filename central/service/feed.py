@@ -100,14 +100,16 @@ class FeedRoom(Room):
         forget changes older than the kept change log."""
         closed_before = db_time(now - self.closed_retention)
         forget_before = db_time(now - self.change_retention)
-        # The oldest of each, from the end of its index, in one statement without
+        # The oldest of each, from the start of its index, in one statement without
         # parameters. `SELECT 1 ... WHERE at < ? LIMIT 1` was two statements, and once
         # psycopg had prepared them PostgreSQL's generic plan for `at < $1` read the
         # whole change log in seq order (75 ms a feed page at 300,000 cases) to find that
         # nothing was old. Stored times are fixed-width (db_time): they compare as text.
         oldest = self.db.read_one(
-            "SELECT (SELECT MIN(closed_at) FROM cases WHERE retired = 0 AND closed_at IS NOT NULL) AS closing,"
-            " (SELECT MIN(at) FROM changes) AS change, (SELECT MIN(at) FROM departures) AS departure")
+            "SELECT (SELECT closed_at FROM cases WHERE retired = 0 AND closed_at IS NOT NULL"
+            " ORDER BY closed_at LIMIT 1) AS closing,"
+            " (SELECT at FROM changes ORDER BY at LIMIT 1) AS change,"
+            " (SELECT at FROM departures ORDER BY at LIMIT 1) AS departure")
         due = oldest["closing"] is not None and oldest["closing"] <= closed_before
         old = any(oldest[k] is not None and oldest[k] < forget_before for k in ("change", "departure"))
         if not due and not old:
@@ -159,10 +161,11 @@ class FeedRoom(Room):
 
         At the head (nothing written since, for anyone) it is one statement, read outside
         a transaction (the statement is its own snapshot): the session and its officer,
-        the head, the epoch, the floor and whether a sweep is due. Behind the head, each
-        branch of the caller's scope and its removes are asked for one row from their
-        indexes, in one snapshot: a burst of pushes elsewhere moves the head for everyone,
-        and must not send every poll down the whole stack. That snapshot may be later than
+        the head, the epoch, the floor and whether a sweep is due. Behind the head, one more
+        statement asks each branch of the caller's scope and each of its audiences for
+        one row past the cursor, each from its own index: a burst of pushes elsewhere
+        moves the head for everyone, and must not send every poll down the whole stack.
+        That statement's snapshot may be later than
         the head's, which is safe: every change up to the head committed before the head
         was read (writes are numbered under the one write lock), so the later snapshot
         holds them all, and whatever it holds beyond only makes the poll go to the full
@@ -186,14 +189,23 @@ class FeedRoom(Room):
         if after > head or after < int(row["floor"] or 0):
             return None
         if after < head:
-            with self.db.read() as conn:
-                caller = _caller(row, row["device_id"])
-                for branch, branch_args in _scope_branches(caller):
-                    if conn.execute(f"SELECT 1 FROM cases WHERE retired = 0 AND {branch}"
-                                    " AND last_seq > ? LIMIT 1", [*branch_args, after]).fetchone():
-                        return None
-                if self._removes(conn, caller, after, 1):
-                    return None
+            # One statement: has a case in any branch of the scope moved past the cursor,
+            # or has one left either of the caller's audiences? A departure of a case
+            # that is in scope again, or that left the other audience later, also says
+            # yes: that poll takes the full route, which answers it exactly and moves
+            # the cursor past it. (It was a transaction of five or six statements, each
+            # a round trip on PostgreSQL, for every poll while a burst moved the head.)
+            caller = _caller(row, row["device_id"])
+            checks, args = [], []
+            for branch, branch_args in _scope_branches(caller):
+                checks.append(f"EXISTS(SELECT 1 FROM cases WHERE retired = 0 AND {branch} AND last_seq > ?)")
+                args += [*branch_args, after]
+            audiences = self._audiences(caller)
+            checks.append(f"EXISTS(SELECT 1 FROM departures WHERE audience IN"
+                          f" ({','.join('?' * len(audiences))}) AND seq > ?)")
+            args += [*audiences, after]
+            if self.db.read_one(f"SELECT {' OR '.join(checks)} AS moved", args)["moved"]:
+                return None
         # The route's page, key for key in canonical order; every value here is ours
         # (an epoch of letters and digits, a number, a time, a hex digest): nothing to escape.
         return row["id"], (
@@ -266,6 +278,12 @@ class FeedRoom(Room):
             "reference_version": self.reference_version,
         }
 
+    def _audiences(self, caller: Caller) -> list[str]:
+        """The caller's two audiences in `departures` (see central.db)."""
+        if caller.is_supervisor:
+            return [f"a:{caller.id}", f"u:{caller.unit_id}"]
+        return [f"a:{caller.id}", f"f:{caller.unit_id}"]
+
     def _removes(self, conn: Any, caller: Caller, after: int, want: int) -> list[tuple[int, str, str]]:
         """The first `want` removes after `after`, in seq order, as (seq, case_id, reason):
         cases that left the caller's scope since the cursor and are not in it now, each
@@ -274,10 +292,7 @@ class FeedRoom(Room):
         Each audience is read in seq order from its own index and stops once it has
         `want`, so the cost follows the page; a row is skipped only when its case is in
         scope again, or left the caller's other audience later (it is found there)."""
-        if caller.is_supervisor:
-            audiences = [f"a:{caller.id}", f"u:{caller.unit_id}"]
-        else:
-            audiences = [f"a:{caller.id}", f"f:{caller.unit_id}"]
+        audiences = self._audiences(caller)
         found: dict[str, tuple[int, str, str]] = {}
         for audience in audiences:
             others = [a for a in audiences if a != audience]
