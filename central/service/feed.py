@@ -161,11 +161,12 @@ class FeedRoom(Room):
 
         At the head (nothing written since, for anyone) it is one statement, read outside
         a transaction (the statement is its own snapshot): the session and its officer,
-        the head, the epoch, the floor and whether a sweep is due. Behind the head, one more
-        statement asks each branch of the caller's scope and each of its audiences for
-        one row past the cursor, each from its own index: a burst of pushes elsewhere
-        moves the head for everyone, and must not send every poll down the whole stack.
-        That statement's snapshot may be later than
+        the head, the epoch, the floor and whether a sweep is due. Behind the head, each
+        branch of the caller's scope and its removes are asked for one row from their
+        indexes, in one snapshot: a burst of pushes elsewhere moves the head for everyone,
+        and must not send every poll down the whole stack. (Asked in one statement, an OR
+        of EXISTS, PostgreSQL's plan for it used its whole CPU under the bench's load.)
+        That snapshot may be later than
         the head's, which is safe: every change up to the head committed before the head
         was read (writes are numbered under the one write lock), so the later snapshot
         holds them all, and whatever it holds beyond only makes the poll go to the full
@@ -189,23 +190,14 @@ class FeedRoom(Room):
         if after > head or after < int(row["floor"] or 0):
             return None
         if after < head:
-            # One statement: has a case in any branch of the scope moved past the cursor,
-            # or has one left either of the caller's audiences? A departure of a case
-            # that is in scope again, or that left the other audience later, also says
-            # yes: that poll takes the full route, which answers it exactly and moves
-            # the cursor past it. (It was a transaction of five or six statements, each
-            # a round trip on PostgreSQL, for every poll while a burst moved the head.)
-            caller = _caller(row, row["device_id"])
-            checks, args = [], []
-            for branch, branch_args in _scope_branches(caller):
-                checks.append(f"EXISTS(SELECT 1 FROM cases WHERE retired = 0 AND {branch} AND last_seq > ?)")
-                args += [*branch_args, after]
-            audiences = self._audiences(caller)
-            checks.append(f"EXISTS(SELECT 1 FROM departures WHERE audience IN"
-                          f" ({','.join('?' * len(audiences))}) AND seq > ?)")
-            args += [*audiences, after]
-            if self.db.read_one(f"SELECT {' OR '.join(checks)} AS moved", args)["moved"]:
-                return None
+            with self.db.read() as conn:
+                caller = _caller(row, row["device_id"])
+                for branch, branch_args in _scope_branches(caller):
+                    if conn.execute(f"SELECT 1 FROM cases WHERE retired = 0 AND {branch}"
+                                    " AND last_seq > ? LIMIT 1", [*branch_args, after]).fetchone():
+                        return None
+                if self._removes(conn, caller, after, 1):
+                    return None
         # The route's page, key for key in canonical order; every value here is ours
         # (an epoch of letters and digits, a number, a time, a hex digest): nothing to escape.
         return row["id"], (
