@@ -18,6 +18,15 @@ with the database built once and kept in --db-dir for the next run:
   100,000 cases, and (one worker) the server CPU of a no-change poll in a closed loop beside
   a bare ASGI app (bench/bare_asgi.py) under the same uvicorn answering the same bytes.
 
+On PostgreSQL (--db postgresql://.../NAME): a database NAME that holds no cases (or does
+not exist) gets the same data as the SQLite file: the file is built through the service as
+above, then its rows are copied into NAME (COPY, table by table, into the schema the
+server makes; the rows are those the service wrote, nothing recomputed), because building
+300,000 cases through the service on PostgreSQL took about ten times as long (10 ms a case
+against 1 ms). NAME is kept for the next run; each run works on a copy of it (CREATE
+DATABASE NAME_run TEMPLATE NAME), as the SQLite runs work on a copy of the file. The disk
+figure is pg_database_size(NAME): tables, indexes and TOAST, not the cluster's WAL.
+
 Printed per run: the poll p50/p99 over the whole run and during the burst, the burst's
 duration, and every error. "Officers held" is the largest N whose p99 stayed under 200 ms
 during the burst. The machine's other load is not controlled: state it with the figures.
@@ -42,6 +51,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -178,11 +189,14 @@ def wait_listening(proc: subprocess.Popen, port: int, timeout: float = 120) -> N
             time.sleep(0.1)
 
 
-def start_central(db: str, workers: int, gateway: str, repo: Path = REPO) -> Proc:
+def start_central(db: str, workers: int, gateway: str, repo: Path = REPO,
+                  blob_dir: Path | None = None) -> Proc:
     port = free_port()
     # --workers only when asked for more than one, so an older checkout (--server-repo,
     # for a before/after in the same conditions) that has no such option runs too.
     extra = ["--workers", str(workers)] if workers > 1 else []
+    if blob_dir is not None:
+        extra += ["--blob-dir", str(blob_dir)]  # PostgreSQL has no file to keep them beside
     proc = subprocess.Popen(
         [sys.executable, "-m", "central", "--db", db, "--port", str(port), "--gateway-token", gateway, *extra],
         cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -216,7 +230,7 @@ def build_db(path: Path, cases: int) -> None:
         return
     building = path.with_suffix(".building")
     for leftover in building.parent.glob(building.name + "*"):
-        leftover.unlink()
+        _remove(leftover)
     service = Service(building, gateway_token="bench", seed="empty")
     try:
         own = min(20_000, max(1, cases // 20))
@@ -236,7 +250,14 @@ def build_db(path: Path, cases: int) -> None:
     conn.close()
     building.rename(path)
     for side in building.parent.glob(building.name + "-*"):
-        side.unlink()
+        _remove(side)  # -wal, -shm, -writer, and the (empty) -blobs folder
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
 
 
 def disk_bytes(db_path: Path) -> int:
@@ -244,6 +265,121 @@ def disk_bytes(db_path: Path) -> int:
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     return sum(p.stat().st_size for p in db_path.parent.glob(db_path.name + "*"))
+
+
+def _pg_url(url: str, dbname: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + dbname))
+
+
+def _pg_name(url: str) -> str:
+    name = urlsplit(url).path.lstrip("/")
+    if not name or not name.replace("_", "").isalnum():
+        raise SystemExit("--db: name a database of letters, digits and _ (postgresql://.../NAME)")
+    return name
+
+
+def _pg_one(conn: Any, sql: str) -> Any:
+    row = conn.execute(sql).fetchone()
+    assert row is not None
+    return row[0]
+
+
+def _pg_cases(url: str) -> int | None:
+    """The cases in the database, or None if it does not exist or has no server tables."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            if _pg_one(conn, "SELECT to_regclass('cases')") is None:
+                return 0
+            return int(_pg_one(conn, "SELECT COUNT(*) FROM cases"))
+    except psycopg.OperationalError as exc:
+        if "does not exist" in str(exc):
+            return None
+        raise
+
+
+def prepare_postgres(url: str, sqlite_file: Path, cases: int) -> int:
+    """The database at `url` holding the data of the SQLite build (see the docstring):
+    built once, kept. Returns its case count."""
+    import psycopg
+
+    from central.db import PostgresDatabase
+
+    name = _pg_name(url)
+    held = _pg_cases(url)
+    if held:
+        return held
+    if held is None:
+        with psycopg.connect(_pg_url(url, "postgres"), autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    build_db(sqlite_file, cases)
+    print(f"copying the {cases}-case database into PostgreSQL {name} (once) ...", flush=True)
+    t = time.perf_counter()
+    PostgresDatabase(url).close()  # the server's own schema, as `desk central --db` makes it
+    source = sqlite3.connect(str(sqlite_file))
+    tables = [row[0] for row in source.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    with psycopg.connect(url) as conn:
+        for table in tables:
+            if conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None:
+                raise SystemExit(f"--db: {name} holds a server's data but no cases; give it an empty database")
+        for table in tables:
+            columns = [row[1] for row in source.execute(f"PRAGMA table_info({table})")]
+            listed = ", ".join(columns)
+            with conn.cursor().copy(f"COPY {table} ({listed}) FROM STDIN") as copy:
+                for row in source.execute(f"SELECT {listed} FROM {table}"):
+                    copy.write_row(row)
+        conn.commit()
+    source.close()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+    print(f"  copied in {time.perf_counter() - t:.0f} s", flush=True)
+    held = _pg_cases(url)
+    assert held
+    return held
+
+
+def postgres_run_copy(url: str) -> str:
+    """A copy of the kept database for a run to write into (intake, the burst)."""
+    import psycopg
+
+    name = _pg_name(url)
+    run = f"{name}_run"
+    with psycopg.connect(_pg_url(url, "postgres"), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{run}"')
+        admin.execute(f'CREATE DATABASE "{run}" TEMPLATE "{name}"')
+    return _pg_url(url, run)
+
+
+def postgres_bytes(url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        return int(_pg_one(conn, "SELECT pg_database_size(current_database())"))
+
+
+def postgres_pid(url: str) -> int | None:
+    """The PostgreSQL server's main process when it runs on this machine (its backends
+    are its children, so process_tree_cpu counts the database's CPU), else None."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        backend = int(_pg_one(conn, "SELECT pg_backend_pid()"))
+        try:
+            raw = Path(f"/proc/{backend}/stat").read_text()
+        except OSError:
+            return None  # a database on another machine
+    return int(raw[raw.rindex(")") + 2:].split()[1])
+
+
+def postgres_settings(url: str) -> str:
+    import psycopg
+
+    names = ("server_version", "fsync", "synchronous_commit", "shared_buffers", "max_connections")
+    with psycopg.connect(url, autocommit=True) as conn:
+        return ", ".join(f"{n} {_pg_one(conn, f'SHOW {n}')}" for n in names)
 
 
 # ---------------------------------------------------------------- the load
@@ -470,12 +606,17 @@ async def closed_loop(port: int, path: str, headers: dict[str, str], n: int, con
     return took
 
 
-def cpu_per_request(proc: Proc, path: str, headers: dict[str, str], n: int) -> tuple[float, float]:
+def cpu_per_request(proc: Proc, path: str, headers: dict[str, str], n: int,
+                    db_pid: int | None = None) -> tuple[float, float, float]:
+    """Server CPU per request (ms), requests a second, and the database server's CPU
+    per request (ms; 0 without a database process of its own, as with SQLite)."""
     asyncio.run(closed_loop(proc.port, path, headers, 300, 4))  # warm up
     before = process_tree_cpu(proc.proc.pid)
+    db_before = process_tree_cpu(db_pid) if db_pid else 0.0
     took = asyncio.run(closed_loop(proc.port, path, headers, n, 4))
     used = process_tree_cpu(proc.proc.pid) - before
-    return used / n * 1000, n / took
+    db_used = process_tree_cpu(db_pid) - db_before if db_pid else 0.0
+    return used / n * 1000, n / took, db_used / n * 1000
 
 
 # ---------------------------------------------------------------- supervisor's page
@@ -506,8 +647,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=40.0, help="seconds of load per run")
     parser.add_argument("--cases", type=int, default=300_000, help="cases in the database")
     parser.add_argument("--db-dir", default="/tmp/desk-bench-load", help="where built databases are kept")
-    parser.add_argument("--db", help="a database URL (postgresql://...) instead of the built SQLite file;"
-                                     " it must hold the same data (built by the server's own tools)")
+    parser.add_argument("--db", help="a PostgreSQL database URL (postgresql://.../NAME) instead of the"
+                                     " SQLite file: given the same data once (see above), kept")
     parser.add_argument("--intake-rate", type=float, default=10 * 5000 / 86400,
                         help="citizen cases a second during the load")
     parser.add_argument("--stations", type=int, default=30, help="stations in the burst")
@@ -521,10 +662,22 @@ def main(argv: list[str] | None = None) -> int:
     worker_counts = [int(x) for x in args.workers.split(",") if x]
     gateway = secrets.token_urlsafe(24)
 
+    blob_dir: Path | None = None
+    db_pid: int | None = None
     if args.db:
-        db_url = args.db
-        db_file: Path | None = None
-        cases_label = f"{args.db.split('@')[-1]}"
+        db_file = Path(args.db_dir) / f"central-{args.cases}.db"
+        db_file.parent.mkdir(parents=True, exist_ok=True)
+        pg_cases = prepare_postgres(args.db, db_file, args.cases)
+        size = postgres_bytes(args.db)
+        print(f"disk: {size / 2**20:.0f} MiB for {pg_cases} cases (pg_database_size),"
+              f" {size / 2**20 / pg_cases * 100_000:.0f} MiB per 100,000 cases", flush=True)
+        print(f"PostgreSQL: {postgres_settings(args.db)}", flush=True)
+        db_url = postgres_run_copy(args.db)
+        blob_dir = Path(args.db_dir) / "pg-run-blobs"
+        shutil.rmtree(blob_dir, ignore_errors=True)
+        blob_dir.mkdir()
+        cases_label = f"PostgreSQL, {pg_cases} cases"
+        db_pid = postgres_pid(args.db)
     else:
         db_file = Path(args.db_dir) / f"central-{args.cases}.db"
         db_file.parent.mkdir(parents=True, exist_ok=True)
@@ -543,18 +696,20 @@ def main(argv: list[str] | None = None) -> int:
 
     held: dict[int, int] = {}
     for workers in worker_counts:
-        server = start_central(db_url, workers, gateway, args.server_repo)
+        server = start_central(db_url, workers, gateway, args.server_repo, blob_dir)
         try:
             accounts = asyncio.run(_logins(server.port))
             for officers in officer_counts:
                 before = os.times()
                 server_before = process_tree_cpu(server.proc.pid)
+                db_before = process_tree_cpu(db_pid) if db_pid else 0.0
                 run = asyncio.run(open_loop("127.0.0.1", server.port, accounts, gateway, officers,
                                             args.duration, args.intake_rate, args.stations,
                                             args.ops_per_station))
                 p99 = report_run(f"{cases_label}, {workers} worker(s)", officers, run)
                 after = os.times()
-                print(f"  CPU over the run: server {process_tree_cpu(server.proc.pid) - server_before:.1f} s,"
+                db_cpu = (f", PostgreSQL {process_tree_cpu(db_pid) - db_before:.1f} s" if db_pid else "")
+                print(f"  CPU over the run: server {process_tree_cpu(server.proc.pid) - server_before:.1f} s{db_cpu},"
                       f" this load generator {after.user + after.system - before.user - before.system:.1f} s"
                       f" (of {args.duration:.0f} s; a generator near 100% of a core would be the limit)",
                       flush=True)
@@ -574,15 +729,18 @@ def main(argv: list[str] | None = None) -> int:
                 quiet = next(a for a in accounts if a.username in QUIET)
                 quiet.cursor = asyncio.run(_head_cursor(server.port, quiet))
                 path = f"{API_PREFIX}/changes?cursor={quiet.cursor}&limit=1000"
-                ours, ours_rate = cpu_per_request(server, path, quiet.headers(), args.cpu_requests)
+                ours, ours_rate, ours_db = cpu_per_request(server, path, quiet.headers(), args.cpu_requests,
+                                                           db_pid)
                 bare = start_bare()
                 try:
-                    floor, floor_rate = cpu_per_request(bare, path, quiet.headers(), args.cpu_requests)
+                    floor, floor_rate, _ = cpu_per_request(bare, path, quiet.headers(), args.cpu_requests)
                 finally:
                     bare.stop()
+                with_db = (f"; with PostgreSQL's own {ours_db:.3f} ms: {ours + ours_db:.3f} ms,"
+                           f" ratio {(ours + ours_db) / floor:.2f}" if db_pid else "")
                 print(f"no-change poll, closed loop, 1 worker: {ours:.3f} ms CPU each ({ours_rate:.0f} req/s)"
                       f" (floor: bare ASGI under the same uvicorn {floor:.3f} ms, {floor_rate:.0f} req/s;"
-                      f" ratio {ours / floor:.2f})", flush=True)
+                      f" ratio {ours / floor:.2f}{with_db})", flush=True)
         finally:
             server.stop()
     for workers, n in sorted(held.items()):

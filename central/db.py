@@ -290,6 +290,11 @@ class Database:
             self._writer_fd = os.open(self.path + "-writer", os.O_RDWR | os.O_CREAT, 0o600)
         fcntl.flock(self._writer_fd, fcntl.LOCK_EX if take else fcntl.LOCK_UN)
 
+    def read_one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """One statement's first row, read outside a transaction: a statement is its own
+        snapshot, and the BEGIN and COMMIT around it were two round trips on PostgreSQL."""
+        return self.conn().execute(sql, params).fetchone()
+
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
         """A read transaction: every query inside sees the same snapshot."""
@@ -548,6 +553,16 @@ class PostgresDatabase:
                 conn.execute("COMMIT")
             except psycopg.OperationalError as exc:
                 raise _unavailable() from exc
+
+    def read_one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """One statement's first row, read outside a transaction (autocommit: the
+        statement is its own snapshot), one round trip instead of three."""
+        import psycopg
+
+        try:
+            return self.conn().execute(sql, params).fetchone()
+        except psycopg.OperationalError as exc:
+            raise _unavailable() from exc
 
     @contextmanager
     def read(self) -> Iterator[PostgresConnection]:

@@ -5,6 +5,8 @@
 #
 #   scripts/pg_test_server.sh start [DIR]   # prints the DSN for DESK_TEST_POSTGRES
 #   scripts/pg_test_server.sh stop  [DIR]
+#   DESK_PG_PORT=5440 DESK_PG_FSYNC=on scripts/pg_test_server.sh start /tmp/desk-pg-bench
+#                                           # a cluster for benchmarks: fsync on, as deployed
 #
 # Needs the Debian `postgresql` package (initdb and pg_ctl under /usr/lib/postgresql).
 # initdb refuses to run as root, so as root the cluster belongs to `nobody`.
@@ -13,6 +15,14 @@ set -euo pipefail
 action=${1:-}
 dir=${2:-/tmp/desk-pg-test}
 port=${DESK_PG_PORT:-5433}
+# fsync off by default: a test cluster is thrown away, and the tests' commits are many.
+# A benchmark needs it on (DESK_PG_FSYNC=on): without it a commit costs no flush, which
+# no deployment gets, and the figures would flatter PostgreSQL.
+case "${DESK_PG_FSYNC:-off}" in
+on) durability="-c fsync=on" ;;
+off) durability="-c fsync=off" ;;
+*) echo "pg_test_server: DESK_PG_FSYNC is on or off" >&2; exit 2 ;;
+esac
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
     echo "pg_test_server: PostgreSQL is not installed (apt-get install postgresql)" >&2
@@ -39,9 +49,8 @@ start)
             --locale=C >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
     fi
     if ! as_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
-        # fsync off: a test cluster is thrown away, and the tests' commits are many.
         as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-            -o "-k $dir/socket -p $port -c listen_addresses='' -c fsync=off -c max_connections=300" \
+            -o "-k $dir/socket -p $port -c listen_addresses='' $durability -c max_connections=300" \
             start >/dev/null
     fi
     echo "postgresql://desk@/postgres?host=$dir/socket&port=$port"

@@ -47,9 +47,7 @@ class FeedRoom(Room):
     # ------------------------------------------------------------ sequence and retention
 
     def _next_seq(self, conn: Any) -> int:
-        seq = int(self._meta(conn, "seq", "0")) + 1
-        self._set_meta(conn, "seq", str(seq))
-        return seq
+        return self._bump_meta(conn, "seq")
 
     def _log_change(self, conn: Any, seq: int, now: datetime, case_id: str,
                     old: tuple[str | None, str | None], new: tuple[str | None, str | None],
@@ -57,10 +55,13 @@ class FeedRoom(Room):
         # Only the case's latest change is kept: the case row holds its latest state, so
         # an older change says nothing a feed page needs and the log grows with cases,
         # not with edits. A cursor between the old and the new seq sees the new one.
-        conn.execute("DELETE FROM changes WHERE case_id = ?", (case_id,))
-        conn.execute("INSERT INTO changes(seq, at, case_id, old_unit, old_assignee, new_unit,"
-                     " new_assignee, reason) VALUES (?,?,?,?,?,?,?,?)",
-                     (seq, db_time(now), case_id, old[0], old[1], new[0], new[1], reason))
+        # The case's one row is rewritten in place: a delete and an insert were two
+        # round trips on PostgreSQL. None (a new case, or its change forgotten) inserts it.
+        values = (seq, db_time(now), old[0], old[1], new[0], new[1], reason, case_id)
+        if conn.execute("UPDATE changes SET seq = ?, at = ?, old_unit = ?, old_assignee = ?, new_unit = ?,"
+                        " new_assignee = ?, reason = ? WHERE case_id = ?", values).rowcount == 0:
+            conn.execute("INSERT INTO changes(seq, at, old_unit, old_assignee, new_unit, new_assignee,"
+                         " reason, case_id) VALUES (?,?,?,?,?,?,?,?)", values)
         if reason is not None:
             self._log_departures(conn, seq, now, case_id, old, new, reason)
 
@@ -99,12 +100,18 @@ class FeedRoom(Room):
         forget changes older than the kept change log."""
         closed_before = db_time(now - self.closed_retention)
         forget_before = db_time(now - self.change_retention)
-        with self.db.read() as conn:
-            due = conn.execute("SELECT 1 FROM cases WHERE retired = 0 AND closed_at IS NOT NULL"
-                               " AND closed_at <= ? LIMIT 1", (closed_before,)).fetchone()
-            old = (conn.execute("SELECT 1 FROM changes WHERE at < ? LIMIT 1", (forget_before,)).fetchone()
-                   or conn.execute("SELECT 1 FROM departures WHERE at < ? LIMIT 1",
-                                   (forget_before,)).fetchone())
+        # The oldest of each, from the start of its index, in one statement without
+        # parameters. `SELECT 1 ... WHERE at < ? LIMIT 1` was two statements, and once
+        # psycopg had prepared them PostgreSQL's generic plan for `at < $1` read the
+        # whole change log in seq order (75 ms a feed page at 300,000 cases) to find that
+        # nothing was old. Stored times are fixed-width (db_time): they compare as text.
+        oldest = self.db.read_one(
+            "SELECT (SELECT closed_at FROM cases WHERE retired = 0 AND closed_at IS NOT NULL"
+            " ORDER BY closed_at LIMIT 1) AS closing,"
+            " (SELECT at FROM changes ORDER BY at LIMIT 1) AS change,"
+            " (SELECT at FROM departures ORDER BY at LIMIT 1) AS departure")
+        due = oldest["closing"] is not None and oldest["closing"] <= closed_before
+        old = any(oldest[k] is not None and oldest[k] < forget_before for k in ("change", "departure"))
         if not due and not old:
             return
         with self.db.write() as conn:
@@ -152,32 +159,38 @@ class FeedRoom(Room):
         error): a bad or dead token, a cursor not this server's or expired, a retention
         sweep due (the route runs it), or anything to send.
 
-        At the head (nothing written since, for anyone) it is one statement: the session
-        and its officer, the head, the epoch, the floor and whether a sweep is due. Behind
-        the head, each branch of the caller's scope and its removes are asked for one row
-        from their indexes, in one snapshot: a burst of pushes elsewhere moves the head
-        for everyone, and must not send every poll down the whole stack. Stored times
-        are fixed-width (db_time), so they compare as text."""
+        At the head (nothing written since, for anyone) it is one statement, read outside
+        a transaction (the statement is its own snapshot): the session and its officer,
+        the head, the epoch, the floor and whether a sweep is due. Behind the head, each
+        branch of the caller's scope and its removes are asked for one row from their
+        indexes, in one snapshot: a burst of pushes elsewhere moves the head for everyone,
+        and must not send every poll down the whole stack. (Asked in one statement, an OR
+        of EXISTS, PostgreSQL's plan for it used its whole CPU under the bench's load.)
+        That snapshot may be later than
+        the head's, which is safe: every change up to the head committed before the head
+        was read (writes are numbered under the one write lock), so the later snapshot
+        holds them all, and whatever it holds beyond only makes the poll go to the full
+        route. Stored times are fixed-width (db_time), so they compare as text."""
         epoch, dot, seq_text = cursor.partition(".")
         if not dot or not seq_text.isdigit() or len(seq_text) > 18:
             return None
-        with self.db.read() as conn:
-            row = conn.execute(
-                "SELECT s.device_id, s.expires_at > ? AS live, o.*,"
-                " (SELECT value FROM meta WHERE key = 'seq') AS head,"
-                " (SELECT value FROM meta WHERE key = 'epoch') AS epoch,"
-                " (SELECT value FROM meta WHERE key = 'floor') AS floor,"
-                " EXISTS(SELECT 1 FROM cases WHERE retired = 0 AND closed_at IS NOT NULL"
-                " AND closed_at <= ?) AS due"
-                " FROM sessions s JOIN officers o ON o.id = s.officer_id"
-                " WHERE s.token_hash = ? AND s.revoked = 0",
-                (db_time(now), db_time(now - self.closed_retention), token_hash(token))).fetchone()
-            if row is None or not row["live"] or row["due"] or epoch != row["epoch"]:
-                return None
-            after, head = int(seq_text), int(row["head"] or 0)
-            if after > head or after < int(row["floor"] or 0):
-                return None
-            if after < head:
+        row = self.db.read_one(
+            "SELECT s.device_id, s.expires_at > ? AS live, o.*,"
+            " (SELECT value FROM meta WHERE key = 'seq') AS head,"
+            " (SELECT value FROM meta WHERE key = 'epoch') AS epoch,"
+            " (SELECT value FROM meta WHERE key = 'floor') AS floor,"
+            " EXISTS(SELECT 1 FROM cases WHERE retired = 0 AND closed_at IS NOT NULL"
+            " AND closed_at <= ?) AS due"
+            " FROM sessions s JOIN officers o ON o.id = s.officer_id"
+            " WHERE s.token_hash = ? AND s.revoked = 0",
+            (db_time(now), db_time(now - self.closed_retention), token_hash(token)))
+        if row is None or not row["live"] or row["due"] or epoch != row["epoch"]:
+            return None
+        after, head = int(seq_text), int(row["head"] or 0)
+        if after > head or after < int(row["floor"] or 0):
+            return None
+        if after < head:
+            with self.db.read() as conn:
                 caller = _caller(row, row["device_id"])
                 for branch, branch_args in _scope_branches(caller):
                     if conn.execute(f"SELECT 1 FROM cases WHERE retired = 0 AND {branch}"
@@ -257,6 +270,12 @@ class FeedRoom(Room):
             "reference_version": self.reference_version,
         }
 
+    def _audiences(self, caller: Caller) -> list[str]:
+        """The caller's two audiences in `departures` (see central.db)."""
+        if caller.is_supervisor:
+            return [f"a:{caller.id}", f"u:{caller.unit_id}"]
+        return [f"a:{caller.id}", f"f:{caller.unit_id}"]
+
     def _removes(self, conn: Any, caller: Caller, after: int, want: int) -> list[tuple[int, str, str]]:
         """The first `want` removes after `after`, in seq order, as (seq, case_id, reason):
         cases that left the caller's scope since the cursor and are not in it now, each
@@ -265,10 +284,7 @@ class FeedRoom(Room):
         Each audience is read in seq order from its own index and stops once it has
         `want`, so the cost follows the page; a row is skipped only when its case is in
         scope again, or left the caller's other audience later (it is found there)."""
-        if caller.is_supervisor:
-            audiences = [f"a:{caller.id}", f"u:{caller.unit_id}"]
-        else:
-            audiences = [f"a:{caller.id}", f"f:{caller.unit_id}"]
+        audiences = self._audiences(caller)
         found: dict[str, tuple[int, str, str]] = {}
         for audience in audiences:
             others = [a for a in audiences if a != audience]

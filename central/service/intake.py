@@ -91,11 +91,11 @@ class IntakeRoom(FeedRoom):
         day = received_at.astimezone(ZONE).strftime("%Y%m%d")
         with self.db.write() as conn:
             key = f"number:{day}"
-            n = int(self._meta(conn, key, "0")) + 1
+            # Past the last number the raise rolls the bump back with the rest.
+            n = self._bump_meta(conn, key)
             if n > 999_999:
                 raise ApiError(503, "numbers_exhausted", "no case numbers left for the day",
                                headers={"Retry-After": "3600"})
-            self._set_meta(conn, key, str(n))
             number = f"SX{day}{n:06d}"
             case = wire.Case(
                 id=number, number=number, kind=request.kind, service_item_id=request.service_item_id,

@@ -26,11 +26,13 @@ class OpsRoom(FeedRoom):
         wire): one that is not a valid Op is `rejected` on its own and the rest go on."""
         results = []
         stopped_cases: set[str] = set()
-        # One commit for the batch, each op a savepoint inside it: every op is still
-        # atomic with the record of its op_id, and a commit per op was most of the cost
-        # of a push. If the batch fails half-way nothing was answered, so the client
-        # resends it all and nothing is lost or done twice.
-        with self.db.write():
+        # One transaction for the batch: every op is atomic with the record of its op_id
+        # because the whole batch is, and a commit per op was most of the cost of a push.
+        # No savepoint per op either (two round trips an op on PostgreSQL): nothing
+        # catches an error half-way through a batch, so an op that fails ends the batch,
+        # nothing was answered, the client resends it all and nothing is lost or done
+        # twice. An op refused by the rules is a result, not an error, and writes nothing.
+        with self.db.write() as conn:
             for raw in ops:
                 op = raw if isinstance(raw, wire.Op) else _parse_op(raw)
                 if not isinstance(op, wire.Op):
@@ -39,63 +41,71 @@ class OpsRoom(FeedRoom):
                         stopped_cases.add(case_id)
                     results.append(op)
                     continue
-                result = self._apply_one(caller, op, stopped_cases, now)
+                result = self._apply_one(conn, caller, op, stopped_cases, now)
                 if result["outcome"] in ("conflict", "rejected", "blocked"):
                     stopped_cases.add(op.case_id)
                 results.append(result)
         return results
 
-    def _apply_one(self, caller: Caller, op: wire.Op, stopped_cases: set[str], now: datetime) -> dict[str, Any]:
+    def _apply_one(self, conn: Any, caller: Caller, op: wire.Op, stopped_cases: set[str],
+                   now: datetime) -> dict[str, Any]:
         # surrogatepass: a lone surrogate must never crash the hash (the guard refuses
         # such bodies, but the hash is not the place to find out).
         content_hash = hashlib.sha256(canonical({
             "officer": caller.id, "type": op.type, "case_id": op.case_id, "payload": op.payload,
         }).encode("utf-8", "surrogatepass")).hexdigest()
-        with self.db.write() as conn:
-            seen = conn.execute("SELECT content_hash, outcome, result FROM ops WHERE op_id = ?",
-                                (op.op_id,)).fetchone()
-            if seen is not None:
-                if seen["content_hash"] != content_hash:
-                    return _result(op, "rejected", error=("op_id_reused",
-                                   "this op_id was used before for another operation"))
-                stored = json.loads(seen["result"])
-                if stored["outcome"] == "applied":
-                    stored["outcome"] = "duplicate"
-                # The stored answer as the caller may see it now: the case may have
-                # left their scope since.
-                return self._visible(conn, caller, op, stored)
-            if op.case_id in stopped_cases:
-                return _result(op, "blocked", error=("blocked", "an earlier op on this case did not apply"))
-            result = self._decide_and_apply(conn, caller, op, now)
-            conn.execute("INSERT INTO ops(op_id, officer_id, content_hash, outcome, result, received_at)"
-                         " VALUES (?,?,?,?,?,?)",
-                         (op.op_id, caller.id, content_hash, result["outcome"], canonical(result),
-                          db_time(now)))
-            return self._visible(conn, caller, op, result)
+        seen = conn.execute("SELECT content_hash, outcome, result FROM ops WHERE op_id = ?",
+                            (op.op_id,)).fetchone()
+        if seen is not None:
+            if seen["content_hash"] != content_hash:
+                return _result(op, "rejected", error=("op_id_reused",
+                               "this op_id was used before for another operation"))
+            stored = json.loads(seen["result"])
+            if stored["outcome"] == "applied":
+                stored["outcome"] = "duplicate"
+            # The stored answer as the caller may see it now: the case may have
+            # left their scope since.
+            return self._visible(conn, caller, op, stored)
+        if op.case_id in stopped_cases:
+            return _result(op, "blocked", error=("blocked", "an earlier op on this case did not apply"))
+        where = _Where()
+        result = self._decide_and_apply(conn, caller, op, now, where)
+        conn.execute("INSERT INTO ops(op_id, officer_id, content_hash, outcome, result, received_at)"
+                     " VALUES (?,?,?,?,?,?)",
+                     (op.op_id, caller.id, content_hash, result["outcome"], canonical(result),
+                      db_time(now)))
+        return self._visible(conn, caller, op, result, where)
 
-    def _visible(self, conn: Any, caller: Caller, op: wire.Op, result: dict[str, Any]) -> dict[str, Any]:
+    def _visible(self, conn: Any, caller: Caller, op: wire.Op, result: dict[str, Any],
+                 where: _Where | None = None) -> dict[str, Any]:
         """A result carries `case` only for a caller who may see the case now or held it
         before (desk.rules.may_see); anyone else gets null and a code that tells nothing
-        of what the case holds."""
-        row = conn.execute("SELECT unit_id, assignee_id, retired FROM cases WHERE id = ?",
-                           (op.case_id,)).fetchone()
-        if row is None:
-            return {**result, "case": None}
-        held = conn.execute("SELECT 1 FROM holders WHERE case_id = ? AND officer_id = ?",
-                            (op.case_id, caller.id)).fetchone() is not None
-        unit_id = None if row["retired"] else row["unit_id"]
-        if rules.may_see(caller.actor, unit_id, row["assignee_id"], held_before=held):
+        of what the case holds. `where`, when the op just loaded the case, says where it
+        is now and whether the caller holds it, so that is not read back."""
+        if where is not None and where.known:
+            unit_raw, assignee_id, retired, held = where.unit_id, where.assignee_id, where.retired, where.held
+        else:
+            row = conn.execute("SELECT unit_id, assignee_id, retired FROM cases WHERE id = ?",
+                               (op.case_id,)).fetchone()
+            if row is None:
+                return {**result, "case": None}
+            held = conn.execute("SELECT 1 FROM holders WHERE case_id = ? AND officer_id = ?",
+                                (op.case_id, caller.id)).fetchone() is not None
+            unit_raw, assignee_id, retired = row["unit_id"], row["assignee_id"], bool(row["retired"])
+        unit_id = None if retired else unit_raw
+        if rules.may_see(caller.actor, unit_id, assignee_id, held_before=held):
             return result
         hidden = {**result, "case": None}
         if result["outcome"] in ("conflict", "rejected") and result.get("error"):
-            code = rules.hidden_code(op.type, row["unit_id"], row["assignee_id"], caller.actor)
+            code = rules.hidden_code(op.type, unit_raw, assignee_id, caller.actor)
             if result["error"]["code"] not in ("validation_failed", "op_id_reused"):
                 hidden["error"] = {"code": code, "detail": (
                     "another officer claimed the case" if code == "claimed"
                     else "the case is not in the officer's scope")}
         return hidden
 
-    def _decide_and_apply(self, conn: Any, caller: Caller, op: wire.Op, now: datetime) -> dict[str, Any]:
+    def _decide_and_apply(self, conn: Any, caller: Caller, op: wire.Op, now: datetime,
+                          where: _Where) -> dict[str, Any]:
         try:
             payload = wire.parse_payload(op.type, op.payload)
         except ValidationError as exc:
@@ -108,6 +118,8 @@ class OpsRoom(FeedRoom):
         row, case = loaded
         held_before = conn.execute("SELECT 1 FROM holders WHERE case_id = ? AND officer_id = ?",
                                    (case.id, caller.id)).fetchone() is not None
+        # Where the case is while nothing is changed: every early return below leaves it so.
+        where.set(row["unit_id"], row["assignee_id"], bool(row["retired"]), held_before)
         values = payload.model_dump(mode="json")
         decision = rules.decide(
             op.type, values, status=case.status, unit_id=case.unit_id,
@@ -176,7 +188,7 @@ class OpsRoom(FeedRoom):
             cal=self.calendar, policy=self.policies.get(case.kind))
         entry_type = "status" if op.type == "set_status" else op.type
         entry_id = f"{case.id}-e{len(case.entries) + 1}"
-        # The entry and its files together, in this op's savepoint (central/blobs.py).
+        # The entry and its files together, in the batch's transaction (central/blobs.py).
         self.files.attach(conn, caller.id, case, entry_id, values)
         case.entries.append(wire.Entry(
             id=entry_id, type=entry_type, author_id=caller.id,
@@ -185,12 +197,33 @@ class OpsRoom(FeedRoom):
             late=decision.verdict == "late"))
         case.version += 1
         doc = self._save_case(conn, case, now=now, old=old, reason=reason)
+        # _save_case un-retires the row; a claim or a reassign to the caller made them a holder.
+        where.set(case.unit_id, case.assignee_id, False, held_before or op.type == "claim" or (
+            op.type == "reassign" and values["to_officer_id"] == caller.id))
         return _result(op, "applied", case=doc)
 
     def _hold(self, conn: Any, case_id: str, officer_id: str, now: datetime) -> None:
         conn.execute("INSERT INTO holders(case_id, officer_id, since) VALUES (?,?,?)"
                      " ON CONFLICT(case_id, officer_id) DO NOTHING",
                      (case_id, officer_id, db_time(now)))
+
+
+class _Where:
+    """Where an op left its case (unit, assignee, retired) and whether the caller holds
+    it, as the op's own statements found and wrote them; unknown until the case loads."""
+
+    __slots__ = ("known", "unit_id", "assignee_id", "retired", "held")
+
+    def __init__(self) -> None:
+        self.known = False
+        self.unit_id: str | None = None
+        self.assignee_id: str | None = None
+        self.retired = False
+        self.held = False
+
+    def set(self, unit_id: str | None, assignee_id: str | None, retired: bool, held: bool) -> None:
+        self.known = True
+        self.unit_id, self.assignee_id, self.retired, self.held = unit_id, assignee_id, retired, held
 
 
 def _parse_op(raw: Any) -> wire.Op | dict[str, Any]:

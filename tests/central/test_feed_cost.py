@@ -19,7 +19,7 @@ from desk import wire
 from tests.central.tiny_seed import PASSWORD, STATION_1, STATION_2, TinySeed
 
 CASES = 1200
-STEP = 100  # the progress handler fires every STEP VM instructions
+STEP = 10  # the progress handler fires every STEP VM instructions (of a statement: a coarser step missed the short ones)
 
 
 @pytest.fixture(scope="module")
