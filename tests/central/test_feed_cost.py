@@ -19,7 +19,8 @@ from desk import wire
 from tests.central.tiny_seed import PASSWORD, STATION_1, STATION_2, TinySeed
 
 CASES = 1200
-STEP = 10  # the progress handler fires every STEP VM instructions (of a statement: a coarser step missed the short ones)
+# The progress handler fires every STEP VM instructions (a coarser step missed short statements).
+STEP = 10
 
 
 @pytest.fixture(scope="module")
