@@ -140,9 +140,11 @@ class OpsRoom(FeedRoom):
         old = (case.unit_id, case.assignee_id)
         reason = None
         body, data = "", {}
+        # The officer the case is now assigned to holds it from now on (they keep seeing
+        # it after it leaves them).
+        new_holder: str | None = None
         if op.type == "claim":
-            case.assignee_id = caller.id
-            self._hold(conn, case.id, caller.id, now)
+            case.assignee_id = new_holder = caller.id
             reason = "reassigned"
         elif op.type == "accept":
             case.accepted_at = now
@@ -167,13 +169,14 @@ class OpsRoom(FeedRoom):
         elif op.type == "reassign":
             body = values["reason"]
             data = {"from_officer_id": case.assignee_id, "to_officer_id": values["to_officer_id"]}
-            case.assignee_id = values["to_officer_id"]
-            self._hold(conn, case.id, values["to_officer_id"], now)
+            case.assignee_id = new_holder = values["to_officer_id"]
             reason = "reassigned"
         elif op.type == "reveal":
             data = {"field": values["field"]}
             if values.get("attachment_id") is not None:
                 data["attachment_id"] = values["attachment_id"]
+        if new_holder is not None:
+            self._hold(conn, case.id, new_holder, now)
         # The officer's clock may be wrong (years off, or before the citizen wrote):
         # the stored time stays between the case's arrival and the server's receipt,
         # so every deadline computed from it stays computable, and the officer's own
@@ -197,9 +200,8 @@ class OpsRoom(FeedRoom):
             late=decision.verdict == "late"))
         case.version += 1
         doc = self._save_case(conn, case, now=now, old=old, reason=reason)
-        # _save_case un-retires the row; a claim or a reassign to the caller made them a holder.
-        where.set(case.unit_id, case.assignee_id, False, held_before or op.type == "claim" or (
-            op.type == "reassign" and values["to_officer_id"] == caller.id))
+        # _save_case un-retires the row.
+        where.set(case.unit_id, case.assignee_id, False, held_before or new_holder == caller.id)
         return _result(op, "applied", case=doc)
 
     def _hold(self, conn: Any, case_id: str, officer_id: str, now: datetime) -> None:
