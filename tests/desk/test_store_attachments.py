@@ -121,15 +121,21 @@ def test_eviction_keeps_open_cases_and_queued_files_and_drops_expired_ones(tmp_p
     store.close()
 
 
-def test_migration_9_adds_the_file_tables_to_an_older_cache(tmp_path):
+def _older_cache(path, version: int, cases: list[dict]) -> bytes:
+    """A cache at schema `version` holding `cases` as views; its key."""
     k = key()
-    conn = sqlcipher3.connect(str(tmp_path / "c.db"), isolation_level=None)
+    conn = sqlcipher3.connect(str(path), isolation_level=None)
     conn.execute(f"PRAGMA key = \"x'{k.hex()}'\"")
-    schema.migrate(conn, target=6)
-    case = make_case(3).model_dump(mode="json")
-    conn.execute("INSERT INTO local_cases (id, number, title, status, unit_id, data) VALUES (?, ?, ?, 'new', 's1', ?)",
-                 (case["id"], case["number"], case["title"], json.dumps(case)))
+    schema.migrate(conn, target=version)
+    for case in cases:
+        conn.execute("INSERT INTO local_cases (id, number, title, status, unit_id, data) "
+                     "VALUES (?, ?, ?, 'new', 's1', ?)", (case["id"], case["number"], case["title"], json.dumps(case)))
     conn.close()
+    return k
+
+
+def test_migration_9_adds_the_file_tables_to_an_older_cache(tmp_path):
+    k = _older_cache(tmp_path / "c.db", 6, [make_case(3).model_dump(mode="json")])
     store = Store.open(tmp_path / "c.db", k)
     assert schema.version(store.conn) == schema.LATEST == 10
     assert store.case_files("case-3") == [] and store.wanted_files() == []
@@ -145,17 +151,10 @@ def test_budget_comes_from_the_profile_settings():
 
 
 def test_migration_10_counts_the_files_of_cached_cases_and_the_scan_reads_only_those(tmp_path):
-    k = key()
-    conn = sqlcipher3.connect(str(tmp_path / "c.db"), isolation_level=None)
-    conn.execute(f"PRAGMA key = \"x'{k.hex()}'\"")
-    schema.migrate(conn, target=9)
     with_file = make_case(4).model_dump(mode="json")
     with_file["attachments"] = [{"id": "att-1", "entry_id": None, "name": "照片.jpg", "content_type": "image/jpeg",
                                  "size": 10, "sha256": "ab" * 32}]
-    for case in (make_case(3).model_dump(mode="json"), with_file):
-        conn.execute("INSERT INTO local_cases (id, number, title, status, unit_id, data) "
-                     "VALUES (?, ?, ?, 'new', 's1', ?)", (case["id"], case["number"], case["title"], json.dumps(case)))
-    conn.close()
+    k = _older_cache(tmp_path / "c.db", 9, [make_case(3).model_dump(mode="json"), with_file])
     store = Store.open(tmp_path / "c.db", k)
     assert dict(store.conn.execute("SELECT id, files FROM local_cases").fetchall()) == {"case-3": 0, "case-4": 1}
     assert [w.case_id for w in store.wanted_files()] == ["case-4"]

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 
 import pytest
 
-from desk import pagework
 from desk.pagework import PageWorker, next_cursor_hint, prepare_page
 from desk.store import PreparedUpsert
 from tests.faults import harness
@@ -38,7 +38,7 @@ def test_pages_prepared_in_the_worker_fill_the_cache_as_pages_read_here(tmp_path
 
     worker = PageWorker()
     there = harness.open_desk(server.url, "officer1", tmp_path, name="there")
-    fetched = _count_fetches(there.client)
+    fetched, threads = _count_fetches(there.client)
     try:
         report = harness.engine_for(there, page_size=5, page_worker=worker).run_cycle()
         assert report.finished and report.pulled >= 12, report.error
@@ -49,21 +49,25 @@ def test_pages_prepared_in_the_worker_fill_the_cache_as_pages_read_here(tmp_path
         worker.close()
     assert _cache(there.store) == _cache(here.store)
     assert len(there.store.search("走失的狗")) >= 12
-    # Each page was fetched once: those after the first ahead, under the cursor read off
-    # the page before it.
+    # Each page was fetched once, and those after the second ahead (on the feed reader
+    # thread), under the cursor read off the page before them.
     assert len(fetched) == report.pull_requests >= 3 and len(set(fetched)) == len(fetched)
+    assert [t.startswith("desk-feed") for t in threads][2:] == [True] * (len(fetched) - 2), threads
 
 
-def _count_fetches(client) -> list:
+def _count_fetches(client) -> tuple[list, list[str]]:
+    """The cursors of the client's page fetches, and the threads that made them."""
     fetched: list = []
+    threads: list[str] = []
     body = client.changes_body
 
     def counted(cursor, limit):
         fetched.append(cursor)
+        threads.append(threading.current_thread().name)
         return body(cursor, limit)
 
     client.changes_body = counted
-    return fetched
+    return fetched, threads
 
 
 def test_a_wrong_guess_of_the_next_cursor_is_dropped_unread(tmp_path, env, server, monkeypatch):
@@ -74,7 +78,7 @@ def test_a_wrong_guess_of_the_next_cursor_is_dropped_unread(tmp_path, env, serve
     # fetched again under the cursor the page itself names.
     monkeypatch.setattr("desk.sync.next_cursor_hint", lambda content: "not-the-cursor")
     there = harness.open_desk(server.url, "officer1", tmp_path, name="there")
-    fetched = _count_fetches(there.client)
+    fetched, _ = _count_fetches(there.client)
     worker = PageWorker()
     try:
         report = harness.engine_for(there, page_size=5, page_worker=worker).run_cycle()
@@ -112,7 +116,6 @@ def test_a_first_sync_starts_the_worker_before_its_first_page(tmp_path, env, ser
         assert engine.run_cycle().finished and started == [True], "a sync with a cursor does not"
     finally:
         worker.close()
-    assert pagework._ready() is None
 
 
 def test_a_worker_that_dies_hands_the_page_to_this_process(tmp_path, env, server):
