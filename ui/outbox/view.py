@@ -309,9 +309,17 @@ class OutboxView(QWidget):
             return
         dialog = EditDialog(item, self)
         self.dialog = dialog
-        dialog.accepted.connect(lambda: self._run(lambda: self.actions.edit_queued(item.op_id, dialog.text())))
+        dialog.accepted.connect(lambda: self._save_edit(item.op_id, dialog.text()))
         dialog.finished.connect(lambda _r: self._closed(dialog))
         dialog.open()
+
+    def _save_edit(self, op_id: str, text: str) -> None:
+        # The text is read here, on the GUI thread, as the dialog is accepted: the task
+        # runs later on a pool thread, when the closed dialog may already be deleted
+        # (reading it there raised RuntimeError, and the edit was lost, on a busy machine).
+        actions = self.actions
+        if actions is not None:
+            self._run(lambda: actions.edit_queued(op_id, text))
 
     def withdraw_current(self) -> None:
         item = self.current()
