@@ -256,6 +256,11 @@ def interact(app, window, until, *, min_s: float = 0.0,
     from PySide6.QtCore import QEventLoop, QTimer
 
     bar = window.table.verticalScrollBar()
+    if window.model.rowCount() and window.case_pane.case_id is None:
+        # A case is open before the clock starts, as on an officer's screen: the pane's
+        # first build is not the step being measured.
+        window.table.selectRow(0)
+        wait(app, lambda: window.case_pane.case_id is not None)
     beat = Heartbeat()
     beat.start()
     t = time.perf_counter()

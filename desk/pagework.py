@@ -34,6 +34,11 @@ from desk.wire import RemoveChange, UnreadableChange
 
 log = logging.getLogger(__name__)
 
+# A cycle's first page this big or bigger goes to a running worker too (the answers to a
+# push, a day's changes after a long offline spell); a no-change poll's is a few hundred
+# bytes and is read at once.
+WORKER_PAGE_BYTES = 256 * 1024
+
 
 @dataclass
 class PreparedPage:
@@ -118,6 +123,12 @@ class PageWorker:
         self._broken = False
         self._closed = False
         self._lock = threading.Lock()
+
+    @property
+    def running(self) -> bool:
+        """Started and not stopped: a page handed to it now costs no process start."""
+        with self._lock:
+            return self._pool is not None and not self._broken and not self._closed
 
     def start(self) -> None:
         """Start the worker now, ahead of its first page (a first sync calls it before

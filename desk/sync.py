@@ -24,9 +24,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from desk import filesync
-from desk.api import ApiError, AuthError, BadResponse, CursorExpired, ServerRefused, TransportError
+from desk.api import (
+    ApiError,
+    AuthError,
+    BadResponse,
+    CursorExpired,
+    ServerRefused,
+    TransportError,
+    parse_changes,
+)
 from desk.logsafe import log_unexpected
-from desk.pagework import PageWorker, PendingPage, next_cursor_hint
+from desk.pagework import WORKER_PAGE_BYTES, PageWorker, PendingPage, next_cursor_hint
 from desk.rules import KNOWN_STATUSES, Actor
 from desk.store import NOTHING, Changes, PreparedUpsert, change_case_id
 from desk.wire import MAX_CHANGES_LIMIT, MAX_OPS_PER_PUSH, STATUSES
@@ -304,6 +312,26 @@ class SyncEngine:
             self._ahead = (hint, reader.submit(self._read_page, hint))
         return worker.collect(pending)
 
+    def _first_page(self, cursor: str | None, report: SyncReport, before: datetime):
+        """The cycle's first page. A small one (a cycle with nothing new, most of them) is
+        read here and never waits for the worker; a big one (a first sync's, the answers
+        to a push) is read by the page worker once it runs, as every later page is: read
+        here, it held the interpreter lock the window paints with for 70 ms."""
+        worker = self.page_worker
+        changes_body = getattr(self.client, "changes_body", None)
+        if worker is None or changes_body is None:
+            page = self.client.changes(cursor, self.page_size)
+            self._measure_clock(report, page.server_time, before, self.clock())
+            return page
+        content = changes_body(cursor, self.page_size)
+        after = self.clock()
+        if len(content) >= WORKER_PAGE_BYTES and worker.running:
+            page = worker.prepare(content, *self.store.view_context())
+        else:
+            page = parse_changes(content)
+        self._measure_clock(report, page.server_time, before, after)
+        return page
+
     def _read_page(self, cursor: str | None) -> tuple[PendingPage, str | None]:
         """Fetch a page's bytes and hand them to the worker; with the next cursor they name."""
         assert self.page_worker is not None
@@ -356,10 +384,7 @@ class SyncEngine:
                     if prefetched is not None:
                         page = prefetched.result()
                     else:
-                        # The first page in this process: a cycle with nothing new (most
-                        # of them) never waits for the worker.
-                        page = self.client.changes(cursor, self.page_size)
-                        self._measure_clock(report, page.server_time, before, self.clock())
+                        page = self._first_page(cursor, report, before)
                 except CursorExpired:
                     if generation is not None:
                         raise

@@ -7,6 +7,7 @@ straight in with.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
@@ -107,6 +108,10 @@ class DeskApp(QObject):
         if self.demo_link is not None:
             self._add_demo_menu(self.window)
         self.window.show()
+        # What exists now (modules, Qt wrappers, the window) lives as long as the app. Out
+        # of the collector's sight, a full collection during a sync no longer walks it all
+        # while it holds the interpreter lock the window's painting waits for.
+        gc.freeze()
         self.bridge.start()
         self.window.refresh()
         return self.window

@@ -317,6 +317,7 @@ class MainWindow(QMainWindow):
         self.save_state()
         QCoreApplication.instance().removeEventFilter(self.idle)
         self.tick_timer.stop()
+        self.case_pane.related.stop()
         if self.tray is not None:
             self.tray.hide()
         super().closeEvent(event)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from desk.masking import mask_name, mask_text
@@ -21,6 +21,9 @@ from ui.errors import log_failure
 log = logging.getLogger(__name__)
 
 CaseIdRole = Qt.ItemDataRole.UserRole
+# The lookup waits until the selection has rested this long: an officer walking the
+# queue with the arrow keys starts no search per row passed.
+REST_MS = 400
 
 
 def _reason(word: str) -> str:
@@ -52,16 +55,34 @@ class RelatedCases(QWidget):
         self.list.itemActivated.connect(self._activated)
         self.list.itemDoubleClicked.connect(self._activated)
         layout.addWidget(self.list)
+        self._rest = QTimer(self)
+        self._rest.setSingleShot(True)
+        self._rest.setInterval(REST_MS)
+        self._rest.timeout.connect(self._look_up)
         self.hide()
 
     def show_for(self, case_id: str | None) -> None:
-        """List the cases related to `case_id` (none: hide)."""
+        """List the cases related to `case_id` (none: hide), once the selection rests."""
+        if case_id != self.case_id:
+            # Another case's list must not stand beside this one while it is looked up.
+            self.rows = []
+            self.list.clear()
+            self.hide()
         self.case_id = case_id
         if case_id is None:
-            self.rows = []
-            self.hide()
+            self._rest.stop()
             return
-        store = self.context.store
+        self._rest.start()
+
+    def stop(self) -> None:
+        """The window closes: no lookup is started after it (its runner goes with it)."""
+        self._rest.stop()
+        self.case_id = None
+
+    def _look_up(self) -> None:
+        case_id, store = self.case_id, self.context.store
+        if case_id is None:
+            return
         self.context.runner.run(lambda: (case_id, store.related_cases(case_id)), self._found,
                                 self._failed, key=(self, "related"))
 

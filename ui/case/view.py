@@ -66,25 +66,46 @@ def plain_label(value: str = "", *, object_name: str | None = None, wrap: bool =
 
 
 class EntryWidget(QFrame):
-    """One timeline entry. Its look says what it is: citizen, late, pending, conflicting."""
+    """One timeline entry. Its look says what it is: citizen, late, pending, conflicting.
+
+    The pane keeps its entry widgets and refills them (`set_entry`) when another case is
+    shown: building a frame of labels per entry on every selection kept the GUI thread
+    busy for tens of milliseconds on a long timeline."""
 
     def __init__(self, entry: dict, context, parent=None, *, mask=lambda t: t):
         super().__init__(parent)
-        state = entry.get("local_state")
-        if state == "conflict":
-            self.setObjectName("entryConflict")
-        elif state == "pending":
-            self.setObjectName("entryPending")
-        elif entry.get("late"):
-            self.setObjectName("entryLate")
-        elif entry.get("type") == "citizen_message":
-            self.setObjectName("entryCitizen")
-        else:
-            self.setObjectName("entry")
-        self.entry = entry
+        self.context = context
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(2)
+        self.title = plain_label()
+        self.title.setStyleSheet("font-weight: 600;")
+        self.meta = plain_label(object_name="entryMeta")
+        self.detail = plain_label()
+        self.body = plain_label()
+        for label in (self.title, self.meta, self.detail, self.body):
+            layout.addWidget(label)
+        self.set_entry(entry, mask=mask)
+
+    def set_entry(self, entry: dict, *, mask=lambda t: t) -> None:
+        context = self.context
+        state = entry.get("local_state")
+        if state == "conflict":
+            look = "entryConflict"
+        elif state == "pending":
+            look = "entryPending"
+        elif entry.get("late"):
+            look = "entryLate"
+        elif entry.get("type") == "citizen_message":
+            look = "entryCitizen"
+        else:
+            look = "entry"
+        if look != self.objectName():
+            self.setObjectName(look)
+            # The style sheet picks the look by object name: a reused frame is re-styled.
+            self.style().unpolish(self)
+            self.style().polish(self)
+        self.entry = entry
         zone = context.formatter.zone
         head = text.label("Entry", entry.get("type"))
         marks = []
@@ -96,9 +117,7 @@ class EntryWidget(QFrame):
             marks.append(self.tr("recorded late"))
         if marks:
             head += "  [" + ", ".join(marks) + "]"
-        self.title = plain_label(head)
-        self.title.setStyleSheet("font-weight: 600;")
-        layout.addWidget(self.title)
+        self.title.setText(head)
         author = entry.get("author_name") or context.officer_name(entry.get("author_id"))
         done = text.format_local(entry.get("performed_at"), zone)
         if entry.get("type") == "citizen_message" or (entry.get("type") == "rating" and not author):
@@ -113,15 +132,13 @@ class EntryWidget(QFrame):
                     .replace("%2", context.unit_name(entry.get("unit_id")) or "-")
                     .replace("%3", done)
                     .replace("%4", text.format_local(entry.get("received_at"), zone)))
-        self.meta = plain_label(meta, object_name="entryMeta")
-        layout.addWidget(self.meta)
+        self.meta.setText(meta)
         detail = _entry_detail(entry, context)
-        if detail:
-            layout.addWidget(plain_label(detail))
+        self.detail.setText(detail)
+        self.detail.setVisible(bool(detail))
         # Citizens' numbers and names in any text stay masked until the officer reveals.
-        self.body = plain_label(mask(entry.get("body") or ""))
-        if entry.get("body"):
-            layout.addWidget(self.body)
+        self.body.setText(mask(entry.get("body") or ""))
+        self.body.setVisible(bool(entry.get("body")))
 
 
 def _entry_detail(entry: dict, context) -> str:
@@ -271,6 +288,19 @@ class CasePane(QWidget):
         # after the timeline was redrawn by a sync.
         self.files_panel = FilesPanel(self.context, inner)
         self.files_panel.sig_save_requested.connect(self.sig_save_attachment_requested)
+        # The body, the files and the entries are made once and refilled per case.
+        body = QPlainTextEdit()
+        body.setReadOnly(True)
+        body.setTabChangesFocus(True)
+        body.setObjectName("caseBody")
+        body.setMinimumHeight(80)
+        body.setMaximumHeight(160)
+        body.setAccessibleName(self.tr("Citizen's request"))
+        self.body_view = body
+        self.timeline.addWidget(body)
+        self.timeline.addWidget(self.files_panel)
+        self.entry_widgets: list[EntryWidget] = []
+        self.timeline.addStretch(1)
         scroll.setWidget(inner)
         self.scroll = scroll
         split.addWidget(scroll)
@@ -452,32 +482,31 @@ class CasePane(QWidget):
         return fields - self._revealed
 
     def _render_timeline(self) -> None:
-        self.timeline.removeWidget(self.files_panel)
-        _clear(self.timeline)
-        body = QPlainTextEdit()
-        body.setReadOnly(True)
-        body.setTabChangesFocus(True)
-        body.setObjectName("caseBody")
-        body.setPlainText(self.masked(self.case.get("body") or ""))
-        body.setMinimumHeight(80)
-        body.setMaximumHeight(160)
-        body.setAccessibleName(self.tr("Citizen's request"))
-        self.body_view = body
-        self.timeline.addWidget(body)
-        self.timeline.addWidget(self.files_panel)
+        self.body_view.setPlainText(self.masked(self.case.get("body") or ""))
         self.files_panel.set_case(self.case)
-        self.entry_widgets = []
-        for entry in self.case.get("entries", []):
+        entries = self.case.get("entries", [])
+        kept = self.entry_widgets
+        for widget, entry in zip(kept, entries, strict=False):
+            widget.set_entry(entry, mask=self.masked)
+        for widget in kept[len(entries):]:
+            # Off the pane at once (not only at deleteLater), so nothing finds it.
+            self.timeline.removeWidget(widget)
+            widget.setParent(None)
+            widget.deleteLater()
+        del kept[len(entries):]
+        stretch = self.timeline.count() - 1
+        for entry in entries[len(kept):]:
             widget = EntryWidget(entry, self.context, mask=self.masked)
             self._offer_menu(widget)
-            self.entry_widgets.append(widget)
-            self.timeline.addWidget(widget)
-        self.timeline.addStretch(1)
+            kept.append(widget)
+            self.timeline.insertWidget(stretch, widget)
+            stretch += 1
 
     def _offer_menu(self, widget: EntryWidget) -> None:
         """Right-click anywhere on an entry (its labels too, instead of their own copy
         menu) asks for the entry's menu; a click focuses the entry so the Menu key and
-        Shift+F10 open it as well."""
+        Shift+F10 open it as well. The entry is read at the click: the widget is reused
+        for another case's entries."""
         widget.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         for target in [widget, *widget.findChildren(QLabel)]:
             target.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
