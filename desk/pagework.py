@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import pickle
 import re
 import threading
@@ -98,6 +99,16 @@ def _prepare_in_pieces(content: bytes, calendar: Any, policies: list) -> tuple[P
     return page, pieces
 
 
+def _yield_to_window(niceness: int) -> None:
+    """In the worker, at its start: a lower priority, so on a machine with two cores the
+    window's thread, not the worker, gets a core when both want one (the worker's pages
+    wait a little; the officer's clicks do not)."""
+    try:
+        os.nice(niceness)
+    except (AttributeError, OSError):
+        pass  # Windows has no nice(): the worker runs at the normal priority there
+
+
 def _ready() -> None:
     """Nothing: run once so the worker has started and imported what a page needs."""
 
@@ -118,7 +129,10 @@ class PageWorker:
     sync is ready for it, so the worker reads the next page while this process writes.
     (A second worker was tried for `desk sync`: it took the core the writer needs.)"""
 
-    def __init__(self) -> None:
+    def __init__(self, *, niceness: int = 0) -> None:
+        """`niceness`: how much lower the worker runs than this process (the app
+        passes some; the command line, with no window to leave a core to, none)."""
+        self.niceness = niceness
         self._pool: ProcessPoolExecutor | None = None
         self._broken = False
         self._closed = False
@@ -183,8 +197,10 @@ class PageWorker:
                 return None
             if self._pool is None:
                 # spawn, not fork: the parent holds Qt, a SQLCipher connection and threads.
-                self._pool = ProcessPoolExecutor(max_workers=1,
-                                                 mp_context=multiprocessing.get_context("spawn"))
+                self._pool = ProcessPoolExecutor(
+                    max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_yield_to_window if self.niceness else None,
+                    initargs=(self.niceness,) if self.niceness else ())
             return self._pool
 
     def close(self) -> None:

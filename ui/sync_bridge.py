@@ -53,7 +53,9 @@ class SyncBridge(QObject):
         self.session = session
         # A first sync's pages are read in a worker process: on a thread of this one their
         # Python work would take the GIL from the window for the whole pull (desk/pagework.py).
-        self.page_worker = PageWorker()
+        # It runs below the window's priority: on two cores it takes the core the window
+        # is not using, never the window's.
+        self.page_worker = PageWorker(niceness=10)
         # The sync's per-case writes rest now and then so the window's paints find the GIL.
         session.store.connection.pace = GilPacer()
         self.engine = SyncEngine(session.store, session.client, session.actor,

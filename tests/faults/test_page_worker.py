@@ -149,3 +149,42 @@ def test_a_closed_worker_starts_no_process_for_a_page_that_lands_late(tmp_path, 
     late = worker.submit(body, *session.store.view_context())
     assert late.future is None and worker._pool is None
     assert len(worker.collect(late).changes) >= 2, "still readable here if someone asks"
+
+
+def test_a_big_first_page_goes_to_a_running_worker_and_a_small_one_does_not(
+        tmp_path, env, server, monkeypatch):
+    from desk import sync
+
+    _fill(server, 6)
+    session = harness.open_desk(server.url, "officer1", tmp_path)
+    worker = PageWorker()
+    submitted: list[int] = []
+    real_submit = worker.submit
+    monkeypatch.setattr(worker, "submit", lambda content, *a: (submitted.append(len(content)),
+                                                               real_submit(content, *a))[1])
+    try:
+        engine = harness.engine_for(session, page_worker=worker)
+        # A first sync's only page (it started the worker) is read there, however small.
+        monkeypatch.setattr(sync, "WORKER_PAGE_BYTES", 1)
+        assert engine.run_cycle().finished and len(submitted) == 1
+        # The answers to a push, with the worker running: read there too.
+        _fill(server, 2)
+        assert engine.run_cycle().pulled >= 2 and len(submitted) == 2
+        # A cycle's small first page (a poll with little new) is read here.
+        monkeypatch.setattr(sync, "WORKER_PAGE_BYTES", 1 << 30)
+        _fill(server, 1)
+        report = engine.run_cycle()
+        assert report.finished and report.pulled >= 1 and len(submitted) == 2
+    finally:
+        worker.close()
+
+
+def test_the_apps_worker_runs_below_this_process(tmp_path):
+    worker = PageWorker(niceness=5)
+    try:
+        pool = worker._get_pool()
+        assert pool is not None
+        # os.nice(0) answers the niceness it runs at, changing nothing.
+        assert pool.submit(os.nice, 0).result(timeout=60) == os.nice(0) + 5
+    finally:
+        worker.close()
