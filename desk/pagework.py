@@ -103,6 +103,8 @@ def _yield_to_window(niceness: int) -> None:
     """In the worker, at its start: a lower priority, so on a machine with two cores the
     window's thread, not the worker, gets a core when both want one (the worker's pages
     wait a little; the officer's clicks do not)."""
+    if not niceness:
+        return
     try:
         os.nice(niceness)
     except (AttributeError, OSError):
@@ -199,8 +201,7 @@ class PageWorker:
                 # spawn, not fork: the parent holds Qt, a SQLCipher connection and threads.
                 self._pool = ProcessPoolExecutor(
                     max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_yield_to_window if self.niceness else None,
-                    initargs=(self.niceness,) if self.niceness else ())
+                    initializer=_yield_to_window, initargs=(self.niceness,))
             return self._pool
 
     def close(self) -> None:
