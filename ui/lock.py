@@ -15,8 +15,17 @@ INPUT_EVENTS = frozenset({
 })
 
 
+# After an input the watcher looks away this long: an application-wide filter is called
+# from Qt for every event of every object (hundreds per repaint of the queue, each a call
+# into Python that waits for the interpreter lock beside a sync), and the idle clock
+# needs no finer grain than this.
+LOOK_AWAY_MS = 2000
+
+
 class IdleWatcher(QObject):
-    """An application-wide event filter that restarts a timer on any input."""
+    """An application-wide event filter that restarts a timer on any input. Once it saw
+    one, it steps out of the event stream for LOOK_AWAY_MS: the window locks at most
+    that much earlier than the minutes after the officer's last input."""
 
     sig_idle = Signal()
 
@@ -25,7 +34,22 @@ class IdleWatcher(QObject):
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self.sig_idle)
+        self._app: QObject | None = None
+        self._look_back = QTimer(self)
+        self._look_back.setSingleShot(True)
+        self._look_back.setInterval(LOOK_AWAY_MS)
+        self._look_back.timeout.connect(self._filter_again)
         self.set_minutes(minutes)
+
+    def watch(self, app: QObject) -> None:
+        self._app = app
+        app.installEventFilter(self)
+
+    def unwatch(self) -> None:
+        self._look_back.stop()
+        if self._app is not None:
+            self._app.removeEventFilter(self)
+            self._app = None
 
     def set_minutes(self, minutes: float) -> None:
         self.minutes = minutes
@@ -38,7 +62,14 @@ class IdleWatcher(QObject):
     def eventFilter(self, watched, event) -> bool:
         if event.type() in INPUT_EVENTS and self.minutes > 0:
             self.timer.start()
+            if self._app is not None:
+                self._app.removeEventFilter(self)
+                self._look_back.start()
         return False
+
+    def _filter_again(self) -> None:
+        if self._app is not None:
+            self._app.installEventFilter(self)
 
 
 class LockScreen(QWidget):

@@ -168,7 +168,7 @@ class MainWindow(QMainWindow):
 
         self.idle = IdleWatcher(desk_settings.idle_minutes(), self)
         self.idle.sig_idle.connect(self.lock)
-        QCoreApplication.instance().installEventFilter(self.idle)
+        self.idle.watch(QCoreApplication.instance())
 
         bridge.sig_state.connect(self._sync_state)
         bridge.sig_report.connect(self._sync_report)
@@ -315,7 +315,7 @@ class MainWindow(QMainWindow):
         self.closed = True
         self.drafts.close()
         self.save_state()
-        QCoreApplication.instance().removeEventFilter(self.idle)
+        self.idle.unwatch()
         self.tick_timer.stop()
         self.case_pane.related.stop()
         if self.tray is not None:

@@ -59,6 +59,42 @@ def test_idle_lock_hides_the_cases_and_unlocks_with_the_password(qtbot, desk_app
     assert not window.locked and window.stack.currentWidget() is window.workspace
 
 
+def test_input_keeps_the_lock_away_and_the_watcher_steps_out_between_inputs(qtbot, monkeypatch):
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QLineEdit
+
+    from ui import lock
+
+    monkeypatch.setattr(lock, "LOOK_AWAY_MS", 200)
+    app = QCoreApplication.instance()
+    watcher = lock.IdleWatcher(0.01)  # 600 ms
+    seen = []
+    real_filter = watcher.eventFilter
+    monkeypatch.setattr(watcher, "eventFilter", lambda w, e: (seen.append(e.type()), real_filter(w, e))[1])
+    field = QLineEdit()
+    qtbot.addWidget(field)
+    field.show()
+    watcher.watch(app)
+    try:
+        idled = []
+        watcher.sig_idle.connect(lambda: idled.append(True))
+        for _ in range(4):  # typing every 300 ms for 1.2 s: never idle
+            QTest.keyClick(field, "a")
+            qtbot.wait(300)
+        assert not idled and field.text() == "aaaa"
+        # Right after an input the filter is out of the event stream...
+        QTest.keyClick(field, "b")
+        seen.clear()
+        QTest.keyClick(field, "c")
+        assert not seen
+        # ...and back in after LOOK_AWAY_MS, and the lock still comes once input stops.
+        qtbot.waitUntil(lambda: bool(seen), timeout=2000)
+        qtbot.waitUntil(lambda: bool(idled), timeout=3000)
+    finally:
+        watcher.unwatch()
+
+
 def test_queue_model_passes_the_model_tester(qtmodeltester):
     rows = {f"c{i}": {"id": f"c{i}", "number": f"SX{i:012d}", "kind": "tip", "title": f"<i>{i}</i>",
                       "citizen_name": "张伟明", "citizen_phone": "13912345678", "status": "new",
