@@ -200,10 +200,10 @@ class QueriesRoom(StateRoom):
         where, params = self._where(f)
         return int(self._read(f"SELECT count(*) FROM local_cases WHERE {where}", params)[0][0])
 
-    def queue_plans(self, f: CaseFilter) -> tuple[list[str], list[str]]:
-        """EXPLAIN QUERY PLAN of listing `f` (default order) and of counting it."""
+    def queue_plans(self, f: CaseFilter, sort: str = "due") -> tuple[list[str], list[str]]:
+        """EXPLAIN QUERY PLAN of listing `f` (in the order of `sort`) and of counting it."""
         where, params = self._where(f)
-        return (self._plan(f"SELECT id FROM local_cases WHERE {where} ORDER BY {_order('due', False)}",
+        return (self._plan(f"SELECT id FROM local_cases WHERE {where} ORDER BY {_order(sort, False)}",
                            params),
                 self._plan(f"SELECT count(*) FROM local_cases WHERE {where}", params))
 

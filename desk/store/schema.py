@@ -320,10 +320,25 @@ def _m10_file_counts(conn) -> None:
     conn.execute("CREATE INDEX local_cases_files ON local_cases(files) WHERE files > 0")
 
 
+def _m11_received_in_queue_indexes(conn) -> None:
+    # A queue sorted by when cases were received read every listed case's row (with its
+    # JSON) for received_at: 0.3 s for 14,000 cases from a cold cache, where the other
+    # orders are answered from the queue indexes alone. The column joins them at the end
+    # (their leading columns, and so every other plan, stay as they are).
+    conn.execute("DROP INDEX IF EXISTS local_cases_unit_queue")
+    conn.execute("DROP INDEX IF EXISTS local_cases_assignee_queue")
+    conn.execute("CREATE INDEX local_cases_unit_queue ON local_cases"
+                 "(unit_id, status, assignee_id, next_due_at, closed_at, number, id, "
+                 "kind, category, channel, pending_ops, conflicts, received_at)")
+    conn.execute("CREATE INDEX local_cases_assignee_queue ON local_cases"
+                 "(assignee_id, status, next_due_at, closed_at, unit_id, number, id, "
+                 "kind, category, channel, pending_ops, conflicts, received_at)")
+
+
 MIGRATIONS: list[Callable] = [
     _m1_core, _m2_search, _m3_drafts_and_warnings, _m4_queue_indexes, _m5_period_index,
     _m6_set_aside, _m7_filters_and_saved_views, _m8_reminders,
-    _m9_attachments, _m10_file_counts,
+    _m9_attachments, _m10_file_counts, _m11_received_in_queue_indexes,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -250,3 +250,22 @@ def test_inspect_names_what_the_migrations_should_have_left(tmp_path):
         assert store.inspect()["missing_indexes"] == ["local_cases_closed"]
     finally:
         store.close()
+
+
+def test_migration_11_lists_a_queue_by_received_from_its_index_on_a_version_10_database(tmp_path):
+    k = key()
+    conn = raw_connection(tmp_path / "c.db", k)
+    schema.migrate(conn, target=10)
+    for n, received in ((1, "2026-11-02"), (2, "2026-11-03"), (3, "2026-11-01")):
+        conn.execute("INSERT INTO local_cases (id, number, title, status, unit_id, assignee_id, received_at, data) "
+                     "VALUES (?, ?, 't', 'accepted', 's1', ?, ?, '{}')",
+                     (f"case-{n}", f"N{n}", OFFICER.id, received))
+    conn.close()
+    store = Store.open(tmp_path / "c.db", k)
+    assert schema.version(store.conn) == schema.LATEST
+    now = datetime(2026, 11, 4, tzinfo=UTC)
+    assert queue_ids(store, "mine", OFFICER, now, sort="received", descending=True) == [
+        "case-2", "case-1", "case-3"]
+    plan = query_plans(store, OFFICER, now, "received")["mine"]
+    assert all("COVERING INDEX" in line for line in plan if "local_cases" in line), plan
+    store.close()

@@ -137,7 +137,7 @@ def _older_cache(path, version: int, cases: list[dict]) -> bytes:
 def test_migration_9_adds_the_file_tables_to_an_older_cache(tmp_path):
     k = _older_cache(tmp_path / "c.db", 6, [make_case(3).model_dump(mode="json")])
     store = Store.open(tmp_path / "c.db", k)
-    assert schema.version(store.conn) == schema.LATEST == 10
+    assert schema.version(store.conn) == schema.LATEST == 11
     assert store.case_files("case-3") == [] and store.wanted_files() == []
     assert store.inspect()["missing_tables"] == []
     store.close()
