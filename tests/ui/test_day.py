@@ -341,6 +341,41 @@ def test_offline_entry_reads_not_yet_received(qtbot, chinese, desk_app, server):
     widget.deleteLater()
 
 
+def test_a_reused_entry_widget_and_the_clock_lines_show_the_case_now_shown(qtbot, chinese, desk_app, server):
+    from ui.case.view import CLOCK_OBJECT_NAMES, EntryWidget
+    from ui.clockfmt import utcnow
+
+    window = login(qtbot, desk_app, server, "officer1")
+    pending = {"type": "note", "author_id": window.actor.id, "unit_id": window.actor.unit_id,
+               "performed_at": "2026-11-26T02:30:00Z", "received_at": None, "local_state": "pending",
+               "body": "备注"}
+    widget = EntryWidget(pending, window.context)
+    assert widget.objectName() == "entryPending" and not widget.body.isHidden()
+    widget.set_entry({"type": "transfer", "author_id": window.actor.id, "unit_id": window.actor.unit_id,
+                      "performed_at": "2026-11-26T03:30:00Z", "received_at": "2026-11-26T03:30:01Z",
+                      "data": {"to_unit_id": window.actor.unit_id}})
+    # Re-styled, and the old entry's body is gone rather than shown under the new one.
+    assert widget.objectName() == "entry" and widget.body.isHidden() and not widget.detail.isHidden()
+    assert "未发送" not in widget.title.text()
+    widget.deleteLater()
+
+    pane = window.case_pane
+    ids = [window.model.case_id(row) for row in range(min(window.model.rowCount(), 12))]
+    for case_id in ids + ids[::-1]:
+        pane.show_case(case_id)
+        case = window.store.case(case_id)
+        want = [c.get("clock") for c in case.get("clocks", [])]
+        heads = [w for w in pane._clock_labels if not w.text().startswith("  ")]
+        assert len(heads) == len(want), (case_id, clock_lines(pane))
+        # Each line's look follows its own clock's state, not the last case's.
+        looks = [CLOCK_OBJECT_NAMES.get(window.context.formatter.case_clock(c, case.get("kind", ""), utcnow())[1], "")
+                 for c in case.get("clocks", [])]
+        assert [w.objectName() for w in heads] == looks
+        assert clock_lines(pane) == [w.text() for w in pane._clock_labels]
+        assert len(pane.entry_widgets) == len(case.get("entries", []))
+        assert [w.entry for w in pane.entry_widgets] == case.get("entries", [])
+
+
 def test_transfer_reassign_urge_dialogs_and_confirmations(qtbot, chinese, desk_app, server):
     from PySide6.QtWidgets import QLabel, QMessageBox
 

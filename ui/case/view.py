@@ -100,11 +100,7 @@ class EntryWidget(QFrame):
             look = "entryCitizen"
         else:
             look = "entry"
-        if look != self.objectName():
-            self.setObjectName(look)
-            # The style sheet picks the look by object name: a reused frame is re-styled.
-            self.style().unpolish(self)
-            self.style().polish(self)
+        _set_look(self, look)
         self.entry = entry
         zone = context.formatter.zone
         head = text.label("Entry", entry.get("type"))
@@ -235,6 +231,7 @@ class CasePane(QWidget):
 
         # Clocks
         self.clocks_box = QVBoxLayout()
+        self._clock_labels: list[QLabel] = []
         layout.addLayout(self.clocks_box)
 
         # Citizen contact, masked unless shown
@@ -426,9 +423,9 @@ class CasePane(QWidget):
         self._load_draft()
 
     def _render_clocks(self) -> None:
-        _clear(self.clocks_box)
         case, ctx = self.case, self.context
         now = utcnow()
+        lines: list[tuple[str, str]] = []
         for clock in case.get("clocks", []):
             clock_text, state = ctx.formatter.case_clock(clock, case.get("kind", ""), now)
             head = (text.label("Clock", clock.get("clock")) + " "
@@ -438,11 +435,25 @@ class CasePane(QWidget):
                 head += " " + self.tr("(provisional)")
             if clock.get("pending"):
                 head += " " + self.tr("(stopped by work not sent yet)")
-            label = plain_label(head, object_name=CLOCK_OBJECT_NAMES.get(state))
-            self.clocks_box.addWidget(label)
+            lines.append((head, CLOCK_OBJECT_NAMES.get(state, "")))
             explanation = self._explain(clock)
             if explanation:
-                self.clocks_box.addWidget(plain_label("  " + " ".join(explanation), object_name="entryMeta"))
+                lines.append(("  " + " ".join(explanation), "entryMeta"))
+        # The labels are kept and refilled (each selection and each minute's tick
+        # redraws the clocks); only a case with more lines than before makes new ones.
+        labels = self._clock_labels
+        for label, (value, look) in zip(labels, lines, strict=False):
+            label.setText(value)
+            _set_look(label, look)
+        for label in labels[len(lines):]:
+            self.clocks_box.removeWidget(label)
+            label.setParent(None)
+            label.deleteLater()
+        del labels[len(lines):]
+        for value, look in lines[len(labels):]:
+            label = plain_label(value, object_name=look or None)
+            labels.append(label)
+            self.clocks_box.addWidget(label)
 
     def _explain(self, clock: dict) -> list[str]:
         policies = self.context.reference.policy if self.context.reference is not None else ()
@@ -674,9 +685,9 @@ class CasePane(QWidget):
             self._render_clocks()
 
 
-def _clear(layout) -> None:
-    while layout.count():
-        item = layout.takeAt(0)
-        widget = item.widget()
-        if widget is not None:
-            widget.deleteLater()
+def _set_look(widget: QWidget, object_name: str) -> None:
+    """The style sheet picks a look by object name: a reused widget is styled again."""
+    if widget.objectName() != object_name:
+        widget.setObjectName(object_name)
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)
