@@ -179,3 +179,27 @@ def test_related_cases_are_listed_masked_and_open(qtbot, desk_app, server):
     assert window.case_pane.case_id == second
     qtbot.waitUntil(lambda: {related.list.item(i).data(Qt.ItemDataRole.UserRole)
                              for i in range(related.list.count())} == {first}, timeout=10000)
+
+
+def test_walking_the_queue_looks_up_related_cases_once_it_rests(qtbot, desk_app, server, monkeypatch):
+    import gc
+
+    gc.unfreeze()  # what an earlier test's window froze
+    window = login(qtbot, desk_app, server, "officer1")
+    # The window is up: what it made lives as long as it and is out of the collector's walk.
+    assert gc.get_freeze_count() > 0
+    related = window.case_pane.related
+    looked_up: list[str] = []
+    real_look_up = related._look_up
+    monkeypatch.setattr(related, "_look_up", lambda: (looked_up.append(related.case_id), real_look_up())[1])
+    related._rest.timeout.disconnect()
+    related._rest.timeout.connect(related._look_up)
+    ids = [window.model.case_id(row) for row in range(min(window.model.rowCount(), 6))]
+    assert len(ids) >= 3
+    for case_id in ids:  # an officer pressing Down faster than the rest
+        window.open_case(case_id)
+        qtbot.wait(50)
+    assert looked_up == [] and related.isHidden(), "nothing looked up, no other case's list shown"
+    qtbot.waitUntil(lambda: looked_up == [ids[-1]], timeout=5000)
+    qtbot.wait(600)
+    assert looked_up == [ids[-1]]
