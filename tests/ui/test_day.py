@@ -329,7 +329,7 @@ def test_timeline_words_notices_and_status_bar(qtbot, chinese, desk_app, server)
     assert window.state_label.text() and not window.state_label.isHidden()
 
 
-def test_offline_entry_reads_not_yet_received(qtbot, chinese, desk_app, server):
+def test_an_offline_entry_reads_not_yet_received_and_its_widget_is_reused(qtbot, chinese, desk_app, server):
     from ui.case.view import EntryWidget
 
     window = login(qtbot, desk_app, server, "officer1")
@@ -338,27 +338,23 @@ def test_offline_entry_reads_not_yet_received(qtbot, chinese, desk_app, server):
              "body": "备注"}
     widget = EntryWidget(entry, window.context)
     assert widget.meta.text().endswith("平台尚未收到"), widget.meta.text()
-    widget.deleteLater()
-
-
-def test_a_reused_entry_widget_and_the_clock_lines_show_the_case_now_shown(qtbot, chinese, desk_app, server):
-    from ui.case.view import CLOCK_OBJECT_NAMES, EntryWidget
-    from ui.clockfmt import utcnow
-
-    window = login(qtbot, desk_app, server, "officer1")
-    pending = {"type": "note", "author_id": window.actor.id, "unit_id": window.actor.unit_id,
-               "performed_at": "2026-11-26T02:30:00Z", "received_at": None, "local_state": "pending",
-               "body": "备注"}
-    widget = EntryWidget(pending, window.context)
     assert widget.objectName() == "entryPending" and not widget.body.isHidden()
+    assert "尚未发送" in widget.title.text()
+    # Reused for another case's entry (the pane refills its widgets): re-styled, and the
+    # old entry's body is gone rather than shown under the new one.
     widget.set_entry({"type": "transfer", "author_id": window.actor.id, "unit_id": window.actor.unit_id,
                       "performed_at": "2026-11-26T03:30:00Z", "received_at": "2026-11-26T03:30:01Z",
                       "data": {"to_unit_id": window.actor.unit_id}})
-    # Re-styled, and the old entry's body is gone rather than shown under the new one.
     assert widget.objectName() == "entry" and widget.body.isHidden() and not widget.detail.isHidden()
-    assert "未发送" not in widget.title.text()
+    assert "尚未发送" not in widget.title.text() and not widget.meta.text().endswith("平台尚未收到")
     widget.deleteLater()
 
+
+def test_the_reused_entry_widgets_and_clock_lines_show_the_case_now_shown(qtbot, chinese, desk_app, server):
+    from ui.case.view import CLOCK_OBJECT_NAMES
+    from ui.clockfmt import utcnow
+
+    window = login(qtbot, desk_app, server, "officer1")
     pane = window.case_pane
     ids = [window.model.case_id(row) for row in range(min(window.model.rowCount(), 12))]
     for case_id in ids + ids[::-1]:
