@@ -270,7 +270,8 @@ class QuietPolls:
         self.path = path
         # SQLite answers on the event loop: one indexed read that never waits on a
         # writer (WAL), cheaper than the hop to a thread would be. A database across
-        # the network (PostgreSQL) is asked from a thread, never from the loop.
+        # the network (PostgreSQL) is asked from a thread, never from the loop; a poll at
+        # the head is answered on the loop from the worker's memo when it holds it.
         self.on_loop = isinstance(service.db, Database)
         self.min_version = _version_tuple(min_client_version)
         self.answered = 0
@@ -303,7 +304,8 @@ class QuietPolls:
         try:
             if self.on_loop:
                 found = service.quiet_changes_json(token, cursor, now=service.now())
-            else:
+            elif (found := service.quiet_changes_held(token, cursor, now=service.now())) is None:
+                # Not held in the worker's memo (quietmemo.py): the database is asked.
                 found = await anyio.to_thread.run_sync(
                     lambda: service.quiet_changes_json(token, cursor, now=service.now()))
         except Exception:

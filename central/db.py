@@ -41,7 +41,7 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -335,6 +335,22 @@ POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 WRITE_LOCK_CLASS = 0x6465736B  # "desk"
 
 
+# PostgreSQL only: tell every worker's quiet-poll memo (central.service.quietmemo) what
+# changed. A notification is sent when its transaction commits, once per transaction.
+POSTGRES_NOTIFY = """
+CREATE OR REPLACE FUNCTION desk_notify_head() RETURNS trigger LANGUAGE plpgsql AS
+  $$ BEGIN PERFORM pg_notify('desk_head', ''); RETURN NULL; END $$;
+CREATE OR REPLACE FUNCTION desk_notify_sessions() RETURNS trigger LANGUAGE plpgsql AS
+  $$ BEGIN PERFORM pg_notify('desk_sessions', ''); RETURN NULL; END $$;
+CREATE OR REPLACE TRIGGER meta_notify AFTER INSERT OR UPDATE OR DELETE ON meta
+  FOR EACH STATEMENT EXECUTE FUNCTION desk_notify_head();
+CREATE OR REPLACE TRIGGER sessions_notify AFTER UPDATE OR DELETE ON sessions
+  FOR EACH STATEMENT EXECUTE FUNCTION desk_notify_sessions();
+CREATE OR REPLACE TRIGGER officers_notify AFTER UPDATE OR DELETE ON officers
+  FOR EACH STATEMENT EXECUTE FUNCTION desk_notify_sessions();
+"""
+
+
 def is_postgres(target: str | Path) -> bool:
     return isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)
 
@@ -479,10 +495,13 @@ class PostgresDatabase:
         self._local = threading.local()
         self._all: list[PostgresConnection] = []
         self._all_lock = threading.Lock()
+        # Called after each outermost commit of this process (the quiet-poll memo).
+        self.on_commit: list[Callable[[], None]] = []
         # PostgreSQL's DDL is transactional: the schema goes in under the write lock,
         # so workers starting together do not race on CREATE ... IF NOT EXISTS.
         with self.write() as conn:
             conn.raw.execute(postgres_schema())
+            conn.raw.execute(POSTGRES_NOTIFY)
 
     def _connect(self) -> PostgresConnection:
         import psycopg
@@ -553,6 +572,8 @@ class PostgresDatabase:
                 conn.execute("COMMIT")
             except psycopg.OperationalError as exc:
                 raise _unavailable() from exc
+            for hook in self.on_commit:
+                hook()
 
     def read_one(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """One statement's first row, read outside a transaction (autocommit: the

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from central.blobs import BlobStore, Limits, default_folder
-from central.db import is_postgres, open_database
+from central.db import PostgresDatabase, is_postgres, open_database
 from central.service.auth import (
     FAILURE_WINDOW,
     FAILURES_ALLOWED,
@@ -50,6 +50,7 @@ from central.service.intake import (
     ReferenceIntakeRequest,
 )
 from central.service.ops import wire_field_names
+from central.service.quietmemo import QuietMemo
 from central.service.reference import SeedSource
 from central.service.seeding import SeedingRoom
 from desk import wire
@@ -124,6 +125,11 @@ class Service(AuthRoom, SeedingRoom):
         self._seed(seed)
         self._load_reference()
         self._upgrade_log()
+        if isinstance(self.db, PostgresDatabase):
+            self.quiet_memo = QuietMemo(self.db.url)
+            self.db.on_commit.append(self.quiet_memo.forget_head)
 
     def close(self) -> None:
+        if self.quiet_memo is not None:
+            self.quiet_memo.close()
         self.db.close()

@@ -115,9 +115,16 @@ class AuthRoom(Room):
                            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
         return _caller(row, row["device_id"])
 
+    def _sessions_changed(self) -> None:
+        # This worker's next request sees it at once; the others when the database's
+        # notification reaches them (quietmemo.py).
+        if self.quiet_memo is not None:
+            self.quiet_memo.forget_sessions()
+
     def logout(self, token: str) -> None:
         with self.db.write() as conn:
             conn.execute("UPDATE sessions SET revoked = 1 WHERE token_hash = ?", (token_hash(token),))
+        self._sessions_changed()
 
     def check_gateway(self, token: str | None) -> None:
         if not token or not hmac.compare_digest(token.encode(), self.gateway_token.encode()):
@@ -133,6 +140,7 @@ class AuthRoom(Room):
                                (salt, digest, username))
             if cur.rowcount == 0:
                 raise ApiError(404, "unknown_officer", "no such officer")
+        self._sessions_changed()
 
     def revoke_device(self, device_id: str, username: str | None = None) -> dict[str, Any]:
         """Forget the device secret of a lost laptop and end its sessions. Its next login
@@ -147,5 +155,6 @@ class AuthRoom(Room):
             secrets_gone = conn.execute(f"DELETE FROM devices WHERE {where}", args).rowcount
             sessions_gone = conn.execute(
                 f"UPDATE sessions SET revoked = 1 WHERE revoked = 0 AND {where}", args).rowcount
+        self._sessions_changed()
         return {"device_id": device_id, "revoked_secrets": secrets_gone,
                 "revoked_sessions": sessions_gone}

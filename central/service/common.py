@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from central.blobs import BlobStore
 from central.db import Database, PostgresDatabase
+from central.service.quietmemo import QuietMemo
 from desk import rules, wire
 from desk.worktime import Calendar
 
@@ -92,6 +93,8 @@ class Room:
 
     db: Database | PostgresDatabase
     files: BlobStore
+    # PostgreSQL only: what a quiet poll needs, held in memory (quietmemo.py).
+    quiet_memo: QuietMemo | None = None
     clock: Callable[[], datetime]
     calendar: Calendar
     gateway_token: str

@@ -24,6 +24,17 @@ from central.service.common import (
 )
 from desk import wire
 
+# _quiet_verdict's "ask the caller's scope": the head moved, perhaps for someone else.
+_BEHIND = object()
+
+
+def _quiet_cursor(cursor: str) -> int | None:
+    """The seq of a cursor as a quiet poll may read it ("epoch.seq"), or None."""
+    epoch, dot, seq_text = cursor.partition(".")
+    if not dot or not seq_text.isdigit() or len(seq_text) > 18:
+        return None
+    return int(seq_text)
+
 
 class FeedRoom(Room):
     def _upgrade_log(self) -> None:
@@ -161,7 +172,9 @@ class FeedRoom(Room):
 
         At the head (nothing written since, for anyone) it is one statement, read outside
         a transaction (the statement is its own snapshot): the session and its officer,
-        the head, the epoch, the floor and whether a sweep is due. Behind the head, each
+        the head, the epoch, the floor and the oldest closed case (is a sweep due?).
+        On PostgreSQL what it read is kept in the worker's memo (quietmemo.py) for
+        quiet_changes_held. Behind the head, each
         branch of the caller's scope and its removes are asked for one row from their
         indexes, in one snapshot: a burst of pushes elsewhere moves the head for everyone,
         and must not send every poll down the whole stack. (Asked in one statement, an OR
@@ -171,37 +184,70 @@ class FeedRoom(Room):
         was read (writes are numbered under the one write lock), so the later snapshot
         holds them all, and whatever it holds beyond only makes the poll go to the full
         route. Stored times are fixed-width (db_time), so they compare as text."""
-        epoch, dot, seq_text = cursor.partition(".")
-        if not dot or not seq_text.isdigit() or len(seq_text) > 18:
+        after = _quiet_cursor(cursor)
+        if after is None:
             return None
+        hashed = token_hash(token)
+        memo = self.quiet_memo
+        generations = memo.generations() if memo is not None else (0, 0)
         row = self.db.read_one(
-            "SELECT s.device_id, s.expires_at > ? AS live, o.*,"
+            "SELECT s.device_id, s.expires_at, o.id, o.username, o.name, o.badge_no, o.unit_id, o.roles,"
             " (SELECT value FROM meta WHERE key = 'seq') AS head,"
             " (SELECT value FROM meta WHERE key = 'epoch') AS epoch,"
             " (SELECT value FROM meta WHERE key = 'floor') AS floor,"
-            " EXISTS(SELECT 1 FROM cases WHERE retired = 0 AND closed_at IS NOT NULL"
-            " AND closed_at <= ?) AS due"
+            " (SELECT MIN(closed_at) FROM cases WHERE retired = 0 AND closed_at IS NOT NULL) AS oldest_closed"
             " FROM sessions s JOIN officers o ON o.id = s.officer_id"
-            " WHERE s.token_hash = ? AND s.revoked = 0",
-            (db_time(now), db_time(now - self.closed_retention), token_hash(token)))
-        if row is None or not row["live"] or row["due"] or epoch != row["epoch"]:
+            " WHERE s.token_hash = ? AND s.revoked = 0", (hashed,))
+        if row is None:
             return None
-        after, head = int(seq_text), int(row["head"] or 0)
-        if after > head or after < int(row["floor"] or 0):
-            return None
-        if after < head:
-            with self.db.read() as conn:
-                caller = _caller(row, row["device_id"])
-                for branch, branch_args in _scope_branches(caller):
-                    if conn.execute(f"SELECT 1 FROM cases WHERE retired = 0 AND {branch}"
-                                    " AND last_seq > ? LIMIT 1", [*branch_args, after]).fetchone():
-                        return None
-                if self._removes(conn, caller, after, 1):
+        head = (int(row["head"] or 0), row["epoch"], int(row["floor"] or 0), row["oldest_closed"])
+        if memo is not None:
+            memo.remember(generations, hashed, row, head)
+        verdict = self._quiet_verdict(row, head, cursor, after, now)
+        if verdict is not _BEHIND:
+            return verdict
+        with self.db.read() as conn:
+            caller = _caller(row, row["device_id"])
+            for branch, branch_args in _scope_branches(caller):
+                if conn.execute(f"SELECT 1 FROM cases WHERE retired = 0 AND {branch}"
+                                " AND last_seq > ? LIMIT 1", [*branch_args, after]).fetchone():
                     return None
+            if self._removes(conn, caller, after, 1):
+                return None
+        return self._quiet_page(row, head, now)
+
+    def quiet_changes_held(self, token: str, cursor: str, *, now: datetime) -> tuple[str, bytes] | None:
+        """quiet_changes_json's answer from the memo alone, with no database (PostgreSQL,
+        quietmemo.py): only for a poll at the head whose session and head are held; None
+        means ask quiet_changes_json."""
+        memo = self.quiet_memo
+        after = _quiet_cursor(cursor)
+        if memo is None or after is None:
+            return None
+        held = memo.lookup(token_hash(token))
+        if held is None:
+            return None
+        verdict = self._quiet_verdict(held[0], held[1], cursor, after, now)
+        return None if verdict is _BEHIND else verdict
+
+    def _quiet_verdict(self, row: Any, head: tuple[int, str, int, str | None], cursor: str, after: int,
+                       now: datetime) -> Any:
+        """The page for a poll at the head, None for the route, _BEHIND when the caller's
+        scope must be asked."""
+        seq, epoch, floor, oldest_closed = head
+        if row["expires_at"] <= db_time(now) or cursor.partition(".")[0] != epoch:
+            return None
+        if oldest_closed is not None and oldest_closed <= db_time(now - self.closed_retention):
+            return None  # a retention sweep is due: the route runs it
+        if after > seq or after < floor:
+            return None
+        return _BEHIND if after < seq else self._quiet_page(row, head, now)
+
+    def _quiet_page(self, row: Any, head: tuple[int, str, int, str | None], now: datetime) -> tuple[str, bytes]:
         # The route's page, key for key in canonical order; every value here is ours
         # (an epoch of letters and digits, a number, a time, a hex digest): nothing to escape.
         return row["id"], (
-            f'{{"changes":[],"has_more":false,"next_cursor":"{epoch}.{head}",'
+            f'{{"changes":[],"has_more":false,"next_cursor":"{head[1]}.{head[0]}",'
             f'"reference_version":"{self.reference_version}","server_time":"{wire.format_time(now)}"}}'
         ).encode()
 

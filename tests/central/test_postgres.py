@@ -276,3 +276,62 @@ def test_a_lost_database_connection_is_a_503_then_reconnected(workers, pg_url):
             if len(outcomes) == 3:
                 break
     assert outcomes == ["applied", "duplicate", "duplicate"]
+
+
+def _held_within(service, token: str, cursor: str, held: bool, seconds: float = 3.0) -> bool:
+    """Whether the worker's memo comes to hold (or to forget) the quiet answer in time:
+    another worker's commit reaches it as a notification, not at once."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if (service.quiet_changes_held(token, cursor, now=service.now()) is not None) == held:
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_a_quiet_poll_is_answered_from_the_workers_memory_until_any_worker_writes(workers):
+    a, b = workers
+    reader = Client(a, "officer1")
+    token = reader.login_body["token"]
+    service = a.app.state.service
+    _, cursor = reader.pull_all()
+    assert service.quiet_changes_held(token, cursor, now=service.now()) is None  # never asked yet
+    quiet = reader.get("/changes", params={"cursor": cursor})
+    assert quiet.status_code == 200 and quiet.json()["changes"] == []
+    # The poll the database answered is now held: the next one costs no round trip.
+    assert _held_within(service, token, cursor, held=True)
+    assert service.quiet_changes_held(token, cursor, now=service.now())[1] == quiet.content
+
+    case = intake(b)  # another worker writes: this one is told, and forgets the head
+    assert _held_within(service, token, cursor, held=False)
+    changes, cursor = reader.pull_all(cursor)
+    assert [c["case"]["id"] for c in changes if c["op"] == "upsert"] == [case["id"]]
+
+    # This worker's own commit is forgotten at once, before any notification.
+    reader.get("/changes", params={"cursor": cursor})
+    assert _held_within(service, token, cursor, held=True)
+    Client(a, "officer1").push(op(case["id"], "claim"))
+    assert service.quiet_changes_held(token, cursor, now=service.now()) is None
+
+
+def test_a_session_ended_on_another_worker_is_refused_by_this_ones_memo(workers):
+    a, b = workers
+    reader = Client(a, "officer1")
+    token = reader.login_body["token"]
+    service = a.app.state.service
+    _, cursor = reader.pull_all()
+    reader.get("/changes", params={"cursor": cursor})
+    assert _held_within(service, token, cursor, held=True)
+    elsewhere = Client(b)
+    elsewhere.http.headers["Authorization"] = f"Bearer {token}"
+    assert elsewhere.delete("/sessions/current").status_code == 204
+    assert _held_within(service, token, cursor, held=False)
+    assert reader.get("/changes", params={"cursor": cursor}).status_code == 401
+
+    # Ended on this very worker: refused by the next request, with no wait.
+    again = Client(a, "officer1")
+    again_token = again.login_body["token"]
+    again.get("/changes", params={"cursor": cursor})
+    assert _held_within(service, again_token, cursor, held=True)
+    assert again.delete("/sessions/current").status_code == 204
+    assert again.get("/changes", params={"cursor": cursor}).status_code == 401
