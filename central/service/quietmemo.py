@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 log = logging.getLogger("central.quiet")
@@ -39,13 +40,19 @@ class QuietMemo:
     # sessions the database said were live are kept).
     MAX_SESSIONS = 50_000
     RECONNECT_S = 1.0
+    # A net under the notifications, for a path that drops them unseen (a pool in
+    # transaction mode does not carry LISTEN): the head is read again after a second
+    # (once a second per worker, not per poll) and a session after five minutes.
+    HEAD_MAX_AGE_S = 1.0
+    SESSION_MAX_AGE_S = 300.0
 
     def __init__(self, url: str) -> None:
         self.url = url
         self._lock = threading.Lock()
         self._head: tuple[int, str, int, str | None] | None = None
+        self._head_at = 0.0
         self._head_gen = 0
-        self._sessions: dict[str, Any] = {}
+        self._sessions: dict[str, tuple[Any, float]] = {}
         self._session_gen = 0
         self._listening = False
         self._stop = threading.Event()
@@ -62,23 +69,27 @@ class QuietMemo:
 
     def lookup(self, token_hash: str) -> tuple[Any, tuple[int, str, int, str | None]] | None:
         """(the session's row, the head) when both are held; None means ask the database."""
+        at = time.monotonic()
         with self._lock:
-            if self._head is None:
+            if self._head is None or at - self._head_at > self.HEAD_MAX_AGE_S:
                 return None
-            row = self._sessions.get(token_hash)
-            return None if row is None else (row, self._head)
+            held = self._sessions.get(token_hash)
+            if held is None or at - held[1] > self.SESSION_MAX_AGE_S:
+                return None
+            return held[0], self._head
 
     def remember(self, generations: tuple[int, int], token_hash: str, row: Any,
                  head: tuple[int, str, int, str | None]) -> None:
+        at = time.monotonic()
         with self._lock:
             if not self._listening:
                 return
             if generations[0] == self._head_gen:
-                self._head = head
+                self._head, self._head_at = head, at
             if generations[1] == self._session_gen:
                 if len(self._sessions) >= self.MAX_SESSIONS:
                     self._sessions.clear()
-                self._sessions[token_hash] = row
+                self._sessions[token_hash] = (row, at)
 
     # ---- told what changed
 

@@ -335,3 +335,18 @@ def test_a_session_ended_on_another_worker_is_refused_by_this_ones_memo(workers)
     assert _held_within(service, again_token, cursor, held=True)
     assert again.delete("/sessions/current").status_code == 204
     assert again.get("/changes", params={"cursor": cursor}).status_code == 401
+
+
+def test_a_held_head_is_read_again_after_a_second_even_if_no_notification_came(workers):
+    # The net under LISTEN: a path that drops notifications (a pool in transaction
+    # mode) hides a change for at most the head's age.
+    a, _ = workers
+    reader = Client(a, "officer1")
+    token = reader.login_body["token"]
+    service = a.app.state.service
+    _, cursor = reader.pull_all()
+    reader.get("/changes", params={"cursor": cursor})
+    assert _held_within(service, token, cursor, held=True)
+    service.quiet_memo.HEAD_MAX_AGE_S = 0.05
+    time.sleep(0.1)
+    assert service.quiet_changes_held(token, cursor, now=service.now()) is None
