@@ -337,17 +337,19 @@ WRITE_LOCK_CLASS = 0x6465736B  # "desk"
 
 # PostgreSQL only: tell every worker's quiet-poll memo (central.service.quietmemo) what
 # changed. A notification is sent when its transaction commits, once per transaction.
+# Row triggers, not statement triggers: a statement trigger fires for a statement that
+# touched nothing, as the sweep of expired sessions at every login does.
 POSTGRES_NOTIFY = """
 CREATE OR REPLACE FUNCTION desk_notify_head() RETURNS trigger LANGUAGE plpgsql AS
   $$ BEGIN PERFORM pg_notify('desk_head', ''); RETURN NULL; END $$;
 CREATE OR REPLACE FUNCTION desk_notify_sessions() RETURNS trigger LANGUAGE plpgsql AS
   $$ BEGIN PERFORM pg_notify('desk_sessions', ''); RETURN NULL; END $$;
 CREATE OR REPLACE TRIGGER meta_notify AFTER INSERT OR UPDATE OR DELETE ON meta
-  FOR EACH STATEMENT EXECUTE FUNCTION desk_notify_head();
+  FOR EACH ROW EXECUTE FUNCTION desk_notify_head();
 CREATE OR REPLACE TRIGGER sessions_notify AFTER UPDATE OR DELETE ON sessions
-  FOR EACH STATEMENT EXECUTE FUNCTION desk_notify_sessions();
+  FOR EACH ROW EXECUTE FUNCTION desk_notify_sessions();
 CREATE OR REPLACE TRIGGER officers_notify AFTER UPDATE OR DELETE ON officers
-  FOR EACH STATEMENT EXECUTE FUNCTION desk_notify_sessions();
+  FOR EACH ROW EXECUTE FUNCTION desk_notify_sessions();
 """
 
 
