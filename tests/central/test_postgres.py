@@ -350,3 +350,19 @@ def test_a_held_head_is_read_again_after_a_second_even_if_no_notification_came(w
     service.quiet_memo.HEAD_MAX_AGE_S = 0.05
     time.sleep(0.1)
     assert service.quiet_changes_held(token, cursor, now=service.now()) is None
+
+
+def test_every_statement_is_planned_for_its_own_values(pg_url):
+    # A generic plan for a poll's `assignee_id = $1 AND last_seq > $2 LIMIT 1` is a
+    # sequential scan that reads every case when nothing matches (central/db.py).
+    from central.db import PostgresDatabase
+
+    db = PostgresDatabase(pg_url)
+    try:
+        with db.read() as conn:
+            for _ in range(8):  # past psycopg's prepare threshold
+                conn.execute("SELECT 1 FROM cases WHERE retired = 0 AND assignee_id = ?"
+                             " AND last_seq > ? LIMIT 1", ("nobody", 0)).fetchone()
+            assert conn.execute("SHOW plan_cache_mode").fetchone()[0] == "force_custom_plan"
+    finally:
+        db.close()
