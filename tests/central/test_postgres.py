@@ -289,6 +289,18 @@ def _held_within(service, token: str, cursor: str, held: bool, seconds: float = 
     return False
 
 
+def _held_poller(server: RunningServer, cursor: str | None = None) -> tuple[Client, str, str]:
+    """An officer on `server` whose quiet poll at the head is held in its memo:
+    (the client, its token, the head cursor)."""
+    reader = Client(server, "officer1")
+    token = reader.login_body["token"]
+    if cursor is None:
+        _, cursor = reader.pull_all()
+    reader.get("/changes", params={"cursor": cursor})
+    assert _held_within(server.app.state.service, token, cursor, held=True)
+    return reader, token, cursor
+
+
 def test_a_quiet_poll_is_answered_from_the_workers_memory_until_any_worker_writes(workers):
     a, b = workers
     reader = Client(a, "officer1")
@@ -316,12 +328,8 @@ def test_a_quiet_poll_is_answered_from_the_workers_memory_until_any_worker_write
 
 def test_a_session_ended_on_another_worker_is_refused_by_this_ones_memo(workers):
     a, b = workers
-    reader = Client(a, "officer1")
-    token = reader.login_body["token"]
     service = a.app.state.service
-    _, cursor = reader.pull_all()
-    reader.get("/changes", params={"cursor": cursor})
-    assert _held_within(service, token, cursor, held=True)
+    reader, token, cursor = _held_poller(a)
     elsewhere = Client(b)
     elsewhere.http.headers["Authorization"] = f"Bearer {token}"
     assert elsewhere.delete("/sessions/current").status_code == 204
@@ -329,10 +337,7 @@ def test_a_session_ended_on_another_worker_is_refused_by_this_ones_memo(workers)
     assert reader.get("/changes", params={"cursor": cursor}).status_code == 401
 
     # Ended on this very worker: refused by the next request, with no wait.
-    again = Client(a, "officer1")
-    again_token = again.login_body["token"]
-    again.get("/changes", params={"cursor": cursor})
-    assert _held_within(service, again_token, cursor, held=True)
+    again, _, cursor = _held_poller(a, cursor)
     assert again.delete("/sessions/current").status_code == 204
     assert again.get("/changes", params={"cursor": cursor}).status_code == 401
 
@@ -341,12 +346,8 @@ def test_a_held_head_is_read_again_after_a_second_even_if_no_notification_came(w
     # The net under LISTEN: a path that drops notifications (a pool in transaction
     # mode) hides a change for at most the head's age.
     a, _ = workers
-    reader = Client(a, "officer1")
-    token = reader.login_body["token"]
     service = a.app.state.service
-    _, cursor = reader.pull_all()
-    reader.get("/changes", params={"cursor": cursor})
-    assert _held_within(service, token, cursor, held=True)
+    _, token, cursor = _held_poller(a)
     service.quiet_memo.HEAD_MAX_AGE_S = 0.05
     time.sleep(0.1)
     assert service.quiet_changes_held(token, cursor, now=service.now()) is None
