@@ -140,7 +140,6 @@ class AuthRoom(Room):
                                (salt, digest, username))
             if cur.rowcount == 0:
                 raise ApiError(404, "unknown_officer", "no such officer")
-        self._sessions_changed()
 
     def revoke_device(self, device_id: str, username: str | None = None) -> dict[str, Any]:
         """Forget the device secret of a lost laptop and end its sessions. Its next login

@@ -28,12 +28,12 @@ from desk import wire
 _BEHIND = object()
 
 
-def _quiet_cursor(cursor: str) -> int | None:
-    """The seq of a cursor as a quiet poll may read it ("epoch.seq"), or None."""
+def _quiet_cursor(cursor: str) -> tuple[str, int] | None:
+    """(epoch, seq) of a cursor as a quiet poll may read it ("epoch.seq"), or None."""
     epoch, dot, seq_text = cursor.partition(".")
     if not dot or not seq_text.isdigit() or len(seq_text) > 18:
         return None
-    return int(seq_text)
+    return epoch, int(seq_text)
 
 
 class FeedRoom(Room):
@@ -184,8 +184,8 @@ class FeedRoom(Room):
         was read (writes are numbered under the one write lock), so the later snapshot
         holds them all, and whatever it holds beyond only makes the poll go to the full
         route. Stored times are fixed-width (db_time), so they compare as text."""
-        after = _quiet_cursor(cursor)
-        if after is None:
+        parsed = _quiet_cursor(cursor)
+        if parsed is None:
             return None
         hashed = token_hash(token)
         memo = self.quiet_memo
@@ -203,16 +203,16 @@ class FeedRoom(Room):
         head = (int(row["head"] or 0), row["epoch"], int(row["floor"] or 0), row["oldest_closed"])
         if memo is not None:
             memo.remember(generations, hashed, row, head)
-        verdict = self._quiet_verdict(row, head, cursor, after, now)
+        verdict = self._quiet_verdict(row, head, parsed, now)
         if verdict is not _BEHIND:
             return verdict
         with self.db.read() as conn:
             caller = _caller(row, row["device_id"])
             for branch, branch_args in _scope_branches(caller):
                 if conn.execute(f"SELECT 1 FROM cases WHERE retired = 0 AND {branch}"
-                                " AND last_seq > ? LIMIT 1", [*branch_args, after]).fetchone():
+                                " AND last_seq > ? LIMIT 1", [*branch_args, parsed[1]]).fetchone():
                     return None
-            if self._removes(conn, caller, after, 1):
+            if self._removes(conn, caller, parsed[1], 1):
                 return None
         return self._quiet_page(row, head, now)
 
@@ -221,21 +221,22 @@ class FeedRoom(Room):
         quietmemo.py): only for a poll at the head whose session and head are held; None
         means ask quiet_changes_json."""
         memo = self.quiet_memo
-        after = _quiet_cursor(cursor)
-        if memo is None or after is None:
+        parsed = _quiet_cursor(cursor)
+        if memo is None or parsed is None:
             return None
         held = memo.lookup(token_hash(token))
         if held is None:
             return None
-        verdict = self._quiet_verdict(held[0], held[1], cursor, after, now)
+        verdict = self._quiet_verdict(held[0], held[1], parsed, now)
         return None if verdict is _BEHIND else verdict
 
-    def _quiet_verdict(self, row: Any, head: tuple[int, str, int, str | None], cursor: str, after: int,
+    def _quiet_verdict(self, row: Any, head: tuple[int, str, int, str | None], cursor: tuple[str, int],
                        now: datetime) -> Any:
         """The page for a poll at the head, None for the route, _BEHIND when the caller's
         scope must be asked."""
         seq, epoch, floor, oldest_closed = head
-        if row["expires_at"] <= db_time(now) or cursor.partition(".")[0] != epoch:
+        after = cursor[1]
+        if row["expires_at"] <= db_time(now) or cursor[0] != epoch:
             return None
         if oldest_closed is not None and oldest_closed <= db_time(now - self.closed_retention):
             return None  # a retention sweep is due: the route runs it

@@ -123,7 +123,8 @@ class QuietMemo:
                     # Listening from here on: whatever commits later is told.
                     self._forget_all(listening=True)
                     while not self._stop.is_set():
-                        for note in conn.notifies(timeout=1.0):
+                        # A short wait, so that close() (before the workers start) is quick.
+                        for note in conn.notifies(timeout=0.25):
                             if note.channel == SESSION_CHANNEL:
                                 self.forget_sessions()
                             else:
