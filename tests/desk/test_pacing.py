@@ -35,3 +35,55 @@ def test_a_background_loop_rests_about_once_a_millisecond_and_the_main_thread_ne
     assert 1 <= found[0] <= 50
     assert _busy_loop(pacer, 0.02) == 0
 
+
+
+def test_a_background_loop_steps_aside_while_the_window_works_and_runs_when_it_sleeps():
+    pacer = GilPacer(max_wait=5.0)
+    pacer.foreground_busy(True)
+    returned = threading.Event()
+    worker = threading.Thread(target=lambda: (pacer(), returned.set()))
+    worker.start()
+    # The window is at work: the loop's next call waits.
+    assert not returned.wait(0.2)
+    pacer.foreground_busy(False)
+    assert returned.wait(2)
+    worker.join()
+    # While the window sleeps the loop only rests now and then, as before.
+    assert _busy_loop_in_thread(pacer, 0.02) <= 20
+
+
+def test_a_window_that_stays_busy_holds_a_background_loop_back_only_max_wait():
+    """A window busy for long (a long job, or waiting for this very loop's lock or end)
+    must not stop the loop it may be waiting for."""
+    pacer = GilPacer(max_wait=0.1)
+    pacer.foreground_busy(True)
+    times: list[float] = []
+
+    def loop():
+        start = time.perf_counter()
+        for _ in range(200):
+            pacer()
+        times.append(time.perf_counter() - start)
+
+    worker = threading.Thread(target=loop)
+    worker.start()
+    worker.join(5)
+    # One wait of at most max_wait, then plain pacing (200 calls rest a few times at most).
+    assert times and 0.05 <= times[0] < 0.6, times
+
+
+def test_the_main_thread_never_waits_on_its_own_business():
+    pacer = GilPacer(max_wait=5.0)
+    pacer.foreground_busy(True)
+    start = time.perf_counter()
+    for _ in range(100):
+        pacer()
+    assert time.perf_counter() - start < 0.5
+
+
+def _busy_loop_in_thread(pacer, seconds: float) -> int:
+    found: list[int] = []
+    worker = threading.Thread(target=lambda: found.append(_busy_loop(pacer, seconds)))
+    worker.start()
+    worker.join()
+    return found[0]

@@ -140,3 +140,40 @@ def test_logout_talks_to_the_server_off_the_gui_thread_and_says_so(qtbot, desk_a
     r = requests.get(f"{server.url}/api/v1/summary", headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert r.status_code == 401
 
+
+
+def test_the_sync_steps_aside_while_the_window_handles_an_event(qtbot, desk_app, server):
+    """The sync's pacer waits while the GUI thread works (its event loop awake) and runs
+    while it sleeps: the window's calls into Python never queue behind the sync's."""
+    login(qtbot, desk_app, server)
+    pacer = desk_app.bridge.pacer
+    stop = threading.Event()
+    calls: list[float] = []
+
+    def sync_like():
+        while not stop.is_set():
+            pacer()
+            calls.append(time.perf_counter())
+
+    handled: list[tuple[float, float]] = []
+
+    def handler():
+        start = time.perf_counter()
+        time.sleep(0.02)   # the window's own work, 20 ms of it
+        handled.append((start, time.perf_counter()))
+
+    worker = threading.Thread(target=sync_like, name="sync-like")
+    worker.start()
+    try:
+        for _ in range(5):
+            QTimer.singleShot(0, handler)
+            qtbot.wait(40)
+    finally:
+        stop.set()
+        worker.join(5)
+    assert len(handled) == 5
+    during = [c for c in calls for start, end in handled if start + 0.001 < c < end]
+    # At most the one call already past its check when the window woke, per event.
+    assert len(during) <= len(handled), len(during)
+    # ... and the loop ran while the window slept.
+    assert len(calls) > 100
