@@ -23,6 +23,7 @@ import os
 import pickle
 import re
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from datetime import datetime
 from typing import Any
 
 from desk.api import parse_changes
+from desk.pacing import no_pace
 from desk.store import PreparedUpsert, prepare_upsert
 from desk.wire import RemoveChange, UnreadableChange
 
@@ -131,10 +133,13 @@ class PageWorker:
     sync is ready for it, so the worker reads the next page while this process writes.
     (A second worker was tried for `desk sync`: it took the core the writer needs.)"""
 
-    def __init__(self, *, niceness: int = 0) -> None:
+    def __init__(self, *, niceness: int = 0, pace: Callable[[], None] = no_pace) -> None:
         """`niceness`: how much lower the worker runs than this process (the app
-        passes some; the command line, with no window to leave a core to, none)."""
+        passes some; the command line, with no window to leave a core to, none).
+        `pace`: called between the pieces of a page as they are unpickled here
+        (desk/pacing.py)."""
         self.niceness = niceness
+        self.pace = pace
         self._pool: ProcessPoolExecutor | None = None
         self._broken = False
         self._closed = False
@@ -174,6 +179,7 @@ class PageWorker:
             try:
                 page, pieces = pending.future.result()
                 for piece in pieces:
+                    self.pace()
                     page.changes.extend(pickle.loads(piece))
                 page.built_with = (pending.calendar, pending.policies)
                 return page

@@ -20,6 +20,7 @@ import pydantic_core
 from desk import clocks as clock_rules
 from desk import overlay
 from desk.overlay import LocalOp, sort_time
+from desk.pacing import no_pace
 from desk.store.base import _dumps, _now, _stored_time
 from desk.store.changes import NOTHING, Changes
 from desk.store.state import StateRoom
@@ -150,6 +151,10 @@ def change_case_id(change: Any) -> str:
 
 def _change_version(change: Any) -> int:
     return change.version if isinstance(change, PreparedUpsert) else change.case.version
+
+
+# Rows per executemany slice of a page's fast write (see _paced_executemany).
+_PACED_ROWS = 50
 
 
 class ViewRoom(StateRoom):
@@ -326,15 +331,26 @@ class ViewRoom(StateRoom):
                 updates.append(prepared.row[1:] + (rid,))
                 fts_gone.append((rid,))
             fts.append((rid,) + prepared.fts)
-        conn.executemany(_SNAPSHOT_UPSERT, snapshots)
+        paced = self._paced_executemany
+        paced(conn, _SNAPSHOT_UPSERT, snapshots)
         if inserts:
-            conn.executemany(f"INSERT INTO local_cases (rid, {_VIEW_COLUMNS}) "
-                             f"VALUES (?, {_VIEW_MARKS})", inserts)
+            paced(conn, f"INSERT INTO local_cases (rid, {_VIEW_COLUMNS}) VALUES (?, {_VIEW_MARKS})", inserts)
         if updates:
-            conn.executemany(_VIEW_UPDATE, updates)
+            paced(conn, _VIEW_UPDATE, updates)
         if fts_gone:
-            conn.executemany("DELETE FROM case_fts WHERE rowid = ?", fts_gone)
-        conn.executemany(_FTS_INSERT, fts)
+            paced(conn, "DELETE FROM case_fts WHERE rowid = ?", fts_gone)
+        paced(conn, _FTS_INSERT, fts)
+
+    def _paced_executemany(self, conn, sql: str, rows: Sequence[tuple]) -> None:
+        """executemany in slices with the pacer between them: in one call, a page's rows
+        are tens of milliseconds in which the sync never steps aside for the window."""
+        pace = self.connection.pace
+        if pace is no_pace:
+            conn.executemany(sql, rows)
+            return
+        for start in range(0, len(rows), _PACED_ROWS):
+            pace()
+            conn.executemany(sql, rows[start:start + _PACED_ROWS])
 
     def begin_full_resync(self) -> int:
         with self._write() as conn:

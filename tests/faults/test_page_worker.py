@@ -55,6 +55,38 @@ def test_pages_prepared_in_the_worker_fill_the_cache_as_pages_read_here(tmp_path
     assert [t.startswith("desk-feed") for t in threads][2:] == [True] * (len(fetched) - 2), threads
 
 
+def test_a_paced_sync_writes_in_slices_that_step_aside_and_fills_the_cache_the_same(
+        tmp_path, env, server, monkeypatch):
+    """The app's sync calls its pacer between the worker's pieces and between slices of
+    a page's writes (desk/pacing.py), and the cache ends as an unpaced sync leaves it."""
+    import desk.store.view
+
+    _fill(server, 12)
+    here = harness.open_desk(server.url, "officer1", tmp_path, name="here")
+    assert harness.engine_for(here, page_size=5).run_cycle().finished
+
+    monkeypatch.setattr(desk.store.view, "_PACED_ROWS", 2)
+    calls: list[str] = []
+
+    def pace():
+        calls.append(threading.current_thread().name)
+
+    worker = PageWorker(pace=pace)
+    there = harness.open_desk(server.url, "officer1", tmp_path, name="there")
+    there.store.connection.pace = pace
+    try:
+        report = harness.engine_for(there, page_size=5, page_worker=worker).run_cycle()
+        assert report.finished and report.pulled >= 12, report.error
+    finally:
+        worker.close()
+    assert _cache(there.store) == _cache(here.store)
+    # Once per case, and once per slice of two rows for each of the three tables a new
+    # case is written to (pages of 5: 3 slices each): at least 12 + 3 * 3 * 2.
+    assert len(calls) >= 12 + 18, len(calls)
+    # The worker's pieces are unpickled on the thread that collects them.
+    assert any(name.startswith("desk-pull") for name in calls), set(calls)
+
+
 def _count_fetches(client) -> tuple[list, list[str]]:
     """The cursors of the client's page fetches, and the threads that made them."""
     fetched: list = []
