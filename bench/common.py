@@ -6,6 +6,7 @@ the same machine, so every line is printed as "name: X (floor Y, ratio Z)".
 
 from __future__ import annotations
 
+import os
 import secrets
 import socket
 import sys
@@ -159,9 +160,11 @@ def fill_unit(service: Any, unit_id: str, cases: int, *, notes: int = 2, chunk: 
             print(f"  filled {done} cases", flush=True)
 
 
-def start_server_process(db_path: Path, *, seed: str = "empty") -> Server:
+def start_server_process(db_path: Path, *, seed: str = "empty", niceness: int = 0) -> Server:
     """The reference server in a process of its own (`desk central`), as deployed: a
-    benchmark of the desktop app must not have the server's work share the app's GIL."""
+    benchmark of the desktop app must not have the server's work share the app's GIL.
+    `niceness` lowers its priority: deployed, the platform runs on machines of its own
+    and takes no core from the officer's window."""
     import subprocess
 
     import requests
@@ -174,6 +177,8 @@ def start_server_process(db_path: Path, *, seed: str = "empty") -> Server:
         [sys.executable, "-m", "launch.cli", "central", "--db", str(db_path), "--seed", seed,
          "--port", str(port), "--gateway-token", secrets.token_urlsafe(24)],
         cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if niceness and hasattr(os, "setpriority"):
+        os.setpriority(os.PRIO_PROCESS, proc.pid, niceness)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
