@@ -11,9 +11,9 @@ table repaint beside a busy thread goes from 199 ms to 27 ms.
 Even then a paint makes hundreds of calls into Python, and each one that finds the
 background thread at work waits a fraction of a millisecond for the lock: tens of
 milliseconds a paint while a first sync writes. So the pacer also knows when the
-window's thread works (`foreground_busy`, told when its event loop wakes and when it
-goes back to sleep): then the background loop waits at its next call, and runs while
-the window sleeps. It waits at most `max_wait` after the window woke: a window busy for
+window's thread works (`foreground_busy`: told at the first event it handles after its
+event loop slept, and when the loop goes back to sleep): then the background loop waits
+at its next call, and runs while the window sleeps. It waits at most `max_wait` after the window woke: a window busy for
 longer (a long job, or waiting on this very loop, for its lock or its end) gets the
 plain pacing, so nothing the window waits for is held back.
 """
@@ -41,7 +41,7 @@ class GilPacer:
         self._busy_since = 0.0
 
     def foreground_busy(self, busy: bool) -> None:
-        """The window's thread woke to work (True) or is about to sleep (False)."""
+        """The window's thread started on an event (True) or is about to sleep (False)."""
         if busy:
             self._busy_since = time.perf_counter()
             self._idle.clear()

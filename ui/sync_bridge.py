@@ -217,11 +217,12 @@ class SyncBridge(QObject):
             self.reconnector.stop(timeout=1.0)
             self.reconnector = None
         self._password = None
+        # First: the sync's last page is written while the window waits for its end.
+        self._window_watch.close()
         if self.loop is not None:
             self.loop.stop(timeout=10.0)
             self.loop = None
         self.page_worker.close()
-        self._window_watch.close()
 
     @property
     def state(self) -> str:
