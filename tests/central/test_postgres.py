@@ -301,7 +301,16 @@ def _held_poller(server: RunningServer, cursor: str | None = None) -> tuple[Clie
     return reader, token, cursor
 
 
-def test_a_quiet_poll_is_answered_from_the_workers_memory_until_any_worker_writes(workers):
+def _deaf_to_notifications(monkeypatch, memo) -> None:
+    """The memo's listener forgets nothing from here on: whatever the memo forgets now,
+    its own worker told it, not a notification that happened to arrive first."""
+    for name in ("forget_head", "forget_sessions"):
+        told = getattr(memo, name)
+        monkeypatch.setattr(memo, name, lambda told=told: (
+            None if threading.current_thread().name == "quiet-memo" else told()))
+
+
+def test_a_quiet_poll_is_answered_from_the_workers_memory_until_any_worker_writes(workers, monkeypatch):
     a, b = workers
     reader = Client(a, "officer1")
     token = reader.login_body["token"]
@@ -322,11 +331,12 @@ def test_a_quiet_poll_is_answered_from_the_workers_memory_until_any_worker_write
     # This worker's own commit is forgotten at once, before any notification.
     reader.get("/changes", params={"cursor": cursor})
     assert _held_within(service, token, cursor, held=True)
+    _deaf_to_notifications(monkeypatch, service.quiet_memo)
     Client(a, "officer1").push(op(case["id"], "claim"))
     assert service.quiet_changes_held(token, cursor, now=service.now()) is None
 
 
-def test_a_session_ended_on_another_worker_is_refused_by_this_ones_memo(workers):
+def test_a_session_ended_on_another_worker_is_refused_by_this_ones_memo(workers, monkeypatch):
     a, b = workers
     service = a.app.state.service
     reader, token, cursor = _held_poller(a)
@@ -338,6 +348,7 @@ def test_a_session_ended_on_another_worker_is_refused_by_this_ones_memo(workers)
 
     # Ended on this very worker: refused by the next request, with no wait.
     again, _, cursor = _held_poller(a, cursor)
+    _deaf_to_notifications(monkeypatch, service.quiet_memo)
     assert again.delete("/sessions/current").status_code == 204
     assert again.get("/changes", params={"cursor": cursor}).status_code == 401
 
